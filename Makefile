@@ -1,0 +1,52 @@
+# Two commands do all set-up on a fresh machine:
+#   make lab   - a single-user JupyterLab with the course modules (a student's laptop)
+#   make test  - the whole test suite
+# Both create .venv and install what they need into it.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TORCH  := torch==2.13.0
+
+.PHONY: lab test lint export check-export notebooks clean help
+
+help:
+	@echo "make lab    - set up and open JupyterLab with the course (http://127.0.0.1:8888)"
+	@echo "make test   - set up and run the whole test suite"
+	@echo "make lint   - ruff on the project"
+	@echo "make export - regenerate tinytorch/ from course/modules"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "TinyTorch needs Python 3.10 or newer: run make PYTHON=python3.11 ...")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall when the package metadata changes.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[course,test]'
+	@# PyTorch is the test oracle, never a runtime dependency. Take its CPU wheel only where
+	@# one lies on disk (elsewhere PyPI would serve a multi-GB CUDA build); CI requires it.
+	@rm -rf build/torch-wheel && \
+	if $(BIN)/python -m pip download --quiet --no-index --no-deps -d build/torch-wheel '$(TORCH)' 2>/dev/null; then \
+		$(BIN)/python -m pip install --quiet build/torch-wheel/*.whl; \
+	else \
+		echo "note: no local $(TORCH) CPU wheel; the PyTorch oracle tests will be skipped"; \
+	fi
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/tito lab
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+export: $(STAMP)
+	$(BIN)/tito export --all
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

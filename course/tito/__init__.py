@@ -1,0 +1,3 @@
+"""tito: the TinyTorch course tooling (authoring pipeline, student workflow, grading CLI)."""
+
+__version__ = "0.1.0"

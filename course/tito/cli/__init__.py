@@ -1,0 +1,5 @@
+"""The ``tito`` command line."""
+
+
+def main() -> None:
+    raise SystemExit("tito: under construction")
