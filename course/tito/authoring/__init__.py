@@ -1,0 +1,1 @@
+"""The module authoring pipeline: source → instructor notebook → student notebook and package."""

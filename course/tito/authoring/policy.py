@@ -1,0 +1,76 @@
+"""The one stripping policy for student material.
+
+Student notebooks are made by nbgrader's ``GenerateAssignment`` only, configured here:
+solution regions become a stub that raises ``NotImplementedError`` naming the function to
+write, hidden tests and mark schemes are removed, outputs are cleared. Every path that
+produces student material (``tito nbgrader generate``, the course's ``nbgrader_config.py``
+used by nbgrader's own CLI and formgrader, the single-user lab) goes through
+:func:`configure`, so there is no second policy to drift.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nbformat import NotebookNode
+from nbgrader.converters import GenerateAssignment
+from nbgrader.preprocessors import ClearSolutions
+from traitlets.config import Config
+
+_SCOPE = re.compile(r"^(\s*)(?:async\s+)?(def|class)\s+(\w+)")
+ANSWER_STUB = "YOUR ANSWER HERE: reason from your own code and measurements."
+
+
+def stub_line(qualname: str | None) -> str:
+    """The line that replaces a solution region: it names what to write and where to look."""
+    if qualname is None:
+        return ('raise NotImplementedError("Your code goes here: replace this line, '
+                'following the instructions above this cell.")')
+    return (f'raise NotImplementedError("{qualname} is not implemented yet: write it, '
+            'following the TODO, APPROACH and HINTS in its docstring.")')
+
+
+def _enclosing(scopes: list[tuple[int, str]], indent: int) -> str | None:
+    names = [name for scope_indent, name in scopes if scope_indent < indent]
+    return ".".join(names) or None
+
+
+class StubSolutions(ClearSolutions):
+    """nbgrader's ClearSolutions, with code stubs that say which function to implement."""
+
+    def _replace_solution_region(self, cell: NotebookNode, language: str) -> bool:
+        if cell.cell_type != "code":
+            return super()._replace_solution_region(cell, language)
+        lines = cell.source.split("\n")
+        kept: list[str] = []
+        scopes: list[tuple[int, str]] = []  # (indent, name) of the defs/classes above
+        inside = replaced = False
+        for line in lines:
+            if self.begin_solution_delimeter in line:
+                if inside:
+                    raise RuntimeError("encountered nested begin solution statements")
+                inside = replaced = True
+                indent = len(line) - len(line.lstrip())
+                kept.append(" " * indent + stub_line(_enclosing(scopes, indent)))
+            elif self.end_solution_delimeter in line:
+                inside = False
+            elif not inside:
+                match = _SCOPE.match(line)
+                if match:
+                    indent = len(match.group(1))
+                    scopes = [s for s in scopes if s[0] < indent] + [(indent, match.group(3))]
+                kept.append(line)
+        if inside:
+            raise RuntimeError("no end solution statement found")
+        cell.source = "\n".join(kept)
+        return replaced
+
+
+def configure(config: Config) -> Config:
+    """Apply the policy to an nbgrader configuration (also called from nbgrader_config.py)."""
+    default = GenerateAssignment.class_traits()["preprocessors"].default()
+    config.GenerateAssignment.preprocessors = [
+        StubSolutions if step is ClearSolutions else step for step in default
+    ]
+    config.ClearSolutions.text_stub = ANSWER_STUB
+    return config

@@ -1,0 +1,45 @@
+"""``tito nbgrader``: the instructor's nbgrader course directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tito.authoring.export import authored
+from tito.cli.common import MODULE_HELP, console, course, module_arg, paths, progress
+from tito.course_dir import CourseDir
+from tito.errors import TitoError
+from tito.project import display
+
+COURSE_DIR = click.option(
+    "--course-dir", type=click.Path(file_okay=False, path_type=Path),
+    help="The nbgrader course directory (default: TITO_COURSE_DIR or ./instructor).")
+
+
+def open_course_dir(path: Path | None) -> CourseDir:
+    return CourseDir((path or paths().course_dir).resolve(), course(), paths().modules_dir)
+
+
+@click.group()
+def nbgrader() -> None:
+    """Manage the course with nbgrader: generate student versions, and later grade."""
+
+
+@nbgrader.command(epilog=MODULE_HELP)
+@click.argument("module", required=False, metavar="[MODULE]")
+@click.option("--all", "all_modules", is_flag=True, help="Generate every module that has a source.")
+@COURSE_DIR
+def generate(module: str | None, all_modules: bool, course_dir: Path | None) -> None:
+    """Build MODULE's instructor notebook (source/) and its student version (release/)."""
+    if all_modules == bool(module):
+        raise TitoError("name one module to generate, or pass --all (not both)")
+    chosen = authored(course(), paths().modules_dir) if all_modules else [module_arg(module)]
+    target = open_course_dir(course_dir)
+    with progress("generating", len(chosen)) as bar:
+        for item in chosen:
+            release = target.generate(item)
+            bar.console.print(f"{item.label}: {display(target.source_notebook(item))} → "
+                              f"{display(release)}")
+            bar.advance(bar.task_ids[0])
+    console.print(f"course directory: {target.root}")

@@ -1,0 +1,102 @@
+"""The instructor's nbgrader course directory: ``source/``, ``release/``, the gradebook.
+
+tito writes the instructor notebooks into ``source/<id>/<id>.ipynb`` and has nbgrader make
+everything else, configured by :func:`nbgrader_config` (which the directory's own
+``nbgrader_config.py`` calls too, so nbgrader's CLI and formgrader behave the same).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sysconfig
+from pathlib import Path
+
+from traitlets.config import Config
+
+from tito.authoring.policy import configure
+from tito.authoring.source import instructor_notebook, read_source
+from tito.errors import TitoError
+from tito.files import write_atomic, write_notebook
+from tito.manifest import Course, Module
+
+COURSE_ID = "tinytorch"
+CONFIG_FILE = "nbgrader_config.py"
+_CONFIG_TEXT = '''\
+"""nbgrader configuration of the TinyTorch course directory (written by tito).
+
+nbgrader's own commands and formgrader read this file; tito applies the same settings.
+"""
+from pathlib import Path
+
+from tito.course_dir import nbgrader_config
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+nbgrader_config(c, Path(__file__).resolve().parent)
+'''
+
+
+def nbgrader_config(config: Config, root: Path) -> Config:
+    """The course's nbgrader settings: where the course lives and the stripping policy."""
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.course_id = COURSE_ID
+    config.NbGraderAPI.log_level = "WARN"
+    return configure(config)
+
+
+def _nbgrader_reason(result: dict) -> str:
+    """The most telling line of a failed nbgrader call: its innermost exception message."""
+    text = "\n".join(result.get(key) or "" for key in ("log", "error"))
+    errors = [line.strip() for line in text.splitlines()
+              if re.match(r"\s*[\w.]+(Error|Exception): ", line) and "Please see" not in line]
+    return errors[0] if errors else "no details in nbgrader's log"
+
+
+class CourseDir:
+    """An nbgrader course directory for this course."""
+
+    def __init__(self, root: Path, course: Course, modules_dir: Path) -> None:
+        self.root = root
+        self.course = course
+        self.modules_dir = modules_dir
+
+    def source_notebook(self, module: Module) -> Path:
+        return self.root / "source" / module.id / f"{module.id}.ipynb"
+
+    def release_notebook(self, module: Module) -> Path:
+        return self.root / "release" / module.id / f"{module.id}.ipynb"
+
+    def ensure(self) -> None:
+        """Create the directory and its ``nbgrader_config.py`` unless they exist."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        config_file = self.root / CONFIG_FILE
+        if not config_file.exists():
+            write_atomic(config_file, _CONFIG_TEXT)
+
+    def api(self):
+        """nbgrader's high-level API on this directory, with the course's configuration."""
+        from nbgrader.apps.api import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
+        # nbgrader runs the `alembic` script by name: our environment's scripts must be on PATH
+        # even when tito was started by its full path without activating the environment.
+        scripts = sysconfig.get_path("scripts")
+        if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+            os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
+        config = nbgrader_config(Config(), self.root)
+        logging.getLogger("traitlets").setLevel(logging.WARNING)
+        return NbGraderAPI(CourseDirectory(config=config), config=config)
+
+    def generate(self, module: Module) -> Path:
+        """Build the instructor notebook from the module source, then have nbgrader make the
+        student version. Returns the student notebook's path in ``release/``."""
+        source = read_source(module, self.modules_dir)
+        self.ensure()
+        write_notebook(self.source_notebook(module), instructor_notebook(source))
+        result = self.api().generate_assignment(module.id, force=True, create=True)
+        if not result["success"]:
+            reason = _nbgrader_reason(result)
+            raise TitoError(f"nbgrader could not generate '{module.id}' in {self.root}: "
+                            f"{reason}: fix the module source and run the command again")
+        return self.release_notebook(module)

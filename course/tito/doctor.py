@@ -1,0 +1,139 @@
+"""Environment checks behind ``tito system doctor``: each says what it found and the fix."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+import platform
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from tito.authoring.export import authored, reference_files, stale_files
+from tito.authoring.source import read_source
+from tito.errors import TitoError
+from tito.manifest import Course
+from tito.project import Paths
+
+OK, WARN, FAIL = "ok", "warn", "fail"
+SETUP_FIX = "run 'make lab' (or: pip install -e '.[course]') in the TinyTorch checkout"
+
+# Distribution name → what the course needs it for.
+REQUIRED = {
+    "numpy": "the tinytorch library",
+    "jupytext": "reading module sources",
+    "nbformat": "reading and writing notebooks",
+    "nbgrader": "student notebooks, grading",
+    "jupyterlab": "the course lab",
+    "click": "the tito CLI",
+    "rich": "the tito CLI",
+    "pytest": "module tests",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str
+    detail: str
+    fix: str = ""
+
+
+def data_home() -> Path:
+    """Where course data sets are cached: ``TINYTORCH_DATA`` or ``~/.cache/tinytorch``."""
+    return Path(os.environ.get("TINYTORCH_DATA") or Path.home() / ".cache" / "tinytorch")
+
+
+def _python() -> Check:
+    # tito itself needs 3.11 to start (pyproject's requires-python), so this only reports.
+    return Check("python", OK, f"{platform.python_version()} at {sys.executable}")
+
+
+def _package(name: str, purpose: str) -> Check:
+    try:
+        return Check(name, OK, f"{importlib.metadata.version(name)} ({purpose})")
+    except importlib.metadata.PackageNotFoundError:
+        return Check(name, FAIL, f"not installed (needed for {purpose})", SETUP_FIX)
+
+
+def _torch() -> Check:
+    try:
+        version = importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        return Check("torch", WARN, "not installed: only the test suite's oracle needs it",
+                     "pip install torch==2.13.0 (CPU wheel), or skip: TinyTorch never imports it")
+    return Check("torch", OK, f"{version} (test oracle only)")
+
+
+def _sources(course: Course, paths: Paths) -> list[Check]:
+    checks = []
+    for module in authored(course, paths.modules_dir):
+        try:
+            read_source(module, paths.modules_dir)
+        except TitoError as error:
+            checks.append(Check(f"module {module.id}", FAIL, str(error), "fix the source"))
+        else:
+            checks.append(Check(f"module {module.id}", OK, "source is valid"))
+    return checks
+
+
+def _reference(course: Course, paths: Paths) -> Check:
+    try:
+        files = reference_files(course, paths.modules_dir, authored(course, paths.modules_dir))
+    except TitoError as error:
+        return Check("reference package", FAIL, str(error), "fix the module source")
+    stale = stale_files(files, paths.root, course.package)
+    if stale:
+        return Check("reference package", FAIL, f"out of date: {', '.join(stale[:3])}",
+                     "run 'tito export --all'")
+    return Check("reference package", OK, f"{course.package}/ matches the module sources")
+
+
+def _workspace(course: Course, paths: Paths) -> Check:
+    if not (paths.workspace / course.package / "__init__.py").exists():
+        return Check("workspace", WARN, f"no student workspace at {paths.workspace}",
+                     "run 'make lab' or 'tito module start setup'")
+    probe = subprocess.run(
+        [sys.executable, "-c", f"import {course.package}; print({course.package}.__file__)"],
+        env={**os.environ, "PYTHONPATH": str(paths.workspace)}, capture_output=True,
+        text=True, encoding="utf-8", check=False)
+    found = probe.stdout.strip()
+    if probe.returncode != 0 or not found.startswith(str(paths.workspace)):
+        return Check("workspace", FAIL, f"'import {course.package}' does not load the "
+                     f"workspace copy (got {found or probe.stderr.strip()[-200:]})",
+                     f"start Python with PYTHONPATH={paths.workspace} (tito lab does)")
+    return Check("workspace", OK, f"your {course.package} at {Path(found).parent}")
+
+
+def _datasets(course: Course) -> list[Check]:
+    checks = []
+    for dataset in course.datasets.values():
+        path = data_home() / dataset.file
+        users = ", ".join(dataset.used_by)
+        if not path.exists():
+            checks.append(Check(f"data: {dataset.id}", WARN, f"not cached at {path}",
+                                f"downloaded on first use (modules {users}); offline, copy "
+                                f"the file to {path}"))
+            continue
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != dataset.sha256:
+            checks.append(Check(f"data: {dataset.id}", FAIL, f"{path} has the wrong checksum",
+                                f"delete {path}; it is downloaded again on first use"))
+        else:
+            checks.append(Check(f"data: {dataset.id}", OK, f"cached at {path}"))
+    return checks
+
+
+def run_checks(course: Course, paths: Paths) -> list[Check]:
+    """Every check, in the order a person would fix them."""
+    return [
+        _python(),
+        *(_package(name, purpose) for name, purpose in REQUIRED.items()),
+        _torch(),
+        *_sources(course, paths),
+        _reference(course, paths),
+        _workspace(course, paths),
+        *_datasets(course),
+    ]

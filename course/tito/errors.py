@@ -1,0 +1,9 @@
+"""The one error type tito reports to people."""
+
+
+class TitoError(Exception):
+    """A problem the user can fix: the message names what is wrong and how to fix it.
+
+    The CLI prints it as a single ``error:`` line and exits with status 1, without a
+    traceback. Raise it before writing anything, so a failed command changes nothing.
+    """

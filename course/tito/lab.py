@@ -1,0 +1,68 @@
+"""The single-user course lab (a student's laptop, no hub): released notebooks in the
+student's workspace, and JupyterLab started so that their own ``tinytorch`` comes first."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import sysconfig
+from collections.abc import Callable
+from pathlib import Path
+
+from tito.authoring.export import authored
+from tito.authoring.source import read_source
+from tito.course_dir import CourseDir
+from tito.manifest import Course, Module
+from tito.project import Paths
+
+
+def lab_course_dir(course: Course, paths: Paths) -> CourseDir:
+    """A private nbgrader course directory that only produces the student notebooks."""
+    return CourseDir(paths.build / "lab-course", course, paths.modules_dir)
+
+
+def _is_current(release: Path, source_sha256: str) -> bool:
+    try:
+        metadata = json.loads(release.read_text(encoding="utf-8"))["metadata"]
+    except (FileNotFoundError, KeyError, json.JSONDecodeError):
+        return False
+    return metadata.get("tinytorch", {}).get("source_sha256") == source_sha256
+
+
+def student_releases(course: Course, paths: Paths, modules: list[Module] | None = None,
+                     on_generate: Callable[[Module], None] = lambda module: None
+                     ) -> dict[str, Path]:
+    """Released (student) notebooks of ``modules`` (default: every authored module),
+    regenerated through nbgrader only when their source changed."""
+    course_dir = lab_course_dir(course, paths)
+    releases: dict[str, Path] = {}
+    for module in modules if modules is not None else authored(course, paths.modules_dir):
+        release = course_dir.release_notebook(module)
+        if not _is_current(release, read_source(module, paths.modules_dir).sha256):
+            on_generate(module)
+            course_dir.generate(module)
+        releases[module.id] = release
+    return releases
+
+
+def student_environment(workspace: Path) -> dict[str, str]:
+    """The environment of the lab and its kernels: the student's package first on the path,
+    tito on PATH, tito pointed at this workspace."""
+    scripts = sysconfig.get_path("scripts")
+    return {
+        **os.environ,
+        "PYTHONPATH": str(workspace),
+        "TITO_WORKSPACE": str(workspace),
+        "PATH": os.pathsep.join([scripts, os.environ.get("PATH", "")]),
+        "PYTHONIOENCODING": "utf-8",
+    }
+
+
+def jupyterlab_command(workspace: Path, port: int, open_browser: bool) -> list[str]:
+    command = [sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", f"--port={port}",
+               f"--ServerApp.root_dir={workspace}", f"--ServerApp.open_browser={open_browser}",
+               "--ServerApp.port_retries=0"]
+    if os.geteuid() == 0:  # containers and CI run as root; Jupyter refuses that unless told
+        command.append("--allow-root")
+    return command

@@ -1,0 +1,216 @@
+"""The course manifest, ``course/course.toml``: the one place that states module facts."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from tito.errors import TitoError
+
+_ID = re.compile(r"^[a-z][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Points:
+    auto: int
+    manual: int
+
+    @property
+    def total(self) -> int:
+        return self.auto + self.manual
+
+
+@dataclass(frozen=True)
+class Module:
+    """One course module. ``id`` is stable; ``number`` only orders modules for people."""
+
+    number: int
+    id: str
+    title: str
+    target: str
+    summary: str
+    requires: tuple[str, ...]
+    points: Points
+    milestones: tuple[str, ...]
+
+    @property
+    def slug(self) -> str:
+        """The folder name students see, e.g. ``01_tensor``."""
+        return f"{self.number:02d}_{self.id}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.number:02d} {self.id}"
+
+    @property
+    def target_path(self) -> Path:
+        """The file the module exports into, relative to the package's parent directory."""
+        return Path(*self.target.split(".")).with_suffix(".py")
+
+    def source_path(self, modules_dir: Path) -> Path:
+        return modules_dir / self.id / f"{self.id}.py"
+
+
+@dataclass(frozen=True)
+class Milestone:
+    id: str
+    title: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Dataset:
+    id: str
+    title: str
+    file: str
+    url: str
+    sha256: str
+    used_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Course:
+    """The parsed and checked manifest."""
+
+    name: str
+    package: str
+    points: Points
+    modules: tuple[Module, ...]
+    milestones: dict[str, Milestone]
+    datasets: dict[str, Dataset]
+    path: Path
+
+    def module(self, ref: str) -> Module:
+        """Find a module by id (``tensor``), number (``01``, ``1``) or folder (``01_tensor``)."""
+        ref = ref.strip().rstrip("/")
+        for module in self.modules:
+            if ref in (module.id, module.slug) or (
+                ref.isdigit() and int(ref) == module.number
+            ):
+                return module
+        known = [m.id for m in self.modules] + [m.slug for m in self.modules]
+        close = difflib.get_close_matches(ref, known, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise TitoError(f"unknown module '{ref}': {hint}'tito module list' shows every module")
+
+    def prerequisites(self, module: Module) -> list[Module]:
+        """Every module ``module`` builds on, directly or not, in course order."""
+        needed: set[str] = set()
+        stack = list(module.requires)
+        while stack:
+            ref = stack.pop()
+            if ref not in needed:
+                needed.add(ref)
+                stack.extend(self.module(ref).requires)
+        return [m for m in self.modules if m.id in needed]
+
+    def packages(self, modules: list[Module] | tuple[Module, ...] | None = None) -> list[str]:
+        """The packages (dotted names) that hold the given modules' targets, parents first."""
+        names: set[str] = set()
+        for module in self.modules if modules is None else modules:
+            parts = module.target.split(".")[:-1]
+            names.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+        return sorted(names, key=lambda name: (name.count("."), name))
+
+
+def _fail(path: Path, where: str, problem: str) -> TitoError:
+    return TitoError(f"{path}: {where}: {problem}")
+
+
+def _points(path: Path, where: str, raw: object) -> Points:
+    if not (isinstance(raw, dict) and {"auto", "manual"} <= raw.keys()):
+        raise _fail(path, where, "points must be a table like { auto = 70, manual = 30 }")
+    auto, manual = raw["auto"], raw["manual"]
+    if not (isinstance(auto, int) and isinstance(manual, int) and auto >= 0 and manual >= 0):
+        raise _fail(path, where, "points.auto and points.manual must be non-negative integers")
+    return Points(auto, manual)
+
+
+def _module(path: Path, index: int, raw: dict, course_points: Points) -> Module:
+    where = f"[[modules]] #{index + 1} ({raw.get('id', '?')})"
+    for key, kind in (("number", int), ("id", str), ("title", str), ("target", str)):
+        if not isinstance(raw.get(key), kind):
+            raise _fail(path, where, f"'{key}' is missing or not a {kind.__name__}")
+    if not _ID.match(raw["id"]):
+        raise _fail(path, where, "id must be lowercase letters, digits and dashes")
+    points = _points(path, where, raw.get("points", {}))
+    if points != course_points:
+        raise _fail(
+            path, where, f"points {points} differ from the course's {course_points}"
+        )
+    return Module(
+        number=raw["number"],
+        id=raw["id"],
+        title=raw["title"],
+        target=raw["target"],
+        summary=raw.get("summary", ""),
+        requires=tuple(raw.get("requires", ())),
+        points=points,
+        milestones=tuple(raw.get("milestones", ())),
+    )
+
+
+def load_course(path: Path) -> Course:
+    """Read and check ``course.toml``; any inconsistency is a :class:`TitoError` naming it."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TitoError(f"{path} not found: run tito from a TinyTorch checkout") from None
+    except tomllib.TOMLDecodeError as error:
+        raise TitoError(f"{path}: invalid TOML ({error}): fix the file") from None
+
+    course = data.get("course", {})
+    points = _points(path, "[course]", course.get("points", {}))
+    package = course.get("package", "tinytorch")
+    modules = tuple(
+        _module(path, i, raw, points) for i, raw in enumerate(data.get("modules", []))
+    )
+    if not modules:
+        raise _fail(path, "[[modules]]", "the course has no modules")
+
+    seen: dict[str, Module] = {}
+    for module in modules:
+        where = f"module '{module.id}'"
+        if module.id in seen:
+            raise _fail(path, where, "id appears twice")
+        if any(m.number == module.number for m in seen.values()):
+            raise _fail(path, where, f"number {module.number} appears twice")
+        if not module.target.startswith(package + "."):
+            raise _fail(path, where, f"target must lie inside the '{package}' package")
+        for ref in module.requires:
+            if ref not in seen:
+                raise _fail(path, where, f"requires '{ref}', which is not an earlier module")
+        seen[module.id] = module
+    if [m.number for m in modules] != sorted(m.number for m in modules):
+        raise _fail(path, "[[modules]]", "modules must be listed in order of number")
+
+    milestones = {
+        key: Milestone(key, raw["title"], raw["after"])
+        for key, raw in data.get("milestones", {}).items()
+    }
+    for module in modules:
+        for name in module.milestones:
+            if name not in milestones:
+                raise _fail(path, f"module '{module.id}'", f"unknown milestone '{name}'")
+    for milestone in milestones.values():
+        if milestone.after not in seen:
+            raise _fail(path, f"milestone '{milestone.id}'", f"unknown module '{milestone.after}'")
+
+    datasets = {
+        key: Dataset(
+            key, raw["title"], raw["file"], raw["url"], raw["sha256"], tuple(raw["used_by"])
+        )
+        for key, raw in data.get("datasets", {}).items()
+    }
+    return Course(
+        name=course.get("name", "TinyTorch"),
+        package=package,
+        points=points,
+        modules=modules,
+        milestones=milestones,
+        datasets=datasets,
+        path=path,
+    )
