@@ -20,15 +20,20 @@ def torch():
     try:
         import torch
     except ImportError as error:
+        missing = str(error)
+    else:
+        missing = None
+    if missing is not None:
         if os.environ.get("CI") == "true":
             pytest.fail(
-                f"PyTorch is not importable ({error}), but CI must run the PyTorch oracle "
+                f"PyTorch is not importable ({missing}), but CI must run the PyTorch oracle "
                 f"tests: `make test` installs {TORCH_REQUIREMENT} where its CPU wheel is on "
-                "disk (build/torch-wheel); provide that wheel on the CI machine.",
+                "disk (where `pip download --no-index` finds it); provide that wheel on the CI "
+                "machine.",
                 pytrace=False,
             )
         pytest.skip(
-            f"PyTorch oracle tests need torch ({error}); `make test` installs "
+            f"PyTorch oracle tests need torch ({missing}); `make test` installs "
             f"{TORCH_REQUIREMENT} only where its CPU wheel is on disk"
         )
     torch.set_default_dtype(torch.float32)

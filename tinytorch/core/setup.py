@@ -299,7 +299,7 @@ def array_bytes(shape: tuple[int, ...], dtype) -> int:
     - Do not create the array: ``np.zeros(shape, dtype).nbytes`` is right for small shapes and
       crashes (or swaps) for large ones.
     - ``np.prod(())`` is ``1.0``, a float, and ``np.prod`` overflows int64 silently; a plain
-      ``for`` loop over Python ints (or ``math.prod``) has neither problem.
+      ``for`` loop over Python ints (or ``math.prod``, after ``import math``) has neither.
     """
     itemsize = np.dtype(dtype).itemsize
     numel = 1

@@ -178,11 +178,8 @@ def _check_export(check: _Checker, line: int, cell: NotebookNode) -> None:
     if cell.cell_type == "markdown" and lines and lines[0].strip() == EXPORT_MARK:
         raise check.fail(line, f"'{EXPORT_MARK}' in a markdown cell", "only code is exported")
     if is_export_cell(cell):
-        code = "\n".join(
-            text for text in lines[1:] if BEGIN_SOLUTION not in text and END_SOLUTION not in text
-        )
-        try:
-            compile(code, f"{check.path}:{line}", "exec")
+        try:  # region markers and the export line are comments: compile the cell as written
+            compile(cell.source, f"{check.path}:{line}", "exec")
         except SyntaxError as error:
             raise check.fail(line + (error.lineno or 0), f"export cell does not compile "
                              f"({error.msg})", "fix the code") from None
