@@ -1,0 +1,188 @@
+"""The tito command line, run as a person runs it: a subprocess, its output and exit code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+from tito.cli import cli
+from tito.workspace import PLACEHOLDER
+
+from tests.conftest import Tito
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [prefix]
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found += _commands(command, (*prefix, name))
+        else:
+            found.append((*prefix, name))
+    return found
+
+
+@pytest.mark.parametrize("path", _commands(cli), ids=lambda path: " ".join(path) or "tito")
+def test_every_command_has_help(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Usage: ")
+    assert len(result.output.splitlines()) > 3
+
+
+def test_the_documented_commands_exist() -> None:
+    commands = {" ".join(path) for path in _commands(cli)}
+    assert {"system info", "system doctor", "module list", "module status", "module start",
+            "module test", "module export", "module reset", "export", "nbgrader generate",
+            "lab"} <= commands
+
+
+def test_an_unknown_module_is_one_line_naming_the_fix(tito: Tito) -> None:
+    result = tito("module", "start", "tensr")
+    assert result.returncode == 1
+    assert result.stderr == ("error: unknown module 'tensr': did you mean 'tensor'? 'tito "
+                             "module list' shows every module\n")
+
+
+def test_module_list_shows_every_module(tito: Tito) -> None:
+    result = tito("module", "list")
+    assert result.returncode == 0, result.stderr
+    for row in ("│ 00 │ setup", "│ 01 │ tensor", "│ 13 │ transformers", "│ 20 │ capstone"):
+        assert row in result.stdout
+
+
+def test_a_student_starts_exports_and_tests_a_module(tito: Tito, tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    started = tito("module", "start", "00")
+    assert started.returncode == 0, started.stderr
+    notebook = workspace / "modules" / "00_setup" / "setup.ipynb"
+    assert "modules/00_setup/setup.ipynb (ready)" in started.stdout
+    assert notebook.exists()
+
+    exported = tito("module", "export", "setup")
+    assert exported.returncode == 0, exported.stderr
+    package_file = workspace / "tinytorch" / "core" / "setup.py"
+    assert not package_file.read_text(encoding="utf-8").startswith(PLACEHOLDER)
+
+    tested = tito("module", "test", "00_setup")
+    assert tested.returncode == 1, "an untouched notebook must fail its tests"
+    assert tested.stdout.rstrip().endswith("failed")
+    assert "0 passed," in tested.stdout
+    assert "hello_tinytorch is not implemented yet" in tested.stdout
+
+    status = tito("module", "status")
+    assert "│ 00 │ setup " in status.stdout and "│ started  │ ✓ " in status.stdout
+    assert "0/" in status.stdout
+
+    again = tito("module", "start", "setup")
+    assert "already there, kept as it is" in again.stdout
+
+
+def test_a_broken_student_notebook_is_one_line_naming_file_and_fix(tito: Tito,
+                                                                     tmp_path: Path) -> None:
+    assert tito("module", "start", "setup").returncode == 0
+    notebook = tmp_path / "workspace" / "modules" / "00_setup" / "setup.ipynb"
+    notebook.write_text('{"cells": [', encoding="utf-8")
+    result = tito("module", "export", "setup")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"error: {notebook} is not a valid notebook")
+    assert "tito module reset setup" in result.stderr
+    assert notebook.read_text(encoding="utf-8") == '{"cells": ['
+
+    reset = tito("module", "reset", "setup", "--yes")
+    assert reset.returncode == 0, reset.stderr
+    backups = list((tmp_path / "workspace" / ".tito" / "backups" / "setup").rglob("*.ipynb"))
+    assert [b.read_text(encoding="utf-8") for b in backups] == ['{"cells": [']
+
+
+def test_reset_asks_first_and_changes_nothing_when_declined(tito: Tito, tmp_path: Path) -> None:
+    assert tito("module", "start", "setup").returncode == 0
+    notebook = tmp_path / "workspace" / "modules" / "00_setup" / "setup.ipynb"
+    notebook.write_text("my work", encoding="utf-8")
+    result = tito("module", "reset", "setup", input="n\n")
+    assert result.returncode == 130
+    assert notebook.read_text(encoding="utf-8") == "my work"
+
+
+def test_export_check_passes_on_the_checkout(tito: Tito) -> None:
+    result = tito("export", "--all", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "matches the sources" in result.stdout
+
+
+def test_export_check_names_every_differing_file_and_writes_nothing(
+        tito: Tito, project_copy: Path) -> None:
+    package = project_copy / "tinytorch"
+    (package / "core" / "setup.py").write_text("edited by hand\n", encoding="utf-8")
+    (package / "core" / "__init__.py").unlink()
+    (package / "core" / "stray.py").write_text("x = 1\n", encoding="utf-8")
+    result = tito("export", "--all", "--check", root=project_copy)
+    assert result.returncode == 1
+    for line in ("✗ tinytorch/core/__init__.py (missing)",
+                 "✗ tinytorch/core/setup.py (differs)",
+                 "✗ tinytorch/core/stray.py (not made by export"):
+        assert line in result.stdout
+    assert (package / "core" / "setup.py").read_text(encoding="utf-8") == "edited by hand\n"
+
+    assert tito("export", "--all", root=project_copy).returncode == 0
+    (package / "core" / "stray.py").unlink()
+    assert tito("export", "--all", "--check", root=project_copy).returncode == 0
+
+
+def test_a_malformed_source_is_one_line_naming_file_line_and_fix(
+        tito: Tito, project_copy: Path) -> None:
+    source = project_copy / "course" / "modules" / "setup" / "setup.py"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace('# %% solution="hello-tinytorch"',
+                                   '# %% solution="hello-tinytorch" locked="x"', 1),
+                      encoding="utf-8")
+    line = text[:text.index('# %% solution="hello-tinytorch"')].count("\n") + 1
+    before = (project_copy / "tinytorch" / "core" / "setup.py").read_bytes()
+    result = tito("export", "setup", root=project_copy)
+    assert result.returncode == 1
+    assert result.stderr == (f"error: {source}:{line}: cell has both solution= and locked=: "
+                             "give each cell one role\n")
+    assert (project_copy / "tinytorch" / "core" / "setup.py").read_bytes() == before
+
+
+def test_nbgrader_generate_writes_instructor_and_student_notebooks(tito: Tito,
+                                                                  tmp_path: Path) -> None:
+    course_dir = tmp_path / "my-course"
+    result = tito("nbgrader", "generate", "--all", "--course-dir", str(course_dir))
+    assert result.returncode == 0, result.stderr
+    for kind in ("source", "release"):
+        assert (course_dir / kind / "setup" / "setup.ipynb").exists()
+    assert (course_dir / "gradebook.db").exists()
+    assert (course_dir / "nbgrader_config.py").exists()
+    refused = tito("nbgrader", "generate", "setup", "--all")
+    assert refused.returncode == 1
+    assert "name one module to generate, or pass --all (not both)" in refused.stderr
+
+
+def test_doctor_reports_each_check_with_its_fix(tito: Tito) -> None:
+    result = tito("system", "doctor")
+    assert result.returncode == 0, result.stdout
+    for check, status in (("numpy", "ok"), ("nbgrader", "ok"), ("module setup", "ok"),
+                          ("reference package", "ok"), ("workspace", "warn"),
+                          ("data: tinyshakespeare", "(ok|warn)")):
+        assert re.search(rf"│ {check}\s+│ {status}\s+│", result.stdout), check
+    assert "run 'make lab' or 'tito module start setup'" in result.stdout
+
+
+def test_doctor_fails_and_names_the_fix_when_the_package_is_stale(
+        tito: Tito, project_copy: Path) -> None:
+    (project_copy / "tinytorch" / "core" / "setup.py").write_text("x = 1\n", encoding="utf-8")
+    result = tito("system", "doctor", root=project_copy)
+    assert result.returncode == 1
+    assert "run 'tito export --all'" in result.stdout
+    assert result.stdout.rstrip().endswith("1 failed")
+
+
+def test_system_info_names_the_paths_in_use(tito: Tito, tmp_path: Path) -> None:
+    result = tito("system", "info")
+    assert result.returncode == 0, result.stderr
+    assert str(tmp_path / "workspace") in result.stdout
+    assert "21 modules" in result.stdout
