@@ -40,7 +40,9 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	@# pytest exits 5 when it collected no test: that is a failure, said plainly.
+	@$(BIN)/python -m pytest -n 2 --dist loadgroup; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "error: pytest collected no tests"; fi; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -78,6 +78,7 @@ def tito(tmp_path: Path) -> Tito:
             **os.environ,
             "TITO_WORKSPACE": str(workspace or tmp_path / "workspace"),
             "TITO_COURSE_DIR": str(tmp_path / "instructor"),
+            "TITO_CACHE": str(tmp_path / "cache"),
             "PATH": os.pathsep.join([sysconfig.get_path("scripts"), os.environ["PATH"]]),
             "COLUMNS": "200",
             **(env or {}),

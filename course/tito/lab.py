@@ -19,7 +19,7 @@ from tito.project import Paths
 
 def lab_course_dir(course: Course, paths: Paths) -> CourseDir:
     """A private nbgrader course directory that only produces the student notebooks."""
-    return CourseDir(paths.build / "lab-course", course, paths.modules_dir)
+    return CourseDir(paths.cache / "lab-course", course, paths.modules_dir)
 
 
 def _is_current(release: Path, source_sha256: str) -> bool:

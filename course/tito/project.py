@@ -16,6 +16,7 @@ class Paths:
     root: Path
     workspace: Path
     course_dir: Path
+    cache: Path
 
     @property
     def course_toml(self) -> Path:
@@ -25,18 +26,19 @@ class Paths:
     def modules_dir(self) -> Path:
         return self.root / "course" / "modules"
 
-    @property
-    def build(self) -> Path:
-        return self.root / "build"
-
     @classmethod
     def from_env(cls) -> Paths:
-        """``TITO_ROOT``, ``TITO_WORKSPACE`` and ``TITO_COURSE_DIR`` override the defaults:
-        the checkout tito runs from, ``<root>/workspace`` and ``<root>/instructor``."""
+        """``TITO_ROOT``, ``TITO_WORKSPACE``, ``TITO_COURSE_DIR`` and ``TITO_CACHE`` override
+        the defaults: the checkout tito runs from, ``<root>/workspace``, ``<root>/instructor``
+        and ``<root>/build`` (rebuildable files, such as the lab's student notebooks)."""
         root = Path(os.environ.get("TITO_ROOT") or PROJECT_ROOT).resolve()
-        workspace = Path(os.environ.get("TITO_WORKSPACE") or root / "workspace").resolve()
-        course_dir = Path(os.environ.get("TITO_COURSE_DIR") or root / "instructor").resolve()
-        return cls(root=root, workspace=workspace, course_dir=course_dir)
+
+        def setting(name: str, default: Path) -> Path:
+            return Path(os.environ.get(name) or default).resolve()
+
+        return cls(root=root, workspace=setting("TITO_WORKSPACE", root / "workspace"),
+                   course_dir=setting("TITO_COURSE_DIR", root / "instructor"),
+                   cache=setting("TITO_CACHE", root / "build"))
 
 
 def display(path: Path) -> str:

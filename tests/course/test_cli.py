@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from tito.cli import cli
-from tito.workspace import PLACEHOLDER
 
 from tests.conftest import Tito
+from tito.cli import cli
+from tito.workspace import PLACEHOLDER
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

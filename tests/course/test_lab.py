@@ -71,6 +71,7 @@ def test_tito_lab_serves_the_students_notebooks_and_package(tmp_path: Path) -> N
     workspace = tmp_path / "workspace"
     port = free_port()
     env = {**os.environ, "TITO_WORKSPACE": str(workspace), "JUPYTER_TOKEN": TOKEN,
+           "TITO_CACHE": str(tmp_path / "cache"),
            "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
            "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"),
            "PATH": os.pathsep.join([sysconfig.get_path("scripts"), os.environ["PATH"]])}

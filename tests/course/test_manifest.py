@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from tito.errors import TitoError
 from tito.manifest import Course, load_course
 

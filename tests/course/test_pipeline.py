@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+
 from tito.authoring.export import authored, reference_files, stale_files
 from tito.authoring.policy import StubSolutions
 from tito.authoring.source import (

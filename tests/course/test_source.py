@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from tito.authoring.source import Role, instructor_notebook, read_source
 from tito.errors import TitoError
 from tito.manifest import Module, Points

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
 from tito.authoring.source import instructor_notebook, read_source
 from tito.course_dir import CourseDir
 from tito.errors import TitoError
