@@ -1036,9 +1036,10 @@ def test_exp_log(torch, op, shape, dtype):
 
 @oracle
 @pytest.mark.parametrize("op", ["exp", "log"])
-@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.bool_])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int8, np.uint8, np.bool_])
 def test_exp_log_of_ints_match_torch(torch, op, dtype):
-    """torch computes exp/log of int and bool tensors in float32."""
+    """torch computes exp/log of int and bool tensors in float32 (NumPy: float16 for
+    bool/int8/uint8, float64 for wider ints)."""
     check_op(torch, [(2, 3)], lambda x: getattr(x, op)(), lambda t: getattr(t, op)(),
              dtype=dtype, positive=True)
 
