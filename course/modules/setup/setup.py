@@ -80,7 +80,8 @@ from tito.testing import run_tests
 # 6. **Test the package**: `tito module test setup` runs the same tests with pytest against
 #    the exported package — the way the grader runs them, in a fresh process, not in this
 #    notebook's memory.
-# 7. **Submit** the notebook from the TinyTorch panel in JupyterLab.
+# 7. **Submit** the notebook: in a terminal, `tito submit setup` sends it to your course,
+#    which grades it with the visible and the hidden tests.
 #
 # Two habits save hours: *restart the kernel and run all cells* before you export (the
 # notebook must work top to bottom, not just in the order you happened to run it), and read
@@ -1479,7 +1480,7 @@ del x
 # - [ ] `tito module export setup` — your code is now in `tinytorch/core/setup.py`.
 # - [ ] `tito module test setup` — the tests pass against your exported package.
 # - [ ] In a fresh terminal: `python -c "from tinytorch.core.setup import hello_tinytorch; print(hello_tinytorch())"`.
-# - [ ] Submit the notebook from the TinyTorch panel.
+# - [ ] `tito submit setup` — your notebook goes to the course for grading.
 #
 # **Next: Module 01, Tensor.** You will build the n-dimensional array every later module
 # runs on — creation, broadcasting arithmetic, matmul, reductions — and give it a
