@@ -95,8 +95,10 @@ def _workspace(course: Course, paths: Paths) -> Check:
     if not (paths.workspace / course.package / "__init__.py").exists():
         return Check("workspace", WARN, f"no student workspace at {paths.workspace}",
                      "run 'make lab' or 'tito module start setup'")
+    # -P: do not put the current directory first on the path (it may be the checkout, whose
+    # reference package would hide the workspace copy), exactly as a kernel in the lab sees it.
     probe = subprocess.run(
-        [sys.executable, "-c", f"import {course.package}; print({course.package}.__file__)"],
+        [sys.executable, "-P", "-c", f"import {course.package}; print({course.package}.__file__)"],
         env={**os.environ, "PYTHONPATH": str(paths.workspace)}, capture_output=True,
         text=True, encoding="utf-8", check=False)
     found = probe.stdout.strip()

@@ -64,10 +64,7 @@ class Workspace:
         """Create what is missing: the package skeleton and, from ``releases`` (module id →
         released notebook), each module's notebook. Never overwrites a student's file.
         Returns module id → ``created`` or ``kept``."""
-        for package in self.course.packages():
-            init = self.root / Path(*package.split(".")) / "__init__.py"
-            if not init.exists():
-                write_atomic(init, package_init(package))
+        self._ensure_packages(self.course.packages())
         for module in self.course.modules:
             if not self.package_file(module).exists():
                 write_atomic(self.package_file(module), placeholder(module))
@@ -81,6 +78,12 @@ class Workspace:
                 shutil.copyfile(release, target)
                 actions[module_id] = "created"
         return actions
+
+    def _ensure_packages(self, packages: list[str]) -> None:
+        for package in packages:
+            init = self.root / Path(*package.split(".")) / "__init__.py"
+            if not init.exists():
+                write_atomic(init, package_init(package))
 
     def read_notebook(self, module: Module) -> NotebookNode:
         """The student's notebook; a clear error if it is missing or not a valid notebook."""
@@ -119,10 +122,7 @@ class Workspace:
         except TitoError as error:
             raise TitoError(f"{display(self.notebook(module))}: {error}") from None
         target = self.package_file(module)
-        for package in self.course.packages([module]):
-            init = self.root / Path(*package.split(".")) / "__init__.py"
-            if not init.exists():
-                write_atomic(init, package_init(package))
+        self._ensure_packages(self.course.packages([module]))
         write_atomic(target, code)
         self.record(module, exported_at=now())
         return target

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from tests.conftest import Tito
 from tito.cli import cli
+from tito.project import PROJECT_ROOT
 from tito.workspace import PLACEHOLDER
 
 
@@ -78,6 +79,11 @@ def test_a_student_starts_exports_and_tests_a_module(tito: Tito, tmp_path: Path)
 
     again = tito("module", "start", "setup")
     assert "already there, kept as it is" in again.stdout
+
+    # Run from the checkout, whose own tinytorch/ must not hide the student's copy.
+    doctor = tito("system", "doctor")
+    assert Path.cwd() == PROJECT_ROOT
+    assert re.search(r"│ workspace\s+│ ok\s+│ your tinytorch at ", doctor.stdout), doctor.stdout
 
 
 def test_a_broken_student_notebook_is_one_line_naming_file_and_fix(tito: Tito,
