@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tito.errors import TitoError
+from tito.grading.judge import WorkerSpec
 
 
 @dataclass(frozen=True)
@@ -60,23 +61,25 @@ def _results(junit: Path) -> tuple[TestResult, ...]:
     return tuple(results)
 
 
-def run_pytest(test_code: str, package_parent: Path, name: str = "test_module.py",
+def run_pytest(test_code: str, worker: WorkerSpec, name: str = "test_module.py",
                timeout: float = 600) -> TestRun:
-    """Run ``test_code`` with pytest, importing packages from ``package_parent`` first.
+    """Run ``test_code`` with pytest; its ``run`` fixture calls into ``worker``'s package.
 
-    The tests run in a fresh interpreter in a scratch directory, with no project pytest
-    configuration, so what they import is exactly the package copy under test.
+    pytest runs in a fresh interpreter in a scratch directory, with no project configuration
+    and without the student's package on its path: only the worker imports student code.
     """
     with tempfile.TemporaryDirectory(prefix="tito-tests-") as scratch:
         folder = Path(scratch)
         (folder / name).write_text(test_code, encoding="utf-8")
         (folder / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+        worker.write(folder / "worker.json")
         junit = folder / "results.xml"
-        env = {**os.environ, "PYTHONPATH": str(package_parent), "PYTHONIOENCODING": "utf-8",
-               "PYTHONDONTWRITEBYTECODE": "1"}
+        env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+        env.update({"TITO_WORKER_SPEC": str(folder / "worker.json"),
+                    "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1"})
         command = [sys.executable, "-m", "pytest", name, "-q", "-p", "no:cacheprovider",
-                   "-c", "pytest.ini", "--rootdir", ".", f"--junitxml={junit}", "-o",
-                   "junit_family=xunit1"]
+                   "-p", "tito.grading.judge", "-c", "pytest.ini", "--rootdir", ".",
+                   f"--junitxml={junit}", "-o", "junit_family=xunit1"]
         try:
             completed = subprocess.run(command, cwd=folder, env=env, capture_output=True,
                                        text=True, encoding="utf-8", errors="replace",

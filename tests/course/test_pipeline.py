@@ -23,8 +23,9 @@ from tito.authoring.source import (
     instructor_notebook,
     read_source,
 )
-from tito.authoring.tests import autograded_cells, pytest_module
+from tito.authoring.tests import autograded_cells, pytest_module, student_modules
 from tito.course_dir import CourseDir
+from tito.grading.judge import WorkerSpec
 from tito.manifest import Course, Module
 from tito.project import PROJECT_ROOT
 from tito.runner import run_pytest
@@ -115,16 +116,17 @@ def test_every_test_fails_against_the_student_version_and_passes_against_the_sol
         module: Module, generated: CourseDir, course: Course, tmp_path: Path) -> None:
     notebook = instructor_notebook(read_source(module, generated.modules_dir))
     tests = [name for cell in autograded_cells(notebook) for name in cell.tests]
-    code = pytest_module(notebook, module, course, "instructor notebook")
+    code = pytest_module(notebook, module, "instructor notebook")
+    modules = student_modules(module, course)
 
-    reference = run_pytest(code, PROJECT_ROOT)
+    reference = run_pytest(code, WorkerSpec(str(PROJECT_ROOT), modules, sandbox=None))
     assert [r.name for r in reference.results] == tests
     failing = [(r.name, r.message) for r in reference.results if r.outcome != "passed"]
     assert not failing, f"tests failing against the solution: {failing[:5]}"
 
     student = _student_package(tmp_path / "ws", course, module,
                                generated.release_notebook(module))
-    stubbed = run_pytest(code, student.root)
+    stubbed = run_pytest(code, WorkerSpec(str(student.root), modules, sandbox={}))
     assert [r.name for r in stubbed.results] == tests
     passing = [r.name for r in stubbed.results if r.outcome == "passed"]
     assert not passing, f"tests passing against the unimplemented stubs: {passing}"

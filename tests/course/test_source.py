@@ -29,13 +29,15 @@ def double(x):
     ### END SOLUTION
 
 # %% test="toy-tests" points=70
-def test_double():
-    assert double(2) == 4
+def test_double(run):
+    assert run("double", 2) == 4
 
 run_tests(test_double)
 ### BEGIN HIDDEN TESTS
-def test_double_negative():
-    assert double(-2) == -4
+def test_double_negative(run):
+    def student():
+        return double(-2)
+    assert run(student) == -4
 
 run_tests(test_double_negative)
 ### END HIDDEN TESTS
@@ -61,7 +63,7 @@ def test_a_valid_source_yields_cells_with_roles_and_points(tmp_path: Path) -> No
         (Role.PROSE, None, 0, False), (Role.LOCKED, "toy-imports", 0, False),
         (Role.SOLUTION, "toy-double", 0, True), (Role.TEST, "toy-tests", 70, False),
         (Role.MANUAL, "toy-why", 30, False)]
-    assert [c.line for c in source.cells] == [1, 4, 8, 16, 28]
+    assert [c.line for c in source.cells] == [1, 4, 8, 16, 30]
 
 
 def test_the_instructor_notebook_carries_nbgrader_metadata(tmp_path: Path) -> None:
@@ -105,14 +107,17 @@ BROKEN = [
      "test_double)", 16, "test_double is a visible test but run in the hidden region"),
     ("### END HIDDEN TESTS\n", "### END HIDDEN TESTS\nx = 1\n", 16,
      "code after the hidden-test region"),
-    ('# %% [markdown] manual="toy-why" points=30', '# %% manual="toy-why" points=30', 28,
+    ('# %% [markdown] manual="toy-why" points=30', '# %% manual="toy-why" points=30', 30,
      "manual= cell is a code cell"),
     ('# %% locked="toy-imports"', '# %% locked="toy-imports" points=3', 4,
      "points= on a locked= cell"),
     ("    return 2 * x\n", "    return 2 * x\n#| export\n", 8,
      "'#| export' is not the first line of its cell"),
     ("    return 2 * x\n", "    return 2 *\n", 13, "export cell does not compile"),
-    ("def test_double():", "def test_double(:", 17, "test cell does not compile"),
+    ("def test_double(run):", "def test_double(run:", 17, "test cell does not compile"),
+    ('    assert run("double", 2) == 4', "    assert double(2) == 4", 16,
+     "test_double uses double outside a function it passes to run(...): the judge never "
+     "imports the student's code: move the call into a function passed to run(...)"),
     ("# %% [markdown]\n# # Toy", "stray = 1\n\n# %% [markdown]\n# # Toy", 1,
      "text outside a cell"),
 ]
@@ -131,10 +136,10 @@ def test_a_malformed_source_is_refused_naming_line_and_fix(
 
 
 def test_a_second_test_with_the_same_name_is_refused(tmp_path: Path) -> None:
-    extra = ('\n# %% test="more-tests" points=1\ndef test_double():\n    pass\n\n'
+    extra = ('\n# %% test="more-tests" points=1\ndef test_double(run):\n    pass\n\n'
              "run_tests(test_double)\n")
     text = VALID.replace("points=70", "points=69") + extra
-    with pytest.raises(TitoError, match=r"toy.py:33: test test_double is also defined in the "
+    with pytest.raises(TitoError, match=r"toy.py:35: test test_double is also defined in the "
                                         r"cell at line 16"):
         read(tmp_path, text)
 

@@ -17,6 +17,7 @@ from tito.authoring.source import (
     BEGIN_SOLUTION,
     END_SOLUTION,
     is_export_cell,
+    public_names,
     read_source,
 )
 from tito.errors import TitoError
@@ -30,18 +31,6 @@ def _cell_code(cell: NotebookNode) -> str:
     lines = cell.source.split("\n")[1:]  # drop the #| export line
     kept = [line for line in lines if BEGIN_SOLUTION not in line and END_SOLUTION not in line]
     return "\n".join(kept).strip("\n")
-
-
-def _public_names(tree: ast.Module) -> list[str]:
-    names: list[str] = []
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.append(node.name)
-        elif isinstance(node, ast.Assign):
-            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            names.append(node.target.id)
-    return [name for name in dict.fromkeys(names) if not name.startswith("_")]
 
 
 def module_code(notebook: NotebookNode, module: Module, header: str) -> str:
@@ -58,7 +47,7 @@ def module_code(notebook: NotebookNode, module: Module, header: str) -> str:
                             "and export again (nothing was written)") from None
         pieces.append(_cell_code(cell))
     body = "\n\n\n".join(piece for piece in pieces if piece.strip())
-    names = _public_names(ast.parse(body))
+    names = public_names(ast.parse(body))
     summary = textwrap.fill(f"{module.title} (module {module.number:02d}): {module.summary}",
                             width=_WIDTH - 6)
     text = f'{header}\n"""{summary}"""\n\n{body}\n'

@@ -3,6 +3,7 @@ instructor notebook with nbgrader metadata. The format is described in course/AU
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import re
 from dataclasses import dataclass
@@ -185,9 +186,31 @@ def _check_export(check: _Checker, line: int, cell: NotebookNode) -> None:
                              f"({error.msg})", "fix the code") from None
 
 
-def _check_tests(check: _Checker, cell: SourceCell, seen: dict[str, int]) -> None:
+def public_names(tree: ast.Module) -> list[str]:
+    """The public top-level names a module defines (its ``__all__``), in order."""
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign):
+            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.append(node.target.id)
+    return [name for name in dict.fromkeys(names) if not name.startswith("_")]
+
+
+def _exported_names(cells: list[SourceCell]) -> frozenset[str]:
+    names: set[str] = set()
+    for cell in cells:
+        if cell.exported:
+            names.update(public_names(ast.parse(cell.cell.source)))
+    return frozenset(names)
+
+
+def _check_tests(check: _Checker, cell: SourceCell, seen: dict[str, int],
+                 exported: frozenset[str]) -> None:
     try:
-        analysis = analyze_test_cell(cell.cell.source)
+        analysis = analyze_test_cell(cell.cell.source, exported)
     except SyntaxError as error:
         raise check.fail(cell.line + (error.lineno or 0),
                          f"test cell does not compile ({error.msg})", "fix the code") from None
@@ -195,7 +218,9 @@ def _check_tests(check: _Checker, cell: SourceCell, seen: dict[str, int]) -> Non
         raise check.fail(cell.line, "test cell defines no test_ function",
                          "add pytest functions named test_...")
     for problem in analysis.problems:
-        raise check.fail(cell.line, problem, "name each test once in run_tests(...) of its region")
+        fix = ("move the call into a function passed to run(...)" if "outside a function"
+               in problem else "name each test once in run_tests(...) of its region")
+        raise check.fail(cell.line, problem, fix)
     for name in analysis.visible + analysis.hidden:
         if name in seen:
             raise check.fail(cell.line, f"test {name} is also defined in the cell at line "
@@ -238,10 +263,12 @@ def read_source(module: Module, modules_dir: Path) -> ModuleSource:
             seen_ids[grade_id] = line
         _check_regions(check, line, role, cell)
         _check_export(check, line, cell)
-        source_cell = SourceCell(index, line, role, grade_id, points, is_export_cell(cell), cell)
-        if role is Role.TEST:
-            _check_tests(check, source_cell, seen_tests)
-        cells.append(source_cell)
+        cells.append(SourceCell(index, line, role, grade_id, points, is_export_cell(cell), cell))
+
+    exported = _exported_names(cells)
+    for source_cell in cells:
+        if source_cell.role is Role.TEST:
+            _check_tests(check, source_cell, seen_tests, exported)
 
     for role, expected in ((Role.TEST, module.points.auto), (Role.MANUAL, module.points.manual)):
         total = sum(c.points for c in cells if c.role is role)

@@ -38,9 +38,26 @@ def _run_tests_call(node: ast.stmt) -> ast.Call | None:
     return None
 
 
-def analyze_test_cell(source: str) -> CellTests:
+def _outside_nested_functions(function: ast.FunctionDef) -> set[str]:
+    """Names a test reads in its own body, not inside the functions it defines (those run in
+    the worker, where the student's names exist)."""
+    names: set[str] = set()
+    stack: list[ast.AST] = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            stack.extend(node.decorator_list)
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def analyze_test_cell(source: str, exported: frozenset[str] = frozenset()) -> CellTests:
     """Find the cell's ``test_`` functions and ``run_tests(...)`` calls; every test must be
-    named exactly once by a call in its own region (visible or hidden). Raises SyntaxError."""
+    named exactly once by a call in its own region (visible or hidden), and reach the
+    ``exported`` names only inside functions it passes to ``run``. Raises SyntaxError."""
     tree = ast.parse(source)
     span = _hidden_span(source.split("\n"))
 
@@ -54,6 +71,10 @@ def analyze_test_cell(source: str) -> CellTests:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
             defined[node.name] = region(node)
             getattr(analysis, region(node)).append(node.name)
+            for name in sorted(_outside_nested_functions(node) & exported):
+                analysis.problems.append(
+                    f"{node.name} uses {name} outside a function it passes to run(...): "
+                    "the judge never imports the student's code")
         call = _run_tests_call(node)
         if call is None:
             continue
@@ -108,16 +129,21 @@ def autograded_cells(notebook: NotebookNode) -> list[AutogradedCell]:
     return cells
 
 
-def pytest_module(notebook: NotebookNode, module: Module, course: Course, origin: str) -> str:
-    """A pytest file running the notebook's test cells against the importable package:
-    the tests see numpy, pytest and the public names of the module and its prerequisites."""
-    imports = [f"from {m.target} import *" for m in [*course.prerequisites(module), module]]
+def student_modules(module: Module, course: Course) -> list[str]:
+    """The package modules a test's ``run`` calls can see: the module's and its
+    prerequisites' public names."""
+    return [m.target for m in [*course.prerequisites(module), module]]
+
+
+def pytest_module(notebook: NotebookNode, module: Module, origin: str) -> str:
+    """A pytest file of the notebook's test cells. It never imports the student's package:
+    the tests reach it only through the ``run`` fixture of :mod:`tito.grading.judge`."""
     parts = [
         f'"""Tests of module {module.label}, collected by tito from {origin}."""',
         "import numpy as np",
         "import pytest",
         "",
-        *imports,
+        "from tito.testing import assert_array",
         "",
     ]
     for cell in autograded_cells(notebook):

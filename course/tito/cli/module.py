@@ -7,8 +7,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from tito.authoring.source import instructor_notebook, read_source
-from tito.authoring.tests import pytest_module
+from tito.authoring.tests import pytest_module, student_modules
 from tito.cli.common import MODULE, MODULE_HELP, console, course, module_arg, paths, workspace
+from tito.grading.judge import WorkerSpec
 from tito.lab import student_releases
 from tito.manifest import Module
 from tito.project import display
@@ -94,8 +95,9 @@ def _print_run(run: TestRun, verbose: bool) -> None:
 
 def _test_reference(item: Module) -> TestRun:
     notebook = instructor_notebook(read_source(item, paths().modules_dir))
-    code = pytest_module(notebook, item, course(), f"course/modules/{item.id}/{item.id}.py")
-    return run_pytest(code, paths().root, f"test_{item.id}.py")
+    code = pytest_module(notebook, item, f"course/modules/{item.id}/{item.id}.py")
+    worker = WorkerSpec(str(paths().root), student_modules(item, course()), sandbox=None)
+    return run_pytest(code, worker, f"test_{item.id}.py")
 
 
 @module.command("test", epilog=MODULE_HELP)
@@ -116,8 +118,9 @@ def test_module(module: str, reference: bool, verbose: bool) -> int:
         space = workspace()
         space.export(item)
         origin = f"modules/{item.slug}/{item.id}.ipynb"
-        code = pytest_module(space.read_notebook(item), item, course(), origin)
-        run = run_pytest(code, space.root, f"test_{item.id}.py")
+        code = pytest_module(space.read_notebook(item), item, origin)
+        worker = WorkerSpec(str(space.root), student_modules(item, course()), sandbox=None)
+        run = run_pytest(code, worker, f"test_{item.id}.py")
         space.record(item, tests={"passed": run.passed, "total": len(run.results),
                                   "at": now()})
     _print_run(run, verbose)
