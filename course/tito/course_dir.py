@@ -19,6 +19,8 @@ from tito.authoring.policy import configure
 from tito.authoring.source import instructor_notebook, read_source
 from tito.errors import TitoError
 from tito.files import write_atomic, write_notebook
+from tito.grading.autograde import configure as configure_autograde
+from tito.grading.sandbox import Sandbox
 from tito.manifest import Course, Module
 
 COURSE_ID = "tinytorch"
@@ -42,6 +44,7 @@ def nbgrader_config(config: Config, root: Path) -> Config:
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.course_id = COURSE_ID
     config.NbGraderAPI.log_level = "WARN"
+    configure_autograde(config)
     return configure(config)
 
 
@@ -74,7 +77,7 @@ class CourseDir:
         if not config_file.exists():
             write_atomic(config_file, _CONFIG_TEXT)
 
-    def api(self):
+    def api(self, sandboxed: bool = True):
         """nbgrader's high-level API on this directory, with the course's configuration."""
         from nbgrader.apps.api import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
@@ -85,6 +88,7 @@ class CourseDir:
         if scripts not in os.environ.get("PATH", "").split(os.pathsep):
             os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
         config = nbgrader_config(Config(), self.root)
+        config.Sandbox.enabled = sandboxed
         logging.getLogger("traitlets").setLevel(logging.WARNING)
         return NbGraderAPI(CourseDirectory(config=config), config=config)
 
@@ -100,3 +104,27 @@ class CourseDir:
             raise TitoError(f"nbgrader could not generate '{module.id}' in {self.root}: "
                             f"{reason}: fix the module source and run the command again")
         return self.release_notebook(module)
+
+    def submitted_notebook(self, module: Module, student: str) -> Path:
+        return self.root / "submitted" / student / module.id / f"{module.id}.ipynb"
+
+    def autograde(self, module: Module, student: str, sandboxed: bool = True) -> None:
+        """Grade one student's submission of ``module``: nbgrader's Autograde with the
+        notebook run in the sandbox and the test cells scored by the judge."""
+        if sandboxed:
+            Sandbox().check()
+        if not self.submitted_notebook(module, student).exists():
+            raise TitoError(f"{self.submitted_notebook(module, student)} does not exist: "
+                            f"collect {student}'s submission of {module.id} first")
+        result = self.api(sandboxed).autograde(module.id, student, force=True, create=True)
+        if not result["success"]:
+            raise TitoError(f"autograding {student}'s {module.id} failed: "
+                            f"{_nbgrader_reason(result)}")
+
+    def scores(self, module: Module, student: str) -> dict[str, float]:
+        """Grade id → score (manual score where a TA gave one) of a graded submission."""
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gradebook:
+            notebook = gradebook.find_submission_notebook(module.id, module.id, student)
+            return {grade.name: grade.score for grade in notebook.grades}

@@ -2,7 +2,8 @@
 
 Student notebooks are made by nbgrader's ``GenerateAssignment`` only, configured here:
 solution regions become a stub that raises ``NotImplementedError`` naming the function to
-write, hidden tests and mark schemes are removed, outputs are cleared. Every path that
+write, hidden tests and mark schemes are removed, outputs are cleared. Feedback, the other
+student material, loses its hidden tests the same way. Every path that
 produces student material (``tito nbgrader generate``, the course's ``nbgrader_config.py``
 used by nbgrader's own CLI and formgrader, the single-user lab) goes through
 :func:`configure`, so there is no second policy to drift.
@@ -13,8 +14,8 @@ from __future__ import annotations
 import re
 
 from nbformat import NotebookNode
-from nbgrader.converters import GenerateAssignment
-from nbgrader.preprocessors import ClearSolutions
+from nbgrader.converters import GenerateAssignment, GenerateFeedback
+from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 from traitlets.config import Config
 
 _SCOPE = re.compile(r"^(\s*)(?:async\s+)?(def|class)\s+(\w+)")
@@ -67,10 +68,13 @@ class StubSolutions(ClearSolutions):
 
 
 def configure(config: Config) -> Config:
-    """Apply the policy to an nbgrader configuration (also called from nbgrader_config.py)."""
+    """Apply the policy to an nbgrader configuration (also called from nbgrader_config.py):
+    student notebooks get stubs, and feedback never shows hidden tests."""
     default = GenerateAssignment.class_traits()["preprocessors"].default()
     config.GenerateAssignment.preprocessors = [
         StubSolutions if step is ClearSolutions else step for step in default
     ]
     config.ClearSolutions.text_stub = ANSWER_STUB
+    feedback = GenerateFeedback.class_traits()["preprocessors"].default()
+    config.GenerateFeedback.preprocessors = [ClearHiddenTests, *feedback]
     return config

@@ -43,3 +43,28 @@ def generate(module: str | None, all_modules: bool, course_dir: Path | None) -> 
                               f"{display(release)}")
             bar.advance(bar.task_ids[0])
     console.print(f"course directory: {target.root}")
+
+
+@nbgrader.command(epilog=MODULE_HELP)
+@click.argument("module", metavar="MODULE")
+@click.option("--student", "students", multiple=True, help="Grade only this student (repeatable).")
+@click.option("--no-sandbox", is_flag=True,
+              help="Run student code without bubblewrap. Only for code you trust.")
+@COURSE_DIR
+def autograde(module: str, students: tuple[str, ...], no_sandbox: bool,
+              course_dir: Path | None) -> None:
+    """Grade submissions of MODULE: run each notebook in the sandbox and score its test
+    cells with the module's visible and hidden tests."""
+    item = module_arg(module)
+    target = open_course_dir(course_dir)
+    submitted = target.root / "submitted"
+    chosen = list(students) or sorted(
+        path.name for path in submitted.glob("*") if (path / item.id).is_dir())
+    if not chosen:
+        raise TitoError(f"no submissions of {item.id} in {submitted}: collect them first")
+    with progress(f"autograding {item.id}", len(chosen)) as bar:
+        for student in chosen:
+            target.autograde(item, student, sandboxed=not no_sandbox)
+            total = sum(target.scores(item, student).values())
+            bar.console.print(f"{student}: {total:g} points so far")
+            bar.advance(bar.task_ids[0])

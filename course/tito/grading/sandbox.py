@@ -19,7 +19,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from traitlets import Float, Int, Unicode
+from traitlets import Bool, Float, Int, Unicode
 from traitlets.config import Configurable
 
 from tito.errors import TitoError
@@ -41,6 +41,8 @@ def _reference_dir() -> Path | None:
 class Sandbox(Configurable):
     """bubblewrap settings; every limit is configurable (``c.Sandbox.memory_limit = ...``)."""
 
+    enabled = Bool(True, help="False runs student code unsandboxed: only for trusted code, "
+                   "when the instructor passes --no-sandbox.").tag(config=True)
     memory_limit = Int(2 * 1024**3, help="Address-space limit in bytes.").tag(config=True)
     cpu_time_limit = Int(60, help="CPU seconds for all the sandbox's processes.").tag(
         config=True)
