@@ -1,0 +1,91 @@
+"""Autograde end to end on a real nbgrader course directory, with the sandbox and the judge."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat import NotebookNode
+
+from tito.authoring.source import Role, read_source
+from tito.course_dir import CourseDir
+from tito.files import write_notebook
+from tito.manifest import Course
+
+pytestmark = pytest.mark.slow
+
+
+def _grade_id(cell: NotebookNode) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def submission(release: NotebookNode, instructor: NotebookNode, solved: set[str]) -> NotebookNode:
+    """The released notebook with the instructor's solutions in the ``solved`` cells: what a
+    student who completed exactly those exercises would hand in."""
+    answers = {_grade_id(cell): cell.source for cell in instructor.cells}
+    notebook = copy.deepcopy(release)
+    for cell in notebook.cells:
+        if _grade_id(cell) in solved:
+            cell.source = answers[_grade_id(cell)]
+    return notebook
+
+
+def submit(course_dir: CourseDir, module_id: str, student: str, notebook: NotebookNode) -> None:
+    folder = course_dir.root / "submitted" / student / module_id
+    write_notebook(folder / f"{module_id}.ipynb", notebook)
+    (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory, course: Course,
+           modules_dir: Path) -> tuple[CourseDir, dict[str, set[str]], list]:
+    """Three students' submissions of module setup, graded: all exercises solved, the first
+    two solved, none solved."""
+    setup = course.module("setup")
+    course_dir = CourseDir(tmp_path_factory.mktemp("course"), course, modules_dir)
+    release = nbformat.read(course_dir.generate(setup), as_version=4)
+    instructor = nbformat.read(course_dir.source_notebook(setup), as_version=4)
+    cells = read_source(setup, modules_dir).cells
+    exercises = [c.grade_id for c in cells if c.role is Role.SOLUTION]
+    solved = {"ada": set(exercises), "bob": set(exercises[:2]), "cy": set()}
+    for student, answers in solved.items():
+        submit(course_dir, "setup", student, submission(release, instructor, answers))
+        course_dir.autograde(setup, student)
+    return course_dir, solved, cells
+
+
+def test_each_test_cell_scores_its_points_when_its_exercise_is_solved(graded) -> None:
+    course_dir, solved, cells = graded
+    setup = course_dir.course.module("setup")
+    exercises = [c.grade_id for c in cells if c.role is Role.SOLUTION]
+    test_cells = [c for c in cells if c.role is Role.TEST]
+    assert len(exercises) == len(test_cells), "setup pairs each exercise with its test cell"
+    for student, answers in solved.items():
+        scores = course_dir.scores(setup, student)
+        expected = {test.grade_id: test.points if exercise in answers else 0
+                    for exercise, test in zip(exercises, test_cells, strict=True)}
+        assert {grade_id: scores[grade_id] for grade_id in expected} == expected, student
+
+
+def test_exact_totals_for_the_three_students(graded) -> None:
+    course_dir, _, _ = graded
+    setup = course_dir.course.module("setup")
+    totals = {student: sum(score for name, score in course_dir.scores(setup, student).items()
+                           if not name.startswith("systems-"))
+              for student in ("ada", "bob", "cy")}
+    assert totals == {"ada": 70, "bob": 20, "cy": 0}
+
+
+def test_the_graded_notebook_lists_every_test_and_keeps_the_students_outputs(graded) -> None:
+    course_dir, _, cells = graded
+    autograded = nbformat.read(course_dir.root / "autograded" / "bob" / "setup" / "setup.ipynb",
+                               as_version=4)
+    reports = {_grade_id(c): c.outputs[0]["text"] for c in autograded.cells
+               if _grade_id(c) in {cell.grade_id for cell in cells if cell.role is Role.TEST}}
+    assert reports["hello-tinytorch-tests"].startswith("✓ test_")
+    assert "✗ test_" in reports["check-environment-tests"]
+    assert "is not implemented yet" in reports["check-environment-tests"]
+    executed = [c for c in autograded.cells if c.cell_type == "code" and c.get("outputs")]
+    assert len(executed) > len(reports), "the student's own cells keep their outputs"
