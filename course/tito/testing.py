@@ -25,6 +25,8 @@ __all__ = ["LocalRunner", "assert_array", "run_tests"]
 class TestsFailed(AssertionError):
     """Raised by :func:`run_tests` when at least one test in a cell failed."""
 
+    __test__ = False  # not a pytest test class
+
 
 class LocalRunner:
     """``run`` for a notebook: call in this kernel, return the value as the judge would see it.
@@ -52,8 +54,12 @@ def assert_array(actual: Any, expected: Any, dtype: Any = None, rtol: float = 1e
     if dtype is not None:
         assert actual.dtype == np.dtype(dtype), (
             f"{what} should have dtype {np.dtype(dtype)}, got {actual.dtype}")
-    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol,
-                               err_msg=f"{what} has wrong values")
+    close = np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
+    if not np.all(close):
+        where = tuple(int(i) for i in np.argwhere(~close)[0]) if actual.ndim else ()
+        raise AssertionError(
+            f"{what} has wrong values: {int((~close).sum())} of {close.size} differ; at "
+            f"index {where} got {actual[where]!r}, expected {expected[where]!r}")
 
 
 def _first_line(error: BaseException) -> str:

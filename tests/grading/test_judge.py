@@ -158,6 +158,17 @@ def test_exceptions_come_back_by_builtin_type_or_as_student_error(worker: Worker
         worker.call("oops")
 
 
+def test_returning_something_not_plain_never_passes_for_a_typeerror(worker: Worker) -> None:
+    def student():
+        class Fake:
+            pass
+        return Fake()
+
+    with pytest.raises(StudentError, match=r"NotPlainData: .*Fake is not plain data") as raised:
+        worker.call(student)
+    assert not isinstance(raised.value, TypeError)
+
+
 def test_only_def_functions_and_plain_closures_are_shipped(worker: Worker) -> None:
     with pytest.raises(TypeError, match="run\\(\\) takes a function defined with def"):
         worker.call(lambda: 1)

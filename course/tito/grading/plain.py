@@ -21,8 +21,12 @@ NUMERIC_KINDS = "biuf"
 MAX_DEPTH = 32
 
 
-class NotPlainData(TypeError):
-    """A value that may not cross the boundary (a Tensor, an object, an object array...)."""
+class NotPlainData(Exception):
+    """A value that may not cross the boundary (a Tensor, an object, an object array...).
+
+    Deliberately not a TypeError: a test expecting the student's code to raise TypeError must
+    not pass because the code returned something that is not plain data instead.
+    """
 
 
 def _encode(value: Any, depth: int) -> Any:
