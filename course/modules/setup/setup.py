@@ -30,7 +30,7 @@
 # %% locked="setup-imports"
 import numpy as np
 import pytest
-from tito.testing import run_tests
+from tito.testing import assert_array, run_tests
 
 # %% [markdown]
 # ## Why this exists
@@ -213,49 +213,55 @@ print(hello_tinytorch("Ada"))
 
 
 # %% test="hello-tinytorch-tests" points=8
-def test_hello_default_name():
-    greeting = hello_tinytorch()
-    expected = f"Hello, student! Welcome to TinyTorch {tinytorch_version()}."
+def test_hello_default_name(run):
+    version = run("tinytorch_version")
+    greeting = run("hello_tinytorch")
+    expected = f"Hello, student! Welcome to TinyTorch {version}."
     assert type(greeting) is str, (
-        f"hello_tinytorch() must return a str, got {type(greeting).__name__}"
+        f"hello_tinytorch() must return a str, got {type(greeting).__name__}: {greeting!r}"
     )
     assert greeting == expected, f"hello_tinytorch() should return {expected!r}, got {greeting!r}"
 
 
-def test_hello_custom_name():
-    greeting = hello_tinytorch("Ada")
-    expected = f"Hello, Ada! Welcome to TinyTorch {tinytorch_version()}."
+def test_hello_custom_name(run):
+    version = run("tinytorch_version")
+    greeting = run("hello_tinytorch", "Ada")
+    expected = f"Hello, Ada! Welcome to TinyTorch {version}."
     assert greeting == expected, (
         f"hello_tinytorch('Ada') should return {expected!r}, got {greeting!r}"
     )
 
 
-def test_hello_empty_name_raises_value_error():
+def test_hello_empty_name_raises_value_error(run):
     with pytest.raises(ValueError, match="name"):
-        hello_tinytorch("")
+        run("hello_tinytorch", "")
 
 
 run_tests(test_hello_default_name, test_hello_custom_name, test_hello_empty_name_raises_value_error)
 ### BEGIN HIDDEN TESTS
-def test_hello_strips_whitespace():
-    greeting = hello_tinytorch("  Grace \n")
-    expected = f"Hello, Grace! Welcome to TinyTorch {tinytorch_version()}."
+def test_hello_strips_whitespace(run):
+    version = run("tinytorch_version")
+    greeting = run("hello_tinytorch", "  Grace \n")
+    expected = f"Hello, Grace! Welcome to TinyTorch {version}."
     assert greeting == expected, (
         f"hello_tinytorch('  Grace \\n') should strip the name and return {expected!r}, "
         f"got {greeting!r}"
     )
 
 
-def test_hello_blank_name_raises_value_error():
+def test_hello_blank_name_raises_value_error(run):
     for blank in ["   ", "\t\n"]:
         with pytest.raises(ValueError, match="name"):
-            hello_tinytorch(blank)
+            run("hello_tinytorch", blank)
 
 
-def test_hello_non_string_raises_type_error():
+def test_hello_non_string_raises_type_error(run):
+    def greet(name):
+        hello_tinytorch(name)  # only the exception counts: the greeting is not sent back
+
     for bad in [None, 42, ["Ada"]]:
         with pytest.raises(TypeError, match="str"):
-            hello_tinytorch(bad)
+            run(greet, bad)
 
 
 run_tests(
@@ -337,11 +343,15 @@ for text in ["3.11.7", "2.1.0rc1", "1.26.4+cpu", np.__version__]:
 
 
 # %% test="parse-version-tests" points=12
-def test_parse_version_plain():
-    for text, expected in [("3.11.7", (3, 11, 7)), ("1.26", (1, 26))]:
+def test_parse_version_plain(run):
+    def parse(text):
         result = parse_version(text)
-        assert type(result) is tuple, (
-            f"parse_version({text!r}) must return a tuple, got {type(result).__name__}"
+        return type(result).__name__, result if type(result) is tuple else repr(result)
+
+    for text, expected in [("3.11.7", (3, 11, 7)), ("1.26", (1, 26))]:
+        kind, result = run(parse, text)
+        assert kind == "tuple", (
+            f"parse_version({text!r}) must return a tuple, got {kind}: {result}"
         )
         assert all(type(part) is int for part in result), (
             f"parse_version({text!r}) must contain Python ints, got {result!r}"
@@ -349,18 +359,18 @@ def test_parse_version_plain():
         assert result == expected, f"parse_version({text!r}) should be {expected}, got {result}"
 
 
-def test_parse_version_ignores_suffixes():
+def test_parse_version_ignores_suffixes(run):
     for text, expected in [("2.1.0rc1", (2, 1, 0)), ("1.26.4+cpu", (1, 26, 4))]:
-        result = parse_version(text)
-        assert result == expected, (
+        result = run("parse_version", text)
+        assert type(result) is tuple and result == expected, (
             f"parse_version({text!r}) should keep only the leading numbers {expected}, "
             f"got {result!r}"
         )
 
 
-def test_parse_version_invalid_raises_value_error():
+def test_parse_version_invalid_raises_value_error(run):
     with pytest.raises(ValueError) as error:
-        parse_version("abc")
+        run("parse_version", "abc")
     assert "abc" in str(error.value), (
         f"the ValueError for 'abc' must name the text it could not parse, got: {error.value}"
     )
@@ -372,7 +382,7 @@ run_tests(
     test_parse_version_invalid_raises_value_error,
 )
 ### BEGIN HIDDEN TESTS
-def test_parse_version_dev_post_and_local_suffixes():
+def test_parse_version_dev_post_and_local_suffixes(run):
     cases = [
         ("2.4.0.dev0", (2, 4, 0)),
         ("1.0.post1", (1, 0)),
@@ -380,36 +390,39 @@ def test_parse_version_dev_post_and_local_suffixes():
         ("2.3.0a0+git1234", (2, 3, 0)),
     ]
     for text, expected in cases:
-        result = parse_version(text)
-        assert result == expected, (
+        result = run("parse_version", text)
+        assert type(result) is tuple and result == expected, (
             f"parse_version({text!r}) should be {expected} (ignore everything after the "
             f"leading numbers), got {result!r}"
         )
 
 
-def test_parse_version_whitespace_single_number_and_leading_zero():
+def test_parse_version_whitespace_single_number_and_leading_zero(run):
     cases = [(" 3.11.7\n", (3, 11, 7)), ("7", (7,)), ("3.09", (3, 9))]
     for text, expected in cases:
-        result = parse_version(text)
+        result = run("parse_version", text)
         assert type(result) is tuple and result == expected, (
             f"parse_version({text!r}) should be {expected}, got {result!r}"
         )
 
 
-def test_parse_version_empty_and_non_numeric_start_raise():
+def test_parse_version_empty_and_non_numeric_start_raise(run):
     for text in ["", ".5", "rc1", "v"]:
         with pytest.raises(ValueError) as error:
-            parse_version(text)
+            run("parse_version", text)
         assert repr(text) in str(error.value), (
             f"the ValueError for {text!r} must contain {text!r} so the user sees the bad "
             f"text, got: {error.value}"
         )
 
 
-def test_parse_version_non_string_raises_type_error():
+def test_parse_version_non_string_raises_type_error(run):
+    def parse(bad):
+        parse_version(bad)  # only the exception counts: the result is not sent back
+
     for bad in [3.11, None, (3, 11)]:
         with pytest.raises(TypeError):
-            parse_version(bad)
+            run(parse, bad)
 
 
 run_tests(
@@ -467,61 +480,62 @@ def version_at_least(version: str, minimum: str) -> bool:
 
 
 # %% test="version-at-least-tests" points=8
-def test_version_at_least_newer_older_equal():
+def test_version_at_least_newer_older_equal(run):
     cases = [("3.11.7", "3.10", True), ("1.26.4", "2.0", False), ("2.0.0", "2.0.0", True)]
     for version, minimum, expected in cases:
-        result = version_at_least(version, minimum)
+        result = run("version_at_least", version, minimum)
         assert type(result) is bool, (
-            f"version_at_least must return a bool, got {type(result).__name__}"
+            f"version_at_least must return a Python bool (True or False), got {result!r}"
         )
         assert result is expected, (
             f"version_at_least({version!r}, {minimum!r}) should be {expected}, got {result}"
         )
 
 
-def test_version_at_least_numpy_meets_its_own_version():
-    assert version_at_least(np.__version__, np.__version__) is True, (
+def test_version_at_least_numpy_meets_its_own_version(run):
+    result = run("version_at_least", np.__version__, np.__version__)
+    assert result is True, (
         f"a version must be at least itself: version_at_least({np.__version__!r}, "
-        f"{np.__version__!r}) should be True"
+        f"{np.__version__!r}) should be True, got {result!r}"
     )
 
 
 run_tests(test_version_at_least_newer_older_equal, test_version_at_least_numpy_meets_its_own_version)
 ### BEGIN HIDDEN TESTS
-def test_version_at_least_pads_missing_parts_with_zeros():
+def test_version_at_least_pads_missing_parts_with_zeros(run):
     cases = [("3.10", "3.10.0", True), ("3.10.0", "3.10", True), ("3", "3.0.1", False)]
     for version, minimum, expected in cases:
-        result = version_at_least(version, minimum)
+        result = run("version_at_least", version, minimum)
         assert result is expected, (
             f"version_at_least({version!r}, {minimum!r}) should be {expected} "
-            f"(pad the shorter version with zeros), got {result}"
+            f"(pad the shorter version with zeros), got {result!r}"
         )
 
 
-def test_version_at_least_compares_numbers_not_strings():
+def test_version_at_least_compares_numbers_not_strings(run):
     cases = [("3.9", "3.10", False), ("1.10", "1.9", True), ("10.0", "9.9", True)]
     for version, minimum, expected in cases:
-        result = version_at_least(version, minimum)
+        result = run("version_at_least", version, minimum)
         assert result is expected, (
             f"version_at_least({version!r}, {minimum!r}) should be {expected} "
-            f"(compare parts as integers, not as strings), got {result}"
+            f"(compare parts as integers, not as strings), got {result!r}"
         )
 
 
-def test_version_at_least_ignores_suffixes():
+def test_version_at_least_ignores_suffixes(run):
     cases = [("1.26.4+cpu", "1.26", True), ("2.0.post1", "2.0.0", True), ("1.25.2rc1", "1.26", False)]
     for version, minimum, expected in cases:
-        result = version_at_least(version, minimum)
+        result = run("version_at_least", version, minimum)
         assert result is expected, (
-            f"version_at_least({version!r}, {minimum!r}) should be {expected}, got {result}"
+            f"version_at_least({version!r}, {minimum!r}) should be {expected}, got {result!r}"
         )
 
 
-def test_version_at_least_invalid_version_raises():
+def test_version_at_least_invalid_version_raises(run):
     with pytest.raises(ValueError):
-        version_at_least("", "1.0")
+        run("version_at_least", "", "1.0")
     with pytest.raises(ValueError):
-        version_at_least("1.0", "latest")
+        run("version_at_least", "1.0", "latest")
 
 
 run_tests(
@@ -641,49 +655,73 @@ for check in check_environment():
 
 
 # %% test="check-environment-tests" points=14
-def test_check_environment_default_requirements_pass_here():
-    checks = check_environment()
-    assert type(checks) is list, f"check_environment() must return a list, got {type(checks).__name__}"
-    assert all(isinstance(check, Check) for check in checks), (
-        f"every item must be a Check, got {[type(check).__name__ for check in checks]}"
+def test_check_environment_default_requirements_pass_here(run):
+    def default_checks():
+        checks = check_environment()
+        items = checks if isinstance(checks, (list, tuple)) else []
+        rows = [
+            {"name": c.name, "required": c.required, "found": c.found, "ok": c.ok, "fix": c.fix}
+            if isinstance(c, Check) else type(c).__name__
+            for c in items
+        ]
+        return type(checks).__name__, rows, list(REQUIREMENTS)
+
+    kind, rows, requirements = run(default_checks)
+    assert kind == "list", f"check_environment() must return a list, got {kind}"
+    others = [row for row in rows if type(row) is not dict]
+    assert not others, f"every item must be a Check, got items of type {others}"
+    names = [row["name"] for row in rows]
+    assert names == requirements, (
+        f"check_environment() should check {requirements} in that order, got {names}"
     )
-    names = [check.name for check in checks]
-    assert names == list(REQUIREMENTS), (
-        f"check_environment() should check {list(REQUIREMENTS)} in that order, got {names}"
-    )
-    failing = [check for check in checks if not check.ok]
+    failing = [row for row in rows if not row["ok"]]
     assert not failing, (
         f"this environment does not meet TinyTorch's requirements: {failing} "
         "(run each check's fix, or ask your instructor)"
     )
 
 
-def test_check_environment_installed_package():
-    checks = check_environment({"numpy": "1.0"})
-    assert type(checks) is list and len(checks) == 1, (
-        f"one requirement must give a list of one Check, got {checks!r}"
+def test_check_environment_installed_package(run):
+    def numpy_checks():
+        checks = check_environment({"numpy": "1.0"})
+        rows = [
+            {"name": c.name, "required": c.required, "found": c.found, "ok": c.ok, "fix": c.fix}
+            for c in checks
+        ]
+        return type(checks).__name__, rows
+
+    kind, rows = run(numpy_checks)
+    assert kind == "list" and len(rows) == 1, (
+        f"one requirement must give a list of one Check, got a {kind} of {rows!r}"
     )
-    check = checks[0]
-    assert (check.name, check.required) == ("numpy", "1.0"), (
+    check = rows[0]
+    assert (check["name"], check["required"]) == ("numpy", "1.0"), (
         f"the Check must keep the name and required version as given, got {check!r}"
     )
-    assert check.found == np.__version__, (
-        f"found should be numpy's installed version {np.__version__!r}, got {check.found!r}"
+    assert check["found"] == np.__version__, (
+        f"found should be numpy's installed version {np.__version__!r}, got {check['found']!r}"
     )
-    assert check.ok is True and check.fix == "", (
+    assert check["ok"] is True and check["fix"] == "", (
         f"numpy {np.__version__} satisfies >= 1.0: expected ok=True and fix='', got {check!r}"
     )
 
 
-def test_check_environment_missing_package_is_a_failing_check():
+def test_check_environment_missing_package_is_a_failing_check(run):
+    def checks_for(requirements):
+        return [
+            {"name": c.name, "required": c.required, "found": c.found, "ok": c.ok, "fix": c.fix}
+            for c in check_environment(requirements)
+        ]
+
     name = "tinytorch-no-such-package"
-    checks = check_environment({name: "1.0"})
-    assert len(checks) == 1, f"expected one Check, got {checks!r}"
-    check = checks[0]
-    assert check.found is None, f"a missing package must have found=None, got {check.found!r}"
-    assert check.ok is False, f"a missing package must have ok=False, got {check.ok!r}"
-    assert "pip install" in check.fix and f"{name}>=1.0" in check.fix, (
-        f"the fix for a missing package must be a pip install of '{name}>=1.0', got {check.fix!r}"
+    rows = run(checks_for, {name: "1.0"})
+    assert len(rows) == 1, f"expected one Check, got {rows!r}"
+    check = rows[0]
+    assert check["found"] is None, f"a missing package must have found=None, got {check['found']!r}"
+    assert check["ok"] is False, f"a missing package must have ok=False, got {check['ok']!r}"
+    fix = check["fix"]
+    assert type(fix) is str and "pip install" in fix and f"{name}>=1.0" in fix, (
+        f"the fix for a missing package must be a pip install of '{name}>=1.0', got {fix!r}"
     )
 
 
@@ -693,62 +731,90 @@ run_tests(
     test_check_environment_missing_package_is_a_failing_check,
 )
 ### BEGIN HIDDEN TESTS
-def test_check_environment_too_old_package():
-    check = check_environment({"numpy": "999.0"})[0]
-    assert check.found == np.__version__, (
+def test_check_environment_too_old_package(run):
+    def first_check(requirements):
+        c = check_environment(requirements)[0]
+        return {"name": c.name, "required": c.required, "found": c.found, "ok": c.ok, "fix": c.fix}
+
+    check = run(first_check, {"numpy": "999.0"})
+    assert check["found"] == np.__version__, (
         f"found should be the installed version {np.__version__!r} even when it is too old, "
-        f"got {check.found!r}"
+        f"got {check['found']!r}"
     )
-    assert check.ok is False, f"numpy {np.__version__} is not >= 999.0: ok must be False"
-    assert "pip install" in check.fix and "numpy>=999.0" in check.fix, (
-        f"the fix for an old numpy must pip install 'numpy>=999.0', got {check.fix!r}"
+    assert check["ok"] is False, (
+        f"numpy {np.__version__} is not >= 999.0: ok must be False, got {check['ok']!r}"
+    )
+    fix = check["fix"]
+    assert type(fix) is str and "pip install" in fix and "numpy>=999.0" in fix, (
+        f"the fix for an old numpy must pip install 'numpy>=999.0', got {fix!r}"
     )
 
 
-def test_check_environment_python():
-    passing = check_environment({"python": "3.0"})[0]
-    found = passing.found
-    assert passing.name == "python" and type(found) is str, (
+def test_check_environment_python(run):
+    def first_check(requirements):
+        c = check_environment(requirements)[0]
+        return {"name": c.name, "required": c.required, "found": c.found, "ok": c.ok, "fix": c.fix}
+
+    passing = run(first_check, {"python": "3.0"})
+    found = passing["found"]
+    assert passing["name"] == "python" and type(found) is str, (
         f"the python Check must have name 'python' and found a str, got {passing!r}"
     )
     assert " " not in found and found.split(".")[0] == "3", (
         f"found for python should look like '3.11.7' (platform.python_version()), got {found!r}"
     )
-    assert passing.ok is True and passing.fix == "", f"Python {found} is >= 3.0, got {passing!r}"
-    failing = check_environment({"python": "99.0"})[0]
-    assert failing.found == found and failing.ok is False, (
+    assert passing["ok"] is True and passing["fix"] == "", (
+        f"Python {found} is >= 3.0, got {passing!r}"
+    )
+    failing = run(first_check, {"python": "99.0"})
+    assert failing["found"] == found and failing["ok"] is False, (
         f"Python {found} is not >= 99.0: expected found={found!r}, ok=False, got {failing!r}"
     )
-    assert "99.0" in failing.fix, (
-        f"the fix for an old Python must name the version needed (99.0), got {failing.fix!r}"
+    assert type(failing["fix"]) is str and "99.0" in failing["fix"], (
+        f"the fix for an old Python must name the version needed (99.0), got {failing['fix']!r}"
     )
 
 
-def test_check_environment_order_and_types():
+def test_check_environment_order_and_types(run):
+    def checks_for(requirements):
+        return [
+            {"name": c.name, "required": c.required, "found": c.found, "ok": c.ok, "fix": c.fix}
+            for c in check_environment(requirements)
+        ]
+
     requirements = {"numpy": "1.0", "tinytorch-missing-xyz": "0.1", "python": "3.0"}
-    checks = check_environment(requirements)
-    names = [check.name for check in checks]
-    assert names == list(requirements), f"checks must follow the dict's order {list(requirements)}, got {names}"
-    assert [check.required for check in checks] == list(requirements.values()), (
-        f"required must be the minimum versions as given, got {[c.required for c in checks]}"
+    rows = run(checks_for, requirements)
+    names = [row["name"] for row in rows]
+    assert names == list(requirements), (
+        f"checks must follow the dict's order {list(requirements)}, got {names}"
     )
-    assert [type(check.ok) for check in checks] == [bool, bool, bool], (
-        f"ok must be a bool in every Check, got {[type(c.ok).__name__ for c in checks]}"
+    assert [row["required"] for row in rows] == list(requirements.values()), (
+        f"required must be the minimum versions as given, got {[row['required'] for row in rows]}"
     )
-    assert [check.ok for check in checks] == [True, False, True], (
-        f"expected ok values [True, False, True], got {[c.ok for c in checks]}"
+    assert [type(row["ok"]) for row in rows] == [bool, bool, bool], (
+        f"ok must be a Python bool (True or False) in every Check, "
+        f"got {[row['ok'] for row in rows]}"
+    )
+    assert [row["ok"] for row in rows] == [True, False, True], (
+        f"expected ok values [True, False, True], got {[row['ok'] for row in rows]}"
     )
 
 
-def test_check_environment_empty_dict_and_defaults_unchanged():
-    before = dict(REQUIREMENTS)
-    checks = check_environment({})
-    assert checks == [] and type(checks) is list, (
-        f"an empty requirements dict means no checks: expected [], got {checks!r} "
+def test_check_environment_empty_dict_and_defaults_unchanged(run):
+    def empty_then_default():
+        before = dict(REQUIREMENTS)
+        checks = check_environment({})
+        check_environment(None)
+        return type(checks).__name__, repr(checks), before, dict(REQUIREMENTS)
+
+    kind, shown, before, after = run(empty_then_default)
+    assert kind == "list" and shown == "[]", (
+        f"an empty requirements dict means no checks: expected [], got {shown} "
         "(test `requirements is None`, not truthiness)"
     )
-    check_environment(None)
-    assert before == REQUIREMENTS, "check_environment must not modify REQUIREMENTS"
+    assert before == after, (
+        f"check_environment must not modify REQUIREMENTS: it was {before}, then {after}"
+    )
 
 
 run_tests(
@@ -837,68 +903,97 @@ for key, value in system_info().items():
 
 
 # %% test="system-info-tests" points=8
-def test_system_info_keys_and_types():
+def test_system_info_keys_and_types(run):
+    def described():
+        def type_name(value):  # np.bool_ is also called "bool": name the module too
+            kind = type(value)
+            if kind.__module__ == "builtins":
+                return kind.__qualname__
+            return f"{kind.__module__}.{kind.__qualname__}"
+
+        info = system_info()
+        if type(info) is not dict:
+            return type_name(info), {}
+        simple = (str, int, bool, type(None))
+        return "dict", {
+            str(key): (type_name(value), value if type(value) in simple else repr(value))
+            for key, value in info.items()
+        }
+
     expected_types = {
-        "python_version": (str,),
-        "python_executable": (str,),
-        "platform": (str,),
-        "numpy_version": (str,),
-        "cpu_count": (int,),
-        "tinytorch_path": (str, type(None)),
-        "tinytorch_writable": (bool,),
+        "python_version": ("str",),
+        "python_executable": ("str",),
+        "platform": ("str",),
+        "numpy_version": ("str",),
+        "cpu_count": ("int",),
+        "tinytorch_path": ("str", "NoneType"),
+        "tinytorch_writable": ("bool",),
     }
-    info = system_info()
-    assert type(info) is dict, f"system_info() must return a dict, got {type(info).__name__}"
+    kind, info = run(described)
+    assert kind == "dict", f"system_info() must return a dict, got {kind}"
     assert set(info) == set(expected_types), (
         f"system_info() must have exactly the keys {sorted(expected_types)}, got {sorted(info)}"
     )
     for key, allowed in expected_types.items():
-        value = info[key]
-        assert type(value) in allowed, (
-            f"system_info()[{key!r}] must be {' or '.join(t.__name__ for t in allowed)}, "
-            f"got {type(value).__name__}: {value!r}"
+        type_name, value = info[key]
+        assert type_name in allowed, (
+            f"system_info()[{key!r}] must be {' or '.join(allowed)}, "
+            f"got {type_name}: {value!r}"
         )
-    assert info["cpu_count"] >= 1, f"cpu_count must be at least 1, got {info['cpu_count']}"
-    assert info["platform"], "platform must not be empty: use platform.platform()"
+    cpu_count = info["cpu_count"][1]
+    assert cpu_count >= 1, f"cpu_count must be at least 1, got {cpu_count}"
+    assert info["platform"][1], "platform must not be empty: use platform.platform()"
 
 
-def test_system_info_versions_match_environment():
-    info = system_info()
-    assert info["numpy_version"] == np.__version__, (
-        f"numpy_version should be np.__version__ = {np.__version__!r}, got {info['numpy_version']!r}"
+def test_system_info_versions_match_environment(run):
+    def versions():
+        info = system_info()
+        python = check_environment({"python": "3.0"})[0].found
+        return info["numpy_version"], info["python_version"], python
+
+    numpy_version, python_version, python = run(versions)
+    assert numpy_version == np.__version__, (
+        f"numpy_version should be np.__version__ = {np.__version__!r}, got {numpy_version!r}"
     )
-    python = check_environment({"python": "3.0"})[0].found
-    assert info["python_version"] == python, (
+    assert python_version == python, (
         f"python_version should be platform.python_version() = {python!r} (as in your "
-        f"check_environment), got {info['python_version']!r}"
+        f"check_environment), got {python_version!r}"
     )
 
 
 run_tests(test_system_info_keys_and_types, test_system_info_versions_match_environment)
 ### BEGIN HIDDEN TESTS
-def test_system_info_tinytorch_path_is_where_the_code_lives():
-    info = system_info()
-    path = info["tinytorch_path"]
-    assert type(path) is str, f"tinytorch is importable here, so tinytorch_path must be a str, got {path!r}"
+def test_system_info_tinytorch_path_is_where_the_code_lives(run):
+    def where():
+        path = system_info()["tinytorch_path"]
+        shown = path if type(path) is str else repr(path)
+        # the module hello_tinytorch comes from, and the file Python loaded it from
+        loaded_from = hello_tinytorch.__code__.co_filename
+        return type(path).__name__, shown, hello_tinytorch.__module__, loaded_from
+
+    kind, path, module, source = run(where)
+    assert kind == "str", (
+        f"tinytorch is importable here, so tinytorch_path must be a str, got {kind}: {path}"
+    )
     assert path.rstrip("/\\").endswith("tinytorch"), (
         f"tinytorch_path should be the package directory (ending in 'tinytorch'), got {path!r}"
     )
-    if hello_tinytorch.__module__.startswith("tinytorch."):
+    if module.startswith("tinytorch."):
         # Running from the exported package: its files must lie under the reported path.
-        source = hello_tinytorch.__code__.co_filename
         assert source.startswith(path), (
             f"your package is loaded from {source!r}, which is not under the reported "
             f"tinytorch_path {path!r}: use the first of find_spec('tinytorch').submodule_search_locations"
         )
 
 
-def test_system_info_writable_is_bool_and_executable_is_a_python():
-    info = system_info()
-    assert info["tinytorch_writable"] in (True, False) and type(info["tinytorch_writable"]) is bool, (
-        f"tinytorch_writable must be True or False, got {info['tinytorch_writable']!r}"
-    )
-    executable = info["python_executable"]
-    assert "python" in executable.lower(), (
+def test_system_info_writable_is_bool_and_executable_is_a_python(run):
+    def fields():
+        info = system_info()
+        return info["tinytorch_writable"], info["python_executable"]
+
+    writable, executable = run(fields)
+    assert type(writable) is bool, f"tinytorch_writable must be True or False, got {writable!r}"
+    assert type(executable) is str and "python" in executable.lower(), (
         f"python_executable should be sys.executable (the interpreter's path), got {executable!r}"
     )
 
@@ -979,13 +1074,17 @@ print(f"7B parameters, float16: {array_bytes((7_000_000_000,), np.float16) / 1e9
 
 
 # %% test="array-bytes-tests" points=12
-def test_array_bytes_matches_numpy_nbytes():
+def test_array_bytes_matches_numpy_nbytes(run):
+    def size(shape, dtype):
+        result = array_bytes(shape, dtype)
+        return type(result).__name__, result if type(result) is int else repr(result)
+
     cases = [((3, 4), "float32"), ((2, 3, 5), "float64"), ((10,), "int8"), ((4, 4), "float16")]
     for shape, dtype in cases:
         expected = np.zeros(shape, dtype=dtype).nbytes
-        result = array_bytes(shape, dtype)
-        assert type(result) is int, (
-            f"array_bytes({shape}, {dtype!r}) must return a Python int, got {type(result).__name__}"
+        kind, result = run(size, shape, dtype)
+        assert kind == "int", (
+            f"array_bytes({shape}, {dtype!r}) must return a Python int, got {kind}: {result}"
         )
         assert result == expected, (
             f"array_bytes({shape}, {dtype!r}) should equal np.zeros(...).nbytes = {expected}, "
@@ -993,19 +1092,19 @@ def test_array_bytes_matches_numpy_nbytes():
         )
 
 
-def test_array_bytes_seven_billion_parameters():
+def test_array_bytes_seven_billion_parameters(run):
     cases = {"float32": 28_000_000_000, "float16": 14_000_000_000, "int8": 7_000_000_000}
     for dtype, expected in cases.items():
-        result = array_bytes((7_000_000_000,), dtype)
+        result = run("array_bytes", (7_000_000_000,), dtype)
         assert result == expected, (
             f"7e9 {dtype} values take {expected:,} bytes, got {result!r} "
             "(compute numel * itemsize; do not allocate the array)"
         )
 
 
-def test_array_bytes_negative_dimension_raises():
+def test_array_bytes_negative_dimension_raises(run):
     with pytest.raises(ValueError, match="negative"):
-        array_bytes((3, -1), "float32")
+        run("array_bytes", (3, -1), "float32")
 
 
 run_tests(
@@ -1014,38 +1113,44 @@ run_tests(
     test_array_bytes_negative_dimension_raises,
 )
 ### BEGIN HIDDEN TESTS
-def test_array_bytes_scalar_and_empty_shapes():
+def test_array_bytes_scalar_and_empty_shapes(run):
     cases = [((), "float32", 4), ((0, 1000), "float32", 0), ((5, 0, 3), "int64", 0), ((1,), "uint8", 1)]
     for shape, dtype, expected in cases:
-        result = array_bytes(shape, dtype)
+        result = run("array_bytes", shape, dtype)
         assert type(result) is int and result == expected, (
             f"array_bytes({shape}, {dtype!r}) should be the int {expected} "
             f"(() is one scalar; a 0 dimension means no elements), got {result!r}"
         )
 
 
-def test_array_bytes_accepts_every_dtype_spelling():
+def test_array_bytes_accepts_every_dtype_spelling(run):
+    def size_of_ten(index):
+        # dtype objects are not plain data: build them here, and pick one by its index
+        spellings = [np.float16, np.dtype("float16"), "float16", float, "complex128", np.bool_,
+                     np.int32]
+        return array_bytes((10,), spellings[index])
+
     cases = [
-        (np.float16, 20),
-        (np.dtype("float16"), 20),
-        ("float16", 20),
-        (float, 80),
-        ("complex128", 160),
-        (np.bool_, 10),
-        (np.int32, 40),
+        ("np.float16", 20),
+        ("np.dtype('float16')", 20),
+        ("'float16'", 20),
+        ("float", 80),
+        ("'complex128'", 160),
+        ("np.bool_", 10),
+        ("np.int32", 40),
     ]
-    for dtype, expected in cases:
-        result = array_bytes((10,), dtype)
+    for index, (dtype, expected) in enumerate(cases):
+        result = run(size_of_ten, index)
         assert result == expected, (
-            f"array_bytes((10,), {dtype!r}) should be {expected}: use np.dtype(dtype).itemsize, "
+            f"array_bytes((10,), {dtype}) should be {expected}: use np.dtype(dtype).itemsize, "
             f"got {result!r}"
         )
 
 
-def test_array_bytes_huge_shapes_do_not_overflow():
+def test_array_bytes_huge_shapes_do_not_overflow(run):
     cases = [((10**10, 10**10), "float32", 4 * 10**20), ((2**40, 2**30), "int8", 2**70)]
     for shape, dtype, expected in cases:
-        result = array_bytes(shape, dtype)
+        result = run("array_bytes", shape, dtype)
         assert type(result) is int and result == expected, (
             f"array_bytes({shape}, {dtype!r}) should be exactly {expected} "
             f"(multiply Python ints: np.prod overflows int64), got {result!r}"
@@ -1112,32 +1217,44 @@ print(f"sum(range(100_000)): {time_call(lambda: sum(range(100_000))) * 1e3:.3f} 
 
 
 # %% test="time-call-tests" points=8
-import time
+def test_time_call_calls_fn_repeat_times(run):
+    def count_calls():
+        calls, default_calls = [], []
+        result = time_call(lambda: calls.append(1), repeat=4)
+        time_call(lambda: default_calls.append(1))
+        shown = result if type(result) is float else repr(result)
+        return len(calls), type(result).__name__, shown, len(default_calls)
 
-
-def test_time_call_calls_fn_repeat_times():
-    calls = []
-    result = time_call(lambda: calls.append(1), repeat=4)
-    assert len(calls) == 4, f"time_call(fn, repeat=4) must call fn exactly 4 times, called it {len(calls)}"
-    assert type(result) is float and result >= 0.0, (
-        f"time_call must return a non-negative float of seconds, got {result!r}"
+    count, kind, result, default_count = run(count_calls)
+    assert count == 4, f"time_call(fn, repeat=4) must call fn exactly 4 times, called it {count}"
+    assert kind == "float" and result >= 0.0, (
+        f"time_call must return a non-negative float of seconds, got {kind}: {result!r}"
     )
-    calls = []
-    time_call(lambda: calls.append(1))
-    assert len(calls) == 5, f"time_call(fn) must call fn 5 times by default, called it {len(calls)}"
+    assert default_count == 5, (
+        f"time_call(fn) must call fn 5 times by default, called it {default_count}"
+    )
 
 
-def test_time_call_measures_wall_clock_seconds():
-    result = time_call(lambda: time.sleep(0.02), repeat=2)
-    assert 0.02 <= result < 1.0, (
+def test_time_call_measures_wall_clock_seconds(run):
+    def time_a_sleep():
+        import time
+
+        result = time_call(lambda: time.sleep(0.02), repeat=2)
+        return result if isinstance(result, (int, float)) else repr(result)
+
+    result = run(time_a_sleep)
+    assert isinstance(result, float) and 0.02 <= result < 1.0, (
         f"a function that sleeps 0.02 s should time at 0.02 s or a little more, got {result!r} "
         "(use time.perf_counter(), in seconds)"
     )
 
 
-def test_time_call_rejects_zero_repeat():
-    with pytest.raises(ValueError, match="repeat"):
+def test_time_call_rejects_zero_repeat(run):
+    def zero_repeats():
         time_call(lambda: None, repeat=0)
+
+    with pytest.raises(ValueError, match="repeat"):
+        run(zero_repeats)
 
 
 run_tests(
@@ -1146,25 +1263,37 @@ run_tests(
     test_time_call_rejects_zero_repeat,
 )
 ### BEGIN HIDDEN TESTS
-def test_time_call_returns_best_not_mean_or_first():
-    durations = iter([0.3, 0.02, 0.02, 0.3])
-    result = time_call(lambda: time.sleep(next(durations)), repeat=4)
-    assert 0.02 <= result < 0.12, (
+def test_time_call_returns_best_not_mean_or_first(run):
+    def time_uneven_sleeps():
+        import time
+
+        durations = iter([0.3, 0.02, 0.02, 0.3])
+        result = time_call(lambda: time.sleep(next(durations)), repeat=4)
+        return result if isinstance(result, (int, float)) else repr(result)
+
+    result = run(time_uneven_sleeps)
+    assert isinstance(result, float) and 0.02 <= result < 0.12, (
         f"calls taking 0.3, 0.02, 0.02 and 0.3 s should report the best, about 0.02 s; got "
         f"{result!r} (the mean would be 0.16 s, the first or last call 0.3 s)"
     )
 
 
-def test_time_call_single_repeat_and_negative_repeat():
-    calls = []
-    fn = lambda: calls.append(1)
-    result = time_call(fn, repeat=1)
-    assert len(calls) == 1 and type(result) is float, (
+def test_time_call_single_repeat_and_negative_repeat(run):
+    def once():
+        calls = []
+        result = time_call(lambda: calls.append(1), repeat=1)
+        return len(calls), type(result).__name__
+
+    def negative_repeats():
+        time_call(lambda: None, repeat=-3)
+
+    count, kind = run(once)
+    assert count == 1 and kind == "float", (
         f"time_call(fn, repeat=1) must call fn once and return a float, "
-        f"called it {len(calls)} times and returned {result!r}"
+        f"called it {count} times and returned a {kind}"
     )
     with pytest.raises(ValueError, match="repeat"):
-        time_call(fn, repeat=-3)
+        run(negative_repeats)
 
 
 run_tests(test_time_call_returns_best_not_mean_or_first, test_time_call_single_repeat_and_negative_repeat)

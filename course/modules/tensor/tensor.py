@@ -37,7 +37,7 @@
 # %% locked="tensor-imports"
 import numpy as np
 import pytest
-from tito.testing import run_tests
+from tito.testing import assert_array, run_tests
 
 # %% [markdown]
 # ## 1. Why tensors exist
@@ -1222,58 +1222,86 @@ class Tensor:
 # return a Python number, not `np.float32`; `memory_footprint()` assuming 4 bytes.
 
 # %% test="tensor-creation-tests" points=10
-def test_tensor_from_nested_list():
-    t = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    assert isinstance(t, Tensor), f"Tensor(...) should build a Tensor, got {type(t)}"
-    assert isinstance(t.data, np.ndarray), "t.data should be a NumPy array"
-    assert t.shape == (2, 3), f"shape should be (2, 3), got {t.shape}"
-    assert t.ndim == 2, f"ndim should be 2, got {t.ndim}"
-    assert t.dtype == np.float32, f"Python floats should become float32, got {t.dtype}"
-    np.testing.assert_array_equal(
-        t.numpy(), [[1, 2, 3], [4, 5, 6]], err_msg="the values changed on the way in"
+def test_tensor_from_nested_list(run):
+    def from_nested_list():
+        t = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        return type(t).__name__, type(t.data).__name__, t.shape, t.ndim, str(t.dtype), t.numpy()
+
+    kind, data_kind, shape, ndim, dtype, values = run(from_nested_list)
+    assert kind == "Tensor", f"Tensor(...) should build a Tensor, got {kind}"
+    assert data_kind == "ndarray", f"t.data should be a NumPy array, got {data_kind}"
+    assert shape == (2, 3), f"shape should be (2, 3), got {shape}"
+    assert ndim == 2, f"ndim should be 2, got {ndim}"
+    assert dtype == "float32", f"Python floats should become float32, got {dtype}"
+    assert_array(values, [[1, 2, 3], [4, 5, 6]], what="t.numpy() (the values on the way in)")
+
+
+def test_default_and_explicit_dtypes(run):
+    def dtypes():
+        ints = Tensor([1, 2, 3])
+        bools = Tensor([True, False])
+        float64_array = Tensor(np.array([1.0, 2.0]))
+        explicit = Tensor([1, 2], dtype=np.float32)
+        converted = Tensor([1.0, 2.0], dtype="int64")
+        made = (ints, bools, float64_array, explicit, converted)
+        return [str(t.dtype) for t in made], converted.numpy()
+
+    (ints, bools, float64_array, explicit, converted), values = run(dtypes)
+    assert ints == "int64", f"Python ints should become int64, got {ints}"
+    assert bools == "bool", f"Python bools should stay bool, got {bools}"
+    assert float64_array == "float64", (
+        f"a NumPy array keeps its dtype: a float64 array must stay float64, got {float64_array}"
     )
+    assert explicit == "float32", f"an explicit dtype wins, got {explicit}"
+    assert converted == "int64", f"dtype='int64' should give int64, got {converted}"
+    assert_array(values, [1, 2], dtype="int64", what="Tensor([1.0, 2.0], dtype='int64')")
 
 
-def test_default_and_explicit_dtypes():
-    assert Tensor([1, 2, 3]).dtype == np.int64, "Python ints should become int64"
-    assert Tensor([True, False]).dtype == np.bool_, "Python bools should stay bool"
-    assert Tensor(np.array([1.0, 2.0])).dtype == np.float64, (
-        "a NumPy array keeps its dtype: a float64 array must stay float64"
-    )
-    assert Tensor([1, 2], dtype=np.float32).dtype == np.float32, "an explicit dtype wins"
-    t = Tensor([1.0, 2.0], dtype="int64")
-    assert t.dtype == np.int64, f"dtype='int64' should give int64, got {t.dtype}"
-    np.testing.assert_array_equal(t.numpy(), [1, 2], err_msg="converting to int64")
+def test_size_numel_len(run):
+    def sizes():
+        t = Tensor(np.zeros((2, 3, 4)))
+        return t.size(), t.size(1), t.numel(), len(t)
+
+    size, size_1, numel, length = run(sizes)
+    assert size == (2, 3, 4), f"size() should be the shape (2, 3, 4), got {size}"
+    assert size_1 == 3, f"size(1) should be 3, got {size_1}"
+    assert numel == 24, f"numel() of shape (2, 3, 4) should be 24, got {numel}"
+    assert type(numel) is int, f"numel() should be a Python int, got {type(numel).__name__}"
+    assert length == 2, f"len() should be the first dim, 2, got {length}"
 
 
-def test_size_numel_len():
-    t = Tensor(np.zeros((2, 3, 4)))
-    assert t.size() == (2, 3, 4), f"size() should be the shape (2, 3, 4), got {t.size()}"
-    assert t.size(1) == 3, f"size(1) should be 3, got {t.size(1)}"
-    assert t.numel() == 24, f"numel() of shape (2, 3, 4) should be 24, got {t.numel()}"
-    assert isinstance(t.numel(), int), f"numel() should be a Python int, got {type(t.numel())}"
-    assert len(t) == 2, f"len() should be the first dim, 2, got {len(t)}"
+def test_item_and_memory_footprint(run):
+    def item_and_bytes():
+        return Tensor(3.5).item(), Tensor(np.zeros((2, 3)), dtype=np.float32).memory_footprint()
 
-
-def test_item_and_memory_footprint():
-    value = Tensor(3.5).item()
+    value, nbytes = run(item_and_bytes)
     assert value == 3.5 and type(value) is float, (
-        f"Tensor(3.5).item() should be the Python float 3.5, got {value!r} ({type(value)})"
+        f"Tensor(3.5).item() should be the Python float 3.5, got {value!r} "
+        f"({type(value).__name__})"
     )
-    t = Tensor(np.zeros((2, 3)), dtype=np.float32)
-    assert t.memory_footprint() == 24, (
-        f"2 x 3 float32 elements take 24 bytes, got {t.memory_footprint()}"
-    )
+    assert nbytes == 24, f"2 x 3 float32 elements take 24 bytes, got {nbytes}"
 
 
-def test_bad_data_is_rejected():
-    assert Tensor([1.0], requires_grad=True).requires_grad, "requires_grad=True should stick"
+def test_bad_data_is_rejected(run):
+    def requires_grad_of_float_tensor():
+        return Tensor([1.0], requires_grad=True).requires_grad
+
+    def int_tensor_requiring_grad():
+        return Tensor([1, 2], requires_grad=True).shape
+
+    def text_tensor():
+        return Tensor(["a", "b"]).shape
+
+    def ragged_tensor():
+        return Tensor([[1, 2], [3]]).shape
+
+    assert run(requires_grad_of_float_tensor) is True, "requires_grad=True should stick"
     with pytest.raises(TypeError, match="floating point"):
-        Tensor([1, 2], requires_grad=True)
+        run(int_tensor_requiring_grad)
     with pytest.raises(TypeError, match="text"):
-        Tensor(["a", "b"])
+        run(text_tensor)
     with pytest.raises(ValueError, match="rectangular"):
-        Tensor([[1, 2], [3]])
+        run(ragged_tensor)
 
 
 run_tests(
@@ -1284,55 +1312,97 @@ run_tests(
     test_bad_data_is_rejected,
 )
 ### BEGIN HIDDEN TESTS
-def test_tensor_owns_a_copy_of_its_data():
-    source = np.array([1.0, 2.0, 3.0])
-    t = Tensor(source)
-    source[0] = 100.0
-    assert t.numpy()[0] == 1.0, "Tensor(array) must copy: writing to the array changed it"
-    u = Tensor(t)
-    u.numpy()[1] = -1.0
-    assert t.numpy()[1] == 2.0, "Tensor(tensor) must copy: writing to the copy changed it"
-    assert u.dtype == np.float64, f"Tensor(tensor) keeps the dtype, got {u.dtype}"
-    c = Tensor(np.arange(3), dtype=np.float32)
-    assert c.dtype == np.float32, f"an explicit dtype wins over an array's, got {c.dtype}"
+def test_tensor_owns_a_copy_of_its_data(run):
+    def copies():
+        source = np.array([1.0, 2.0, 3.0])
+        t = Tensor(source)
+        source[0] = 100.0
+        u = Tensor(t)
+        u.numpy()[1] = -1.0
+        c = Tensor(np.arange(3), dtype=np.float32)
+        return float(t.numpy()[0]), float(t.numpy()[1]), str(u.dtype), str(c.dtype)
 
-
-def test_scalars_empty_and_mixed_data():
-    s = Tensor(2.5)
-    assert s.shape == () and s.dtype == np.float32, (
-        f"Tensor(2.5) should be 0-d float32, got shape {s.shape}, dtype {s.dtype}"
+    first, second, copy_dtype, explicit_dtype = run(copies)
+    assert first == 1.0, "Tensor(array) must copy: writing to the array changed it"
+    assert second == 2.0, "Tensor(tensor) must copy: writing to the copy changed it"
+    assert copy_dtype == "float64", f"Tensor(tensor) keeps the dtype, got {copy_dtype}"
+    assert explicit_dtype == "float32", (
+        f"an explicit dtype wins over an array's, got {explicit_dtype}"
     )
-    assert s.numel() == 1, f"a 0-d tensor has 1 element, numel() gave {s.numel()}"
-    assert s.size() == (), f"size() of a 0-d tensor is (), got {s.size()}"
-    i = Tensor(7).item()
-    assert i == 7 and type(i) is int, f"Tensor(7).item() should be the int 7, got {i!r}"
-    assert Tensor(np.float64(1.5)).dtype == np.float64, "a NumPy float64 number keeps float64"
-    assert Tensor(np.int8(3)).dtype == np.int8, "a NumPy int8 number keeps int8"
-    e = Tensor([])
-    assert e.shape == (0,) and e.dtype == np.float32, (
-        f"Tensor([]) should be shape (0,) float32 (like torch.tensor([])), "
-        f"got {e.shape} {e.dtype}"
+
+
+def test_scalars_empty_and_mixed_data(run):
+    def zero_d():
+        s = Tensor(2.5)
+        return s.shape, str(s.dtype), s.numel(), s.size(), Tensor(7).item()
+
+    shape, dtype, numel, size, seven = run(zero_d)
+    assert shape == () and dtype == "float32", (
+        f"Tensor(2.5) should be 0-d float32, got shape {shape}, dtype {dtype}"
     )
-    assert e.numel() == 0 and e.memory_footprint() == 0, "an empty tensor has 0 elements, 0 bytes"
-    assert Tensor([1, 2.5]).dtype == np.float32, "a list mixing ints and floats gives float32"
-    assert Tensor(((1, 2), (3, 4))).shape == (2, 2), "nested tuples work like nested lists"
+    assert numel == 1, f"a 0-d tensor has 1 element, numel() gave {numel}"
+    assert size == (), f"size() of a 0-d tensor is (), got {size}"
+    assert seven == 7 and type(seven) is int, f"Tensor(7).item() should be the int 7, got {seven!r}"
+
+    def dtypes_of_numpy_numbers_and_mixed_lists():
+        return (str(Tensor(np.float64(1.5)).dtype), str(Tensor(np.int8(3)).dtype),
+                str(Tensor([1, 2.5]).dtype), Tensor(((1, 2), (3, 4))).shape)
+
+    float64_number, int8_number, mixed, from_tuples = run(dtypes_of_numpy_numbers_and_mixed_lists)
+    assert float64_number == "float64", "a NumPy float64 number keeps float64"
+    assert int8_number == "int8", "a NumPy int8 number keeps int8"
+    assert mixed == "float32", "a list mixing ints and floats gives float32"
+    assert from_tuples == (2, 2), "nested tuples work like nested lists"
+
+    def empty():
+        e = Tensor([])
+        return e.shape, str(e.dtype), e.numel(), e.memory_footprint()
+
+    shape, dtype, numel, nbytes = run(empty)
+    assert shape == (0,) and dtype == "float32", (
+        f"Tensor([]) should be shape (0,) float32 (like torch.tensor([])), got {shape} {dtype}"
+    )
+    assert numel == 0 and nbytes == 0, "an empty tensor has 0 elements, 0 bytes"
 
 
-def test_size_negative_dims_and_bytes_per_dtype():
-    t = Tensor(np.zeros((2, 3, 4), dtype=np.int8))
-    assert t.size(0) == 2, f"size(0) is the first dim's length, 2, got {t.size(0)}"
-    assert t.size(-1) == 4 and t.size(-3) == 2, "negative dims count from the end"
-    assert t.memory_footprint() == 24, f"24 int8 elements take 24 bytes, got {t.memory_footprint()}"
-    assert Tensor(np.zeros(3)).memory_footprint() == 24, "3 float64 elements take 24 bytes"
-    assert Tensor([True] * 5).memory_footprint() == 5, "a bool takes 1 byte"
-    big = Tensor(np.zeros((7, 5), dtype=np.float16))
-    assert big.memory_footprint() == big.numpy().nbytes == 70, "35 float16 elements: 70 bytes"
+def test_size_negative_dims_and_bytes_per_dtype(run):
+    def sizes_and_bytes():
+        t = Tensor(np.zeros((2, 3, 4), dtype=np.int8))
+        half = Tensor(np.zeros((7, 5), dtype=np.float16))
+        return {
+            "size(0)": t.size(0),
+            "size(-1)": t.size(-1),
+            "size(-3)": t.size(-3),
+            "int8": t.memory_footprint(),
+            "float64": Tensor(np.zeros(3)).memory_footprint(),
+            "bool": Tensor([True] * 5).memory_footprint(),
+            "float16": half.memory_footprint(),
+            "float16 nbytes": half.numpy().nbytes,
+        }
+
+    got = run(sizes_and_bytes)
+    assert got["size(0)"] == 2, f"size(0) is the first dim's length, 2, got {got['size(0)']}"
+    assert got["size(-1)"] == 4 and got["size(-3)"] == 2, "negative dims count from the end"
+    assert got["int8"] == 24, f"24 int8 elements take 24 bytes, got {got['int8']}"
+    assert got["float64"] == 24, "3 float64 elements take 24 bytes"
+    assert got["bool"] == 5, "a bool takes 1 byte"
+    assert got["float16"] == got["float16 nbytes"] == 70, "35 float16 elements: 70 bytes"
+
+    def item_of_two_elements():
+        return Tensor([1.0, 2.0]).item()
+
+    def size_of_dim_3_of_a_3d_tensor():
+        return Tensor(np.zeros((2, 3, 4), dtype=np.int8)).size(3)
+
+    def len_of_a_0d_tensor():
+        return len(Tensor(1.0))
+
     with pytest.raises(ValueError, match="exactly one"):
-        Tensor([1.0, 2.0]).item()
+        run(item_of_two_elements)
     with pytest.raises(IndexError):
-        t.size(3)
+        run(size_of_dim_3_of_a_3d_tensor)
     with pytest.raises(TypeError):
-        len(Tensor(1.0))
+        run(len_of_a_0d_tensor)
 
 
 run_tests(
@@ -1367,63 +1437,76 @@ run_tests(
 # operators on `torch.Tensor`.
 
 # %% test="tensor-arithmetic-tests" points=15
-def test_elementwise_ops_same_shape():
-    a = Tensor([1.0, 2.0, 3.0])
-    b = Tensor([4.0, 5.0, 6.0])
-    cases = [
-        ("a + b", lambda: a + b, [5.0, 7.0, 9.0]),
-        ("a - b", lambda: a - b, [-3.0, -3.0, -3.0]),
-        ("a * b", lambda: a * b, [4.0, 10.0, 18.0]),
-        ("b / a", lambda: b / a, [4.0, 2.5, 2.0]),
-        ("a ** 2", lambda: a**2, [1.0, 4.0, 9.0]),
-    ]
-    for name, op, expected in cases:
-        result = op()
-        assert isinstance(result, Tensor), f"{name} should return a Tensor, got {type(result)}"
-        assert result.dtype == np.float32, f"{name} of float32 gave {result.dtype}, not float32"
-        np.testing.assert_allclose(result.numpy(), expected, err_msg=f"{name} has wrong values")
+def test_elementwise_ops_same_shape(run):
+    def elementwise_ops():
+        a = Tensor([1.0, 2.0, 3.0])
+        b = Tensor([4.0, 5.0, 6.0])
+        results = {"a + b": a + b, "a - b": a - b, "a * b": a * b, "b / a": b / a, "a ** 2": a**2}
+        return {name: (type(out).__name__, out.numpy()) for name, out in results.items()}
+
+    expected = {
+        "a + b": [5.0, 7.0, 9.0],
+        "a - b": [-3.0, -3.0, -3.0],
+        "a * b": [4.0, 10.0, 18.0],
+        "b / a": [4.0, 2.5, 2.0],
+        "a ** 2": [1.0, 4.0, 9.0],
+    }
+    results = run(elementwise_ops)
+    for name, values in expected.items():
+        kind, actual = results[name]
+        assert kind == "Tensor", f"{name} should return a Tensor, got {kind}"
+        assert_array(actual, values, dtype="float32", what=f"{name} of two float32 tensors")
 
 
-def test_broadcasting_a_row_and_numbers():
-    m = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    row = Tensor([10.0, 20.0, 30.0])
-    out = m + row
-    assert out.shape == (2, 3), f"(2, 3) + (3,) should be (2, 3), got {out.shape}"
-    np.testing.assert_allclose(out.numpy(), [[11, 22, 33], [14, 25, 36]], err_msg="m + row")
-    scaled = m * 2.5
-    assert scaled.dtype == np.float32, f"float32 * 2.5 should stay float32, got {scaled.dtype}"
-    np.testing.assert_allclose(scaled.numpy(), [[2.5, 5, 7.5], [10, 12.5, 15]], err_msg="m * 2.5")
+def test_broadcasting_a_row_and_numbers(run):
+    def row_and_number():
+        m = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        return (m + Tensor([10.0, 20.0, 30.0])).numpy(), (m * 2.5).numpy()
+
+    plus_row, scaled = run(row_and_number)
+    assert_array(plus_row, [[11, 22, 33], [14, 25, 36]], what="m + row, (2, 3) + (3,),")
+    assert_array(scaled, [[2.5, 5, 7.5], [10, 12.5, 15]], dtype="float32",
+                 what="m * 2.5 (float32 times a Python float stays float32)")
 
 
-def test_reflected_operators():
-    t = Tensor([1.0, 2.0, 4.0])
-    cases = [
-        ("10 - t", lambda: 10 - t, [9.0, 8.0, 6.0]),
-        ("2 * t", lambda: 2 * t, [2.0, 4.0, 8.0]),
-        ("1 + t", lambda: 1 + t, [2.0, 3.0, 5.0]),
-        ("8 / t", lambda: 8 / t, [8.0, 4.0, 2.0]),
-        ("2 ** t", lambda: 2**t, [2.0, 4.0, 16.0]),
-    ]
-    for name, op, expected in cases:
-        result = op()
-        assert isinstance(result, Tensor), f"{name} should return a Tensor, got {type(result)}"
-        np.testing.assert_allclose(result.numpy(), expected, err_msg=f"{name} has wrong values")
+def test_reflected_operators(run):
+    def reflected_ops():
+        t = Tensor([1.0, 2.0, 4.0])
+        results = {"10 - t": 10 - t, "2 * t": 2 * t, "1 + t": 1 + t, "8 / t": 8 / t,
+                   "2 ** t": 2**t}
+        return {name: (type(out).__name__, out.numpy()) for name, out in results.items()}
+
+    expected = {
+        "10 - t": [9.0, 8.0, 6.0],
+        "2 * t": [2.0, 4.0, 8.0],
+        "1 + t": [2.0, 3.0, 5.0],
+        "8 / t": [8.0, 4.0, 2.0],
+        "2 ** t": [2.0, 4.0, 16.0],
+    }
+    results = run(reflected_ops)
+    for name, values in expected.items():
+        kind, actual = results[name]
+        assert kind == "Tensor", f"{name} should return a Tensor, got {kind}"
+        assert_array(actual, values, what=name)
 
 
-def test_integer_division_gives_float32():
-    q = Tensor([1, 2, 3]) / Tensor([2, 2, 2])
-    assert q.dtype == np.float32, f"int64 / int64 should give float32, got {q.dtype}"
-    np.testing.assert_allclose(q.numpy(), [0.5, 1.0, 1.5], err_msg="1, 2, 3 divided by 2")
-    h = Tensor([3, 4]) / 2
-    assert h.dtype == np.float32, f"int tensor / 2 should give float32, got {h.dtype}"
-    np.testing.assert_allclose(h.numpy(), [1.5, 2.0], err_msg="[3, 4] / 2")
+def test_integer_division_gives_float32(run):
+    def integer_divisions():
+        return (Tensor([1, 2, 3]) / Tensor([2, 2, 2])).numpy(), (Tensor([3, 4]) / 2).numpy()
+
+    quotient, halves = run(integer_divisions)
+    assert_array(quotient, [0.5, 1.0, 1.5], dtype="float32", what="int64 / int64, [1, 2, 3] / 2,")
+    assert_array(halves, [1.5, 2.0], dtype="float32", what="int tensor / 2, [3, 4] / 2,")
 
 
-def test_incompatible_shapes_raise():
-    ok = Tensor(np.ones((2, 3))) + Tensor(np.ones((1, 3)))
-    assert ok.shape == (2, 3), f"(2, 3) + (1, 3) should broadcast to (2, 3), got {ok.shape}"
+def test_incompatible_shapes_raise(run):
+    def add_ones(shape_a, shape_b):
+        return (Tensor(np.ones(shape_a)) + Tensor(np.ones(shape_b))).shape
+
+    shape = run(add_ones, (2, 3), (1, 3))
+    assert shape == (2, 3), f"(2, 3) + (1, 3) should broadcast to (2, 3), got {shape}"
     with pytest.raises(ValueError, match=r"\(2, 3\).*\(2,\)"):
-        Tensor(np.ones((2, 3))) + Tensor(np.ones(2))
+        run(add_ones, (2, 3), (2,))
 
 
 run_tests(
@@ -1434,94 +1517,147 @@ run_tests(
     test_incompatible_shapes_raise,
 )
 ### BEGIN HIDDEN TESTS
-def test_broadcasting_shapes_the_visible_tests_skip():
-    col = Tensor([[1.0], [2.0], [3.0]])
-    row = Tensor([[10.0, 20.0, 30.0, 40.0]])
-    outer = col * row
-    assert outer.shape == (3, 4), f"(3, 1) * (1, 4) should be (3, 4), got {outer.shape}"
-    np.testing.assert_allclose(outer.numpy(), np.outer([1, 2, 3], [10, 20, 30, 40]))
+def test_broadcasting_shapes_the_visible_tests_skip(run):
+    def broadcasts(a, b):
+        col = Tensor([[1.0], [2.0], [3.0]])
+        row = Tensor([[10.0, 20.0, 30.0, 40.0]])
+        return {
+            "(3, 1) * (1, 4)": (col * row).numpy(),
+            "(2, 1, 3) - (4, 1)": (Tensor(a) - Tensor(b)).numpy(),
+            "0-d + (3,)": (Tensor(5.0) + Tensor([1.0, 2.0, 3.0])).numpy(),
+            "(0, 3) * (3,)": (Tensor(np.zeros((0, 3))) * Tensor([1.0, 2.0, 3.0])).numpy(),
+        }
+
     a = np.arange(6.0).reshape(2, 1, 3)
     b = np.arange(4.0).reshape(4, 1)
-    diff = Tensor(a) - Tensor(b)
-    assert diff.shape == (2, 4, 3), f"(2, 1, 3) - (4, 1) should be (2, 4, 3), got {diff.shape}"
-    np.testing.assert_allclose(diff.numpy(), a - b, err_msg="(2, 1, 3) - (4, 1)")
-    s = Tensor(5.0) + Tensor([1.0, 2.0, 3.0])
-    assert s.shape == (3,), f"0-d + (3,) should be (3,), got {s.shape}"
-    e = Tensor(np.zeros((0, 3))) * Tensor([1.0, 2.0, 3.0])
-    assert e.shape == (0, 3), f"(0, 3) * (3,) should be an empty (0, 3), got {e.shape}"
+    expected = {
+        "(3, 1) * (1, 4)": np.outer([1, 2, 3], [10, 20, 30, 40]),
+        "(2, 1, 3) - (4, 1)": a - b,
+        "0-d + (3,)": [6.0, 7.0, 8.0],
+        "(0, 3) * (3,)": np.zeros((0, 3)),
+    }
+    results = run(broadcasts, a, b)
+    for name, values in expected.items():
+        assert_array(results[name], values, what=name)
+
+    def multiply_ones(shape_a, shape_b):
+        return (Tensor(np.ones(shape_a)) * Tensor(np.ones(shape_b))).shape
+
     with pytest.raises(ValueError, match=r"\(3, 1\).*\(2, 4\)"):
-        Tensor(np.ones((3, 1))) * Tensor(np.ones((2, 4)))
+        run(multiply_ones, (3, 1), (2, 4))
 
 
-def test_dtype_promotion_rules():
-    f32 = Tensor([1.0, 2.0])
-    checks = [
-        ("float32 + 1", lambda: f32 + 1, np.float32),
-        ("float32 - np.float32(1)", lambda: f32 - np.float32(1), np.float32),
-        ("float32 ** 2", lambda: f32**2, np.float32),
-        ("2 ** float32", lambda: 2**f32, np.float32),
-        ("float32 * float64 tensor", lambda: f32 * Tensor(np.array([2.0])), np.float64),
-        ("float32 * 2", lambda: f32 * 2, np.float32),
-        ("int64 * 3", lambda: Tensor([1, 2]) * 3, np.int64),
-        ("int8 * 2", lambda: Tensor([1, 2], dtype=np.int8) * 2, np.int8),
-        ("int8 + 1", lambda: Tensor([1, 2], dtype=np.int8) + 1, np.int8),
-        ("1 - int8", lambda: 1 - Tensor([1, 2], dtype=np.int8), np.int8),
-    ]
-    for name, op, dtype in checks:
-        result = op()
-        assert isinstance(result, Tensor), f"{name} should return a Tensor"
-        assert result.dtype == dtype, (
-            f"{name} should be {np.dtype(dtype)}, got {result.dtype}: keep Python numbers as "
-            "Python numbers (don't wrap them in arrays) so NumPy treats them as weak"
+def test_dtype_promotion_rules(run):
+    def result_dtypes():
+        f32 = Tensor([1.0, 2.0])
+        int8 = Tensor([1, 2], dtype=np.int8)
+        results = {
+            "float32 + 1": f32 + 1,
+            "float32 - np.float32(1)": f32 - np.float32(1),
+            "float32 ** 2": f32**2,
+            "2 ** float32": 2**f32,
+            "float32 * float64 tensor": f32 * Tensor(np.array([2.0])),
+            "float32 * 2": f32 * 2,
+            "int64 * 3": Tensor([1, 2]) * 3,
+            "int8 * 2": int8 * 2,
+            "int8 + 1": int8 + 1,
+            "1 - int8": 1 - int8,
+            "np.float32(2) * float32": np.float32(2) * f32,
+            "float64 array + float32": np.ones(2) + f32,
+        }
+        return {name: (type(out).__name__, str(out.dtype)) for name, out in results.items()}
+
+    expected = {
+        "float32 + 1": "float32",
+        "float32 - np.float32(1)": "float32",
+        "float32 ** 2": "float32",
+        "2 ** float32": "float32",
+        "float32 * float64 tensor": "float64",
+        "float32 * 2": "float32",
+        "int64 * 3": "int64",
+        "int8 * 2": "int8",
+        "int8 + 1": "int8",
+        "1 - int8": "int8",
+        "np.float32(2) * float32": "float32",
+        "float64 array + float32": "float64",
+    }
+    results = run(result_dtypes)
+    for name, dtype in expected.items():
+        kind, actual = results[name]
+        assert kind == "Tensor", f"{name} should return a Tensor, got {kind}"
+        assert actual == dtype, (
+            f"{name} should be {dtype}, got {actual}: keep Python numbers as Python numbers "
+            "(don't wrap them in arrays) so NumPy treats them as weak"
         )
-    n = np.float32(2) * f32
-    assert isinstance(n, Tensor) and n.dtype == np.float32, "np.float32(2) * t is a float32 Tensor"
-    r = np.ones(2) + f32
-    assert isinstance(r, Tensor) and r.dtype == np.float64, "array + t is a Tensor (float64 here)"
 
 
-def test_division_edge_cases():
-    with np.errstate(all="raise"):  # division by zero must give inf / nan quietly
-        q = Tensor([1.0, -1.0, 0.0]) / 0.0
-    assert q.dtype == np.float32, f"float32 / 0.0 should stay float32, got {q.dtype}"
-    np.testing.assert_array_equal(q.numpy(), [np.inf, -np.inf, np.nan], err_msg="x / 0")
-    b = Tensor([True, False]) / Tensor([True, True])
-    assert b.dtype == np.float32, f"bool / bool should give float32, got {b.dtype}"
-    np.testing.assert_allclose(b.numpy(), [1.0, 0.0], err_msg="bool / bool")
-    r = 3 / Tensor([2, 4])
-    assert r.dtype == np.float32, f"3 / int tensor should give float32, got {r.dtype}"
-    np.testing.assert_allclose(r.numpy(), [1.5, 0.75], err_msg="3 / [2, 4]")
-    f = Tensor(np.array([1.0])) / Tensor([2, 4])
-    assert f.dtype == np.float64, f"float64 / int64 keeps NumPy's float64, got {f.dtype}"
-    w = Tensor([1, 2]) / 2.5
-    assert w.dtype == np.float32, f"int tensor / 2.5 should give float32, got {w.dtype}"
-    np.testing.assert_allclose(w.numpy(), [0.4, 0.8], rtol=1e-6, err_msg="[1, 2] / 2.5")
-    g = Tensor([1, 2]) / Tensor(np.array([2.0, 4.0]))
-    assert g.dtype == np.float64, (
-        f"int64 / float64 keeps NumPy's float64 (only int / int becomes float32), got {g.dtype}"
+def test_division_edge_cases(run):
+    def divisions():
+        with np.errstate(all="raise"):  # division by zero must give inf / nan quietly
+            by_zero = Tensor([1.0, -1.0, 0.0]) / 0.0
+        return {
+            "float32 / 0.0": by_zero.numpy(),
+            "bool / bool": (Tensor([True, False]) / Tensor([True, True])).numpy(),
+            "3 / int tensor": (3 / Tensor([2, 4])).numpy(),
+            "int tensor / 2.5": (Tensor([1, 2]) / 2.5).numpy(),
+            "float64 / int64": str((Tensor(np.array([1.0])) / Tensor([2, 4])).dtype),
+            "int64 / float64": str((Tensor([1, 2]) / Tensor(np.array([2.0, 4.0]))).dtype),
+            "float32 / int64": str((Tensor([1.0, 3.0]) / Tensor([2, 4])).dtype),
+        }
+
+    got = run(divisions)
+    assert_array(got["float32 / 0.0"], [np.inf, -np.inf, np.nan], dtype="float32",
+                 what="[1.0, -1.0, 0.0] / 0.0 (float32 / 0.0 stays float32)")
+    assert_array(got["bool / bool"], [1.0, 0.0], dtype="float32", what="bool / bool")
+    assert_array(got["3 / int tensor"], [1.5, 0.75], dtype="float32", what="3 / [2, 4]")
+    assert_array(got["int tensor / 2.5"], [0.4, 0.8], dtype="float32", what="[1, 2] / 2.5")
+    assert got["float64 / int64"] == "float64", (
+        f"float64 / int64 keeps NumPy's float64, got {got['float64 / int64']}"
     )
-    h = Tensor([1.0, 3.0]) / Tensor([2, 4])
-    assert h.dtype == np.float64, (
-        f"float32 / int64 follows NumPy's promotion, float64 (like float32 + int64), got {h.dtype}"
+    assert got["int64 / float64"] == "float64", (
+        "int64 / float64 keeps NumPy's float64 (only int / int becomes float32), "
+        f"got {got['int64 / float64']}"
+    )
+    assert got["float32 / int64"] == "float64", (
+        "float32 / int64 follows NumPy's promotion, float64 (like float32 + int64), "
+        f"got {got['float32 / int64']}"
     )
 
 
-def test_arithmetic_records_the_graph():
-    x = Tensor([1.0, 2.0], requires_grad=True)
-    y = 3 * x - 1
-    assert y.requires_grad and y.grad_fn is not None, "ops on x (requires_grad) must record"
-    assert y.grad_fn.op == "sub", f"the last op was sub, got {y.grad_fn.op!r}"
-    product, one = y.grad_fn.inputs
-    assert product.grad_fn.op == "mul" and product.grad_fn.inputs[1] is x, (
-        "3 * x should record op 'mul' with inputs (3, x)"
-    )
-    assert isinstance(one, Tensor) and one.shape == () and not one.requires_grad, (
-        "a Python number is recorded as a constant 0-d Tensor"
-    )
-    assert (x**2).grad_fn.saved["exponent"] == 2, "pow saves its exponent"
-    assert (x / Tensor([2.0, 2.0])).grad_fn.op == "div", "true division records op 'div'"
-    plain = Tensor([1.0]) + 1
-    assert not plain.requires_grad and plain.grad_fn is None, "no input requires grad: no record"
+def test_arithmetic_records_the_graph(run):
+    def records_3x_minus_1():
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        y = 3 * x - 1
+        return y.requires_grad and y.grad_fn is not None
+
+    assert run(records_3x_minus_1) is True, "ops on x (requires_grad) must record"
+
+    def graph_of_3x_minus_1():
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        y = 3 * x - 1
+        product, one = y.grad_fn.inputs
+        return {
+            "op": y.grad_fn.op,
+            "3 * x": product.grad_fn.op == "mul" and product.grad_fn.inputs[1] is x,
+            "constant": (isinstance(one, Tensor) and one.shape == ()
+                         and not one.requires_grad),
+            "exponent": (x**2).grad_fn.saved["exponent"],
+            "div": (x / Tensor([2.0, 2.0])).grad_fn.op,
+        }
+
+    graph = run(graph_of_3x_minus_1)
+    assert graph["op"] == "sub", f"the last op was sub, got {graph['op']!r}"
+    assert graph["3 * x"] is True, "3 * x should record op 'mul' with inputs (3, x)"
+    assert graph["constant"] is True, "a Python number is recorded as a constant 0-d Tensor"
+    assert graph["exponent"] == 2, "pow saves its exponent"
+    assert graph["div"] == "div", "true division records op 'div'"
+
+    def untracked_sum():
+        out = Tensor([1.0]) + 1
+        return out.requires_grad, out.grad_fn is None
+
+    requires_grad, no_record = run(untracked_sum)
+    assert not requires_grad and no_record, "no input requires grad: no record"
 
 
 run_tests(
@@ -1548,61 +1684,91 @@ run_tests(
 # PyTorch: `torch.eq`, `ne`, `lt`, `le`, `gt`, `ge`, `torch.neg`.
 
 # %% test="tensor-compare-tests" points=5
-def test_comparisons_return_bool_tensors():
-    a = Tensor([1.0, 2.0, 3.0])
-    cases = [
-        ("a < 2", lambda: a < 2, [True, False, False]),
-        ("a <= 2", lambda: a <= 2, [True, True, False]),
-        ("a > 2", lambda: a > 2, [False, False, True]),
-        ("a >= 2", lambda: a >= 2, [False, True, True]),
-        ("a == 2", lambda: a == 2, [False, True, False]),
-        ("a != 2", lambda: a != 2, [True, False, True]),
-        ("a == tensor", lambda: a == Tensor([1.0, 0.0, 3.0]), [True, False, True]),
-    ]
-    for name, op, expected in cases:
-        result = op()
-        assert isinstance(result, Tensor), f"{name} should return a Tensor, got {type(result)}"
-        assert result.dtype == np.bool_, f"{name} should be a bool tensor, got {result.dtype}"
-        np.testing.assert_array_equal(result.numpy(), expected, err_msg=f"{name} is wrong")
+def test_comparisons_return_bool_tensors(run):
+    def comparisons():
+        a = Tensor([1.0, 2.0, 3.0])
+        results = {
+            "a < 2": a < 2,
+            "a <= 2": a <= 2,
+            "a > 2": a > 2,
+            "a >= 2": a >= 2,
+            "a == 2": a == 2,
+            "a != 2": a != 2,
+            "a == tensor": a == Tensor([1.0, 0.0, 3.0]),
+        }
+        return {name: (type(out).__name__, out.numpy() if isinstance(out, Tensor) else None)
+                for name, out in results.items()}
+
+    expected = {
+        "a < 2": [True, False, False],
+        "a <= 2": [True, True, False],
+        "a > 2": [False, False, True],
+        "a >= 2": [False, True, True],
+        "a == 2": [False, True, False],
+        "a != 2": [True, False, True],
+        "a == tensor": [True, False, True],
+    }
+    results = run(comparisons)
+    for name, values in expected.items():
+        kind, actual = results[name]
+        assert kind == "Tensor", f"{name} should return a Tensor, got {kind}"
+        assert_array(actual, values, dtype="bool", what=f"{name} (a bool tensor)")
 
 
-def test_negation():
-    n = -Tensor([1.0, -2.0, 0.5])
-    assert isinstance(n, Tensor), f"-t should be a Tensor, got {type(n)}"
-    assert n.dtype == np.float32, f"-t should keep float32, got {n.dtype}"
-    np.testing.assert_allclose(n.numpy(), [-1.0, 2.0, -0.5], err_msg="-[1, -2, 0.5]")
+def test_negation(run):
+    def negated():
+        n = -Tensor([1.0, -2.0, 0.5])
+        return type(n).__name__, n.numpy()
+
+    kind, values = run(negated)
+    assert kind == "Tensor", f"-t should be a Tensor, got {kind}"
+    assert_array(values, [-1.0, 2.0, -0.5], dtype="float32", what="-[1, -2, 0.5] (float32)")
 
 
 run_tests(test_comparisons_return_bool_tensors, test_negation)
 ### BEGIN HIDDEN TESTS
-def test_comparisons_broadcast_and_stay_out_of_the_graph():
-    x = Tensor([[1.0, 5.0], [3.0, 2.0]], requires_grad=True)
-    mask = x > Tensor([2.0, 4.0])
-    np.testing.assert_array_equal(
-        mask.numpy(), [[False, True], [True, False]], err_msg="(2, 2) > (2,)"
-    )
-    assert not mask.requires_grad and mask.grad_fn is None, (
+def test_comparisons_broadcast_and_stay_out_of_the_graph(run):
+    def masks():
+        x = Tensor([[1.0, 5.0], [3.0, 2.0]], requires_grad=True)
+        mask = x > Tensor([2.0, 4.0])
+        scalar = np.float32(2) >= Tensor([1.0, 3.0])
+        return {
+            "(2, 2) > (2,)": mask.numpy(),
+            "recorded": mask.requires_grad or mask.grad_fn is not None,
+            "(3, 1) == (3,)": (Tensor([[1], [2], [3]]) == Tensor([1, 2, 3])).numpy(),
+            "int t >= 2.5": (Tensor([1, 2, 3]) >= 2.5).numpy(),
+            "np.float32(2) >= t": (type(scalar).__name__,
+                                   scalar.numpy() if isinstance(scalar, Tensor) else None),
+        }
+
+    got = run(masks)
+    assert_array(got["(2, 2) > (2,)"], [[False, True], [True, False]], what="(2, 2) > (2,)")
+    assert got["recorded"] is False, (
         "a comparison has no gradient: its result must not require grad or record a GradFn"
     )
-    eye = Tensor([[1], [2], [3]]) == Tensor([1, 2, 3])
-    assert eye.shape == (3, 3), f"(3, 1) == (3,) should broadcast to (3, 3), got {eye.shape}"
-    np.testing.assert_array_equal(eye.numpy(), np.eye(3, dtype=bool), err_msg="(3,1) == (3,)")
-    mixed = Tensor([1, 2, 3]) >= 2.5
-    np.testing.assert_array_equal(mixed.numpy(), [False, False, True], err_msg="int t >= 2.5")
-    scalar = np.float32(2) >= Tensor([1.0, 3.0])
-    assert isinstance(scalar, Tensor), "np.float32(2) >= t should give a Tensor"
-    np.testing.assert_array_equal(scalar.numpy(), [True, False], err_msg="np.float32(2) >= t")
+    assert_array(got["(3, 1) == (3,)"], np.eye(3, dtype=bool), what="(3, 1) == (3,)")
+    assert_array(got["int t >= 2.5"], [False, False, True], what="int t >= 2.5")
+    kind, values = got["np.float32(2) >= t"]
+    assert kind == "Tensor", f"np.float32(2) >= t should give a Tensor, got {kind}"
+    assert_array(values, [True, False], what="np.float32(2) >= t")
 
 
-def test_negation_keeps_dtype_and_shape():
-    i = -Tensor([1, -2])
-    assert i.dtype == np.int64, f"-int64 should stay int64, got {i.dtype}"
-    np.testing.assert_array_equal(i.numpy(), [-1, 2], err_msg="-[1, -2]")
-    z = -Tensor(2.5)
-    assert z.shape == () and z.item() == -2.5, "-Tensor(2.5) should be the 0-d -2.5"
-    assert (-Tensor([])).shape == (0,), "negating an empty tensor gives an empty tensor"
-    x = Tensor([1.0], requires_grad=True)
-    assert (-x).grad_fn.op == "neg", "negation records op 'neg'"
+def test_negation_keeps_dtype_and_shape(run):
+    def negations():
+        z = -Tensor(2.5)
+        x = Tensor([1.0], requires_grad=True)
+        return {
+            "-[1, -2]": (-Tensor([1, -2])).numpy(),
+            "-Tensor(2.5)": (z.shape, z.item()),
+            "-Tensor([])": (-Tensor([])).shape,
+            "op": (-x).grad_fn.op,
+        }
+
+    got = run(negations)
+    assert_array(got["-[1, -2]"], [-1, 2], dtype="int64", what="-[1, -2] (int64 stays int64)")
+    assert got["-Tensor(2.5)"] == ((), -2.5), "-Tensor(2.5) should be the 0-d -2.5"
+    assert got["-Tensor([])"] == (0,), "negating an empty tensor gives an empty tensor"
+    assert got["op"] == "neg", "negation records op 'neg'"
 
 
 run_tests(test_comparisons_broadcast_and_stay_out_of_the_graph, test_negation_keeps_dtype_and_shape)
@@ -1664,51 +1830,58 @@ def matmul_loops(a: Tensor | np.ndarray, b: Tensor | np.ndarray) -> Tensor:
 
 
 # %% test="matmul-loops-tests" points=5
-def test_matmul_loops_2x2():
-    out = matmul_loops(Tensor([[1, 2], [3, 4]]), Tensor([[5, 6], [7, 8]]))
-    assert isinstance(out, Tensor), f"matmul_loops should return a Tensor, got {type(out)}"
-    assert out.shape == (2, 2), f"(2, 2) @ (2, 2) should be (2, 2), got {out.shape}"
-    np.testing.assert_array_equal(out.numpy(), [[19, 22], [43, 50]], err_msg="the 2x2 example")
+def test_matmul_loops_2x2(run):
+    def loops_2x2():
+        out = matmul_loops(Tensor([[1, 2], [3, 4]]), Tensor([[5, 6], [7, 8]]))
+        return type(out).__name__, out.numpy()
+
+    kind, values = run(loops_2x2)
+    assert kind == "Tensor", f"matmul_loops should return a Tensor, got {kind}"
+    assert_array(values, [[19, 22], [43, 50]], what="matmul_loops of the 2x2 example")
 
 
-def test_matmul_loops_rectangular():
+def test_matmul_loops_rectangular(run):
+    def loops_of_tensors(a, b):
+        return matmul_loops(Tensor(a), Tensor(b)).numpy()
+
     rng = np.random.default_rng(0)
     a = rng.standard_normal((2, 3)).astype(np.float32)
     b = rng.standard_normal((3, 4)).astype(np.float32)
-    out = matmul_loops(Tensor(a), Tensor(b))
-    assert out.shape == (2, 4), f"(2, 3) @ (3, 4) should be (2, 4), got {out.shape}"
-    np.testing.assert_allclose(out.numpy(), a @ b, rtol=1e-5, atol=1e-6, err_msg="vs NumPy's @")
+    assert_array(run(loops_of_tensors, a, b), a @ b, rtol=1e-5, atol=1e-6,
+                 what="matmul_loops of (2, 3) and (3, 4), compared with NumPy's a @ b,")
 
 
 run_tests(test_matmul_loops_2x2, test_matmul_loops_rectangular)
 ### BEGIN HIDDEN TESTS
-def test_matmul_loops_shapes_and_dtypes():
+def test_matmul_loops_shapes_and_dtypes(run):
+    def loops(a, b):
+        return matmul_loops(a, b).numpy()
+
+    def loops_of_tensors(a, b):
+        return matmul_loops(Tensor(a), Tensor(b)).numpy()
+
     col, row = np.arange(1.0, 6.0).reshape(5, 1), np.arange(1.0, 4.0).reshape(1, 3)
-    outer = matmul_loops(col, row)
-    assert outer.shape == (5, 3), f"(5, 1) @ (1, 3) should be (5, 3), got {outer.shape}"
-    np.testing.assert_allclose(outer.numpy(), col @ row, err_msg="(5, 1) @ (1, 3)")
-    dot = matmul_loops(np.ones((1, 4)), np.full((4, 1), 2.0))
-    assert dot.shape == (1, 1) and dot.numpy()[0, 0] == 8.0, "(1, 4) @ (4, 1) should be [[8]]"
-    ints = matmul_loops(np.arange(6).reshape(2, 3), np.arange(12).reshape(3, 4))
-    assert ints.dtype == np.int64, f"int64 @ int64 should stay int64, got {ints.dtype}"
-    np.testing.assert_array_equal(
-        ints.numpy(), np.arange(6).reshape(2, 3) @ np.arange(12).reshape(3, 4), err_msg="ints"
-    )
-    f32 = matmul_loops(Tensor(np.ones((2, 2), np.float32)), Tensor(np.ones((2, 3), np.float32)))
-    assert f32.dtype == np.float32, f"float32 @ float32 should stay float32, got {f32.dtype}"
-    np.testing.assert_array_equal(f32.numpy(), np.full((2, 3), 2.0), err_msg="ones @ ones")
-    empty = matmul_loops(np.ones((2, 0)), np.ones((0, 3)))
-    assert empty.shape == (2, 3), f"(2, 0) @ (0, 3) should be (2, 3), got {empty.shape}"
-    np.testing.assert_array_equal(empty.numpy(), np.zeros((2, 3)), err_msg="a sum of nothing is 0")
+    assert_array(run(loops, col, row), col @ row, what="(5, 1) @ (1, 3)")
+    assert_array(run(loops, np.ones((1, 4)), np.full((4, 1), 2.0)), [[8.0]], what="(1, 4) @ (4, 1)")
+    a, b = np.arange(6).reshape(2, 3), np.arange(12).reshape(3, 4)
+    assert_array(run(loops, a, b), a @ b, dtype="int64", what="int64 @ int64 (stays int64)")
+    ones_a, ones_b = np.ones((2, 2), np.float32), np.ones((2, 3), np.float32)
+    assert_array(run(loops_of_tensors, ones_a, ones_b), np.full((2, 3), 2.0), dtype="float32",
+                 what="float32 ones @ ones (stays float32)")
+    assert_array(run(loops, np.ones((2, 0)), np.ones((0, 3))), np.zeros((2, 3)),
+                 what="(2, 0) @ (0, 3) (a sum of nothing is 0)")
 
 
-def test_matmul_loops_rejects_bad_shapes():
-    out = matmul_loops(np.eye(3), np.arange(9.0).reshape(3, 3))
-    np.testing.assert_array_equal(out.numpy(), np.arange(9.0).reshape(3, 3), err_msg="I @ x = x")
+def test_matmul_loops_rejects_bad_shapes(run):
+    def loops(a, b):
+        return matmul_loops(a, b).numpy()
+
+    x = np.arange(9.0).reshape(3, 3)
+    assert_array(run(loops, np.eye(3), x), x, what="I @ x = x")
     with pytest.raises(ValueError, match="do not align"):
-        matmul_loops(np.ones((2, 3)), np.ones((2, 3)))
+        run(loops, np.ones((2, 3)), np.ones((2, 3)))
     with pytest.raises(ValueError, match="2-D"):
-        matmul_loops(np.ones(3), np.ones((3, 2)))
+        run(loops, np.ones(3), np.ones((3, 2)))
 
 
 run_tests(test_matmul_loops_shapes_and_dtypes, test_matmul_loops_rejects_bad_shapes)
@@ -1730,86 +1903,107 @@ run_tests(test_matmul_loops_shapes_and_dtypes, test_matmul_loops_rejects_bad_sha
 # PyTorch: `torch.matmul`, `Tensor.__matmul__`.
 
 # %% test="tensor-matmul-tests" points=10
-def test_matmul_2d():
-    a = Tensor([[1.0, 2.0], [3.0, 4.0]])
-    b = Tensor([[5.0, 6.0], [7.0, 8.0]])
-    for name, out in [("a.matmul(b)", a.matmul(b)), ("a @ b", a @ b)]:
-        assert isinstance(out, Tensor), f"{name} should be a Tensor, got {type(out)}"
-        assert out.dtype == np.float32, f"{name} of float32 should be float32, got {out.dtype}"
-        np.testing.assert_allclose(out.numpy(), [[19, 22], [43, 50]], err_msg=f"{name} is wrong")
+def test_matmul_2d(run):
+    def products():
+        a = Tensor([[1.0, 2.0], [3.0, 4.0]])
+        b = Tensor([[5.0, 6.0], [7.0, 8.0]])
+        results = {"a.matmul(b)": a.matmul(b), "a @ b": a @ b}
+        return {name: (type(out).__name__, out.numpy()) for name, out in results.items()}
+
+    for name, (kind, values) in run(products).items():
+        assert kind == "Tensor", f"{name} should be a Tensor, got {kind}"
+        assert_array(values, [[19, 22], [43, 50]], dtype="float32", what=f"{name} of float32")
 
 
-def test_matmul_matches_loops():
+def test_matmul_matches_loops(run):
+    def fast_and_loops(a, b):
+        a, b = Tensor(a, dtype=np.float32), Tensor(b, dtype=np.float32)
+        return (a @ b).numpy(), matmul_loops(a, b).numpy()
+
     rng = np.random.default_rng(1)
-    a = Tensor(rng.standard_normal((4, 3)), dtype=np.float32)
-    b = Tensor(rng.standard_normal((3, 5)), dtype=np.float32)
-    fast = a @ b
+    fast, loops = run(fast_and_loops, rng.standard_normal((4, 3)), rng.standard_normal((3, 5)))
     assert fast.shape == (4, 5), f"(4, 3) @ (3, 5) should be (4, 5), got {fast.shape}"
-    np.testing.assert_allclose(
-        fast.numpy(), matmul_loops(a, b).numpy(), rtol=1e-5, atol=1e-6,
-        err_msg="Tensor.matmul and matmul_loops disagree",
-    )
+    assert_array(fast, loops, rtol=1e-5, atol=1e-6,
+                 what="Tensor.matmul (compared with matmul_loops: they disagree)")
 
 
-def test_matmul_shape_error():
-    ok = Tensor(np.ones((2, 3))) @ Tensor(np.ones((3, 5)))
-    assert ok.shape == (2, 5), f"(2, 3) @ (3, 5) should be (2, 5), got {ok.shape}"
+def test_matmul_shape_error(run):
+    def matmul_ones(shape_a, shape_b):
+        return (Tensor(np.ones(shape_a)) @ Tensor(np.ones(shape_b))).shape
+
+    shape = run(matmul_ones, (2, 3), (3, 5))
+    assert shape == (2, 5), f"(2, 3) @ (3, 5) should be (2, 5), got {shape}"
     with pytest.raises(ValueError, match=r"\(2, 3\) and \(4, 5\)"):
-        Tensor(np.ones((2, 3))) @ Tensor(np.ones((4, 5)))
+        run(matmul_ones, (2, 3), (4, 5))
 
 
 run_tests(test_matmul_2d, test_matmul_matches_loops, test_matmul_shape_error)
 ### BEGIN HIDDEN TESTS
-def test_matmul_vectors_and_batches():
-    v = Tensor([1.0, 2.0, 3.0])
+def test_matmul_vectors_and_batches(run):
+    def product(a, b):
+        return (Tensor(a) @ Tensor(b)).numpy()
+
+    v = np.array([1.0, 2.0, 3.0], dtype=np.float32)
     m = np.arange(6.0, dtype=np.float32).reshape(3, 2)
-    vm = v @ Tensor(m)
-    assert vm.shape == (2,), f"(3,) @ (3, 2) should be (2,), got {vm.shape}"
-    np.testing.assert_allclose(vm.numpy(), np.array([1.0, 2.0, 3.0]) @ m, err_msg="(3,) @ (3, 2)")
-    mv = Tensor(m.T.copy()) @ v
-    assert mv.shape == (2,), f"(2, 3) @ (3,) should be (2,), got {mv.shape}"
-    vv = v @ v
-    assert vv.shape == () and vv.item() == 14.0, "(3,) @ (3,) is the 0-d dot product 14"
+    assert_array(run(product, v, m), v @ m, what="(3,) @ (3, 2)")
+    assert_array(run(product, m.T.copy(), v), m.T @ v, what="(2, 3) @ (3,)")
+    vv = run(product, v, v)
+    assert_array(vv, 14.0, what="(3,) @ (3,), the 0-d dot product 14,")
     rng = np.random.default_rng(2)
     a = rng.standard_normal((2, 3, 4)).astype(np.float32)
     b = rng.standard_normal((4, 5)).astype(np.float32)
-    ab = Tensor(a) @ Tensor(b)
-    assert ab.shape == (2, 3, 5), f"(2, 3, 4) @ (4, 5) should be (2, 3, 5), got {ab.shape}"
-    np.testing.assert_allclose(ab.numpy(), a @ b, rtol=1e-5, atol=1e-6, err_msg="batched")
+    assert_array(run(product, a, b), a @ b, rtol=1e-5, atol=1e-6, what="batched (2, 3, 4) @ (4, 5)")
+
+    def method(a, b):
+        return Tensor(a).matmul(Tensor(b)).numpy()
+
     c = rng.standard_normal((2, 1, 3, 4))
     d = rng.standard_normal((5, 4, 2))
-    cd = Tensor(c).matmul(Tensor(d))
+    cd = run(method, c, d)
     assert cd.shape == (2, 5, 3, 2), (
         f"(2, 1, 3, 4) @ (5, 4, 2) should broadcast the batch dims to (2, 5, 3, 2), got "
         f"{cd.shape}: use np.matmul, not np.dot"
     )
-    np.testing.assert_allclose(cd.numpy(), c @ d, err_msg="broadcast batch matmul")
+    assert_array(cd, c @ d, what="broadcast batch matmul")
 
 
-def test_matmul_dtypes_and_arrays():
-    i = Tensor([[1, 2], [3, 4]]) @ Tensor([[1, 0], [0, 1]])
-    assert i.dtype == np.int64, f"int64 @ int64 should stay int64, got {i.dtype}"
-    np.testing.assert_array_equal(i.numpy(), [[1, 2], [3, 4]], err_msg="x @ I")
-    left = np.ones((2, 3)) @ Tensor(np.ones((3, 2)))
-    assert isinstance(left, Tensor), f"array @ Tensor should be a Tensor, got {type(left)}"
-    np.testing.assert_array_equal(left.numpy(), np.full((2, 2), 3.0), err_msg="array @ Tensor")
-    right = Tensor(np.ones((2, 3))) @ np.ones((3, 1))
-    np.testing.assert_array_equal(right.numpy(), np.full((2, 1), 3.0), err_msg="Tensor @ array")
+def test_matmul_dtypes_and_arrays(run):
+    def mixed_products():
+        left = np.ones((2, 3)) @ Tensor(np.ones((3, 2)))
+        return {
+            "int64 @ int64": (Tensor([[1, 2], [3, 4]]) @ Tensor([[1, 0], [0, 1]])).numpy(),
+            "array @ Tensor": (type(left).__name__,
+                               left.numpy() if isinstance(left, Tensor) else None),
+            "Tensor @ array": (Tensor(np.ones((2, 3))) @ np.ones((3, 1))).numpy(),
+        }
+
+    got = run(mixed_products)
+    assert_array(got["int64 @ int64"], [[1, 2], [3, 4]], dtype="int64",
+                 what="x @ I of int64 (stays int64)")
+    kind, values = got["array @ Tensor"]
+    assert kind == "Tensor", f"array @ Tensor should be a Tensor, got {kind}"
+    assert_array(values, np.full((2, 2), 3.0), what="array @ Tensor")
+    assert_array(got["Tensor @ array"], np.full((2, 1), 3.0), what="Tensor @ array")
 
 
-def test_matmul_rejects_0d_and_bad_batches():
-    v = Tensor([1.0, 2.0])
-    np.testing.assert_allclose((v @ v).numpy(), 5.0, err_msg="(2,) @ (2,) is 5")
+def test_matmul_rejects_0d_and_bad_batches(run):
+    def product(a, b):
+        return (Tensor(a) @ Tensor(b)).numpy()
+
+    v = np.array([1.0, 2.0], dtype=np.float32)
+    assert_array(run(product, v, v), 5.0, what="(2,) @ (2,), 5,")
     with pytest.raises(ValueError, match="0-d"):
-        Tensor(2.0) @ v
+        run(product, 2.0, v)
     with pytest.raises(ValueError, match="batch"):
-        Tensor(np.ones((2, 3, 4))) @ Tensor(np.ones((5, 4, 2)))
-    x = Tensor(np.ones((1, 2)), dtype=np.float32, requires_grad=True)
-    w = Tensor(np.ones((2, 3)), dtype=np.float32)
-    y = x @ w
-    assert y.grad_fn.op == "matmul" and y.grad_fn.inputs[0] is x and y.grad_fn.inputs[1] is w, (
-        "x @ w should record op 'matmul' with inputs (x, w)"
-    )
+        run(product, np.ones((2, 3, 4)), np.ones((5, 4, 2)))
+
+    def records_x_at_w():
+        x = Tensor(np.ones((1, 2)), dtype=np.float32, requires_grad=True)
+        w = Tensor(np.ones((2, 3)), dtype=np.float32)
+        y = x @ w
+        return y.grad_fn.op == "matmul" and y.grad_fn.inputs[0] is x and y.grad_fn.inputs[1] is w
+
+    assert run(records_x_at_w) is True, "x @ w should record op 'matmul' with inputs (x, w)"
 
 
 run_tests(
@@ -1837,82 +2031,130 @@ run_tests(
 # PyTorch: `torch.sum`, `torch.mean`, `torch.amax` (and `torch.max`).
 
 # %% test="tensor-reduction-tests" points=10
-def test_sum_all_and_along_axes():
-    t = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    total = t.sum()
-    assert isinstance(total, Tensor), f"sum() should return a Tensor, got {type(total)}"
-    assert total.shape == (), f"sum() over everything should be 0-d, got shape {total.shape}"
-    assert total.item() == 21.0, f"the sum of 1..6 is 21, got {total.item()}"
-    np.testing.assert_allclose(t.sum(axis=0).numpy(), [5, 7, 9], err_msg="sum(axis=0)")
-    np.testing.assert_allclose(t.sum(axis=1).numpy(), [6, 15], err_msg="sum(axis=1)")
+def test_sum_all_and_along_axes(run):
+    def sums():
+        t = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        total = t.sum()
+        return (type(total).__name__, total.shape, total.item(), t.sum(axis=0).numpy(),
+                t.sum(axis=1).numpy())
+
+    kind, shape, total, down_columns, along_rows = run(sums)
+    assert kind == "Tensor", f"sum() should return a Tensor, got {kind}"
+    assert shape == (), f"sum() over everything should be 0-d, got shape {shape}"
+    assert total == 21.0, f"the sum of 1..6 is 21, got {total}"
+    assert_array(down_columns, [5, 7, 9], what="sum(axis=0)")
+    assert_array(along_rows, [6, 15], what="sum(axis=1)")
 
 
-def test_mean_and_max():
-    t = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    assert t.mean().item() == 3.5, f"the mean of 1..6 is 3.5, got {t.mean().item()}"
-    np.testing.assert_allclose(t.mean(axis=0).numpy(), [2.5, 3.5, 4.5], err_msg="mean(axis=0)")
-    assert t.max().item() == 6.0, f"max() should be 6, got {t.max().item()}"
-    np.testing.assert_allclose(t.max(axis=1).numpy(), [3, 6], err_msg="max(axis=1)")
+def test_mean_and_max(run):
+    def means_and_maxima():
+        t = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        return t.mean().item(), t.mean(axis=0).numpy(), t.max().item(), t.max(axis=1).numpy()
+
+    mean, column_means, largest, row_maxima = run(means_and_maxima)
+    assert mean == 3.5, f"the mean of 1..6 is 3.5, got {mean}"
+    assert_array(column_means, [2.5, 3.5, 4.5], what="mean(axis=0)")
+    assert largest == 6.0, f"max() should be 6, got {largest}"
+    assert_array(row_maxima, [3, 6], what="max(axis=1)")
 
 
 run_tests(test_sum_all_and_along_axes, test_mean_and_max)
 ### BEGIN HIDDEN TESTS
-def test_negative_and_tuple_axes_and_keepdims():
+def test_negative_and_tuple_axes_and_keepdims(run):
+    def reductions(data):
+        x = Tensor(data)
+        centered = (x - x.mean(axis=-1, keepdims=True)).mean(axis=-1)
+        return {
+            "sum(axis=-1)": x.sum(axis=-1).numpy(),
+            "sum(axis=(0, 2))": x.sum(axis=(0, 2)).numpy(),
+            "mean(axis=(0, -1))": x.mean(axis=(0, -1)).numpy(),
+            "max(axis=-2)": x.max(axis=-2).numpy(),
+            "sum(axis=1, keepdims=True)": x.sum(axis=1, keepdims=True).shape,
+            "mean(keepdims=True)": x.mean(keepdims=True).shape,
+            "max(axis=(0, 1), keepdims=True)": x.max(axis=(0, 1), keepdims=True).shape,
+            "sum(axis=[0, 1])": x.sum(axis=[0, 1]).shape,
+            "x - mean(keepdims)": centered.numpy(),
+        }
+
     data = np.arange(24.0, dtype=np.float32).reshape(2, 3, 4)
-    x = Tensor(data)
-    np.testing.assert_allclose(x.sum(axis=-1).numpy(), data.sum(axis=-1), err_msg="sum(axis=-1)")
-    np.testing.assert_allclose(
-        x.sum(axis=(0, 2)).numpy(), data.sum(axis=(0, 2)), err_msg="sum(axis=(0, 2))"
-    )
-    np.testing.assert_allclose(
-        x.mean(axis=(0, -1)).numpy(), data.mean(axis=(0, -1)), err_msg="mean(axis=(0, -1))"
-    )
-    np.testing.assert_allclose(x.max(axis=-2).numpy(), data.max(axis=-2), err_msg="max(axis=-2)")
-    shapes = [
-        ("sum(axis=1, keepdims=True)", x.sum(axis=1, keepdims=True), (2, 1, 4)),
-        ("mean(keepdims=True)", x.mean(keepdims=True), (1, 1, 1)),
-        ("max(axis=(0, 1), keepdims=True)", x.max(axis=(0, 1), keepdims=True), (1, 1, 4)),
-        ("sum(axis=[0, 1])", x.sum(axis=[0, 1]), (4,)),
-    ]
-    for name, result, shape in shapes:
-        assert result.shape == shape, f"{name} should have shape {shape}, got {result.shape}"
-    centered = (x - x.mean(axis=-1, keepdims=True)).mean(axis=-1)
-    np.testing.assert_allclose(centered.numpy(), 0.0, atol=1e-5, err_msg="x - mean(keepdims)")
+    got = run(reductions, data)
+    assert_array(got["sum(axis=-1)"], data.sum(axis=-1), what="sum(axis=-1)")
+    assert_array(got["sum(axis=(0, 2))"], data.sum(axis=(0, 2)), what="sum(axis=(0, 2))")
+    assert_array(got["mean(axis=(0, -1))"], data.mean(axis=(0, -1)), what="mean(axis=(0, -1))")
+    assert_array(got["max(axis=-2)"], data.max(axis=-2), what="max(axis=-2)")
+    shapes = {
+        "sum(axis=1, keepdims=True)": (2, 1, 4),
+        "mean(keepdims=True)": (1, 1, 1),
+        "max(axis=(0, 1), keepdims=True)": (1, 1, 4),
+        "sum(axis=[0, 1])": (4,),
+    }
+    for name, shape in shapes.items():
+        assert got[name] == shape, f"{name} should have shape {shape}, got {got[name]}"
+    assert_array(got["x - mean(keepdims)"], np.zeros((2, 3)), atol=1e-5,
+                 what="(x - x.mean(axis=-1, keepdims=True)).mean(axis=-1)")
 
 
-def test_reduction_dtypes_and_small_inputs():
-    assert Tensor([1.0, 2.0]).sum().dtype == np.float32, "sum of float32 stays float32"
-    m = Tensor([[1, 2], [3, 4]]).mean()
-    assert m.dtype == np.float32, f"mean of an int tensor should be float32, got {m.dtype}"
-    assert m.item() == 2.5, f"mean of [[1, 2], [3, 4]] is 2.5, got {m.item()}"
-    frac = Tensor([True, False, True, True]).mean()
-    assert frac.dtype == np.float32 and frac.item() == 0.75, "mean of bools is a float32 fraction"
-    assert Tensor([3, 9, 4]).max().dtype == np.int64, "max of int64 stays int64"
-    empty_sum = Tensor([]).sum()
-    assert empty_sum.shape == () and empty_sum.item() == 0.0, "the sum of nothing is 0"
-    assert Tensor(5.0).sum().item() == 5.0 and Tensor(5.0).max().item() == 5.0, "0-d reductions"
-    assert Tensor(np.float64(1.5)).mean().dtype == np.float64, "mean of float64 stays float64"
+def test_reduction_dtypes_and_small_inputs(run):
+    def small_reductions():
+        m = Tensor([[1, 2], [3, 4]]).mean()
+        fraction = Tensor([True, False, True, True]).mean()
+        empty_sum = Tensor([]).sum()
+        return {
+            "float32 sum": str(Tensor([1.0, 2.0]).sum().dtype),
+            "int mean": (str(m.dtype), m.item()),
+            "bool mean": (str(fraction.dtype), fraction.item()),
+            "int64 max": str(Tensor([3, 9, 4]).max().dtype),
+            "empty sum": (empty_sum.shape, empty_sum.item()),
+            "0-d": (Tensor(5.0).sum().item(), Tensor(5.0).max().item()),
+            "float64 mean": str(Tensor(np.float64(1.5)).mean().dtype),
+        }
+
+    got = run(small_reductions)
+    assert got["float32 sum"] == "float32", "sum of float32 stays float32"
+    dtype, value = got["int mean"]
+    assert dtype == "float32", f"mean of an int tensor should be float32, got {dtype}"
+    assert value == 2.5, f"mean of [[1, 2], [3, 4]] is 2.5, got {value}"
+    assert got["bool mean"] == ("float32", 0.75), "mean of bools is a float32 fraction"
+    assert got["int64 max"] == "int64", "max of int64 stays int64"
+    assert got["empty sum"] == ((), 0.0), "the sum of nothing is 0"
+    assert got["0-d"] == (5.0, 5.0), "0-d reductions"
+    assert got["float64 mean"] == "float64", "mean of float64 stays float64"
 
 
-def test_max_of_empty_raises():
-    np.testing.assert_allclose(Tensor([[1.0, 9.0]]).max(axis=0).numpy(), [1, 9], err_msg="max(0)")
+def test_max_of_empty_raises(run):
+    def max_over(shape, axis):
+        return Tensor(np.zeros(shape)).max(axis=axis).shape
+
+    def column_maxima():
+        return Tensor([[1.0, 9.0]]).max(axis=0).numpy()
+
+    assert_array(run(column_maxima), [1, 9], what="max(axis=0) of [[1, 9]]")
     with pytest.raises(ValueError, match="empty"):
-        Tensor([]).max()
+        run(max_over, (0,), None)
     with pytest.raises(ValueError, match="empty"):
-        Tensor(np.zeros((0, 3))).max(axis=0)
-    rows = Tensor(np.zeros((0, 3))).max(axis=1)
-    assert rows.shape == (0,), f"max over the non-empty axis of (0, 3) is (0,), got {rows.shape}"
+        run(max_over, (0, 3), 0)
+    rows = run(max_over, (0, 3), 1)
+    assert rows == (0,), f"max over the non-empty axis of (0, 3) is (0,), got {rows}"
 
 
-def test_reductions_record_axis_and_keepdims():
-    x = Tensor(np.ones((2, 3)), dtype=np.float32, requires_grad=True)
-    s = x.sum(axis=1, keepdims=True)
-    assert s.grad_fn.op == "sum" and s.grad_fn.inputs[0] is x, "sum records op 'sum', input x"
-    assert s.grad_fn.saved == {"axis": 1, "keepdims": True}, (
-        f"sum should save axis and keepdims, got {s.grad_fn.saved}"
+def test_reductions_record_axis_and_keepdims(run):
+    def reduction_records():
+        x = Tensor(np.ones((2, 3)), dtype=np.float32, requires_grad=True)
+        s = x.sum(axis=1, keepdims=True)
+        return {
+            "sum": s.grad_fn.op == "sum" and s.grad_fn.inputs[0] is x,
+            "saved": dict(s.grad_fn.saved),
+            "mean": x.mean(axis=0).grad_fn.op,
+            "max": x.max().grad_fn.op,
+        }
+
+    got = run(reduction_records)
+    assert got["sum"] is True, "sum records op 'sum', input x"
+    assert got["saved"] == {"axis": 1, "keepdims": True}, (
+        f"sum should save axis and keepdims, got {got['saved']}"
     )
-    assert x.mean(axis=0).grad_fn.op == "mean", "mean records op 'mean'"
-    assert x.max().grad_fn.op == "max", "max records op 'max'"
+    assert got["mean"] == "mean", "mean records op 'mean'"
+    assert got["max"] == "max", "max records op 'max'"
 
 
 run_tests(
@@ -1940,97 +2182,160 @@ run_tests(
 # PyTorch: `Tensor.reshape` (and `view`), `Tensor.transpose`, `Tensor.__getitem__`.
 
 # %% test="tensor-views-tests" points=10
-def test_reshape():
-    t = Tensor(np.arange(6.0))
-    r = t.reshape(2, 3)
-    assert isinstance(r, Tensor), f"reshape should return a Tensor, got {type(r)}"
-    assert r.shape == (2, 3), f"reshape(2, 3) should give (2, 3), got {r.shape}"
-    np.testing.assert_array_equal(r.numpy(), [[0, 1, 2], [3, 4, 5]], err_msg="row-major order")
-    assert t.reshape((3, 2)).shape == (3, 2), "reshape should accept one tuple"
-    assert t.reshape(-1, 2).shape == (3, 2), "reshape(-1, 2) should infer 3"
+def test_reshape(run):
+    def reshapes():
+        t = Tensor(np.arange(6.0))
+        r = t.reshape(2, 3)
+        return type(r).__name__, r.numpy(), t.reshape((3, 2)).shape, t.reshape(-1, 2).shape
+
+    kind, values, from_tuple, inferred = run(reshapes)
+    assert kind == "Tensor", f"reshape should return a Tensor, got {kind}"
+    assert_array(values, [[0, 1, 2], [3, 4, 5]], what="reshape(2, 3) (row-major order)")
+    assert from_tuple == (3, 2), f"reshape should accept one tuple: reshape((3, 2)) gave {from_tuple}"
+    assert inferred == (3, 2), f"reshape(-1, 2) should infer 3, got shape {inferred}"
 
 
-def test_transpose():
-    m = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    mt = m.transpose()
-    assert isinstance(mt, Tensor), f"transpose should return a Tensor, got {type(mt)}"
-    assert mt.shape == (3, 2), f"the transpose of (2, 3) is (3, 2), got {mt.shape}"
-    np.testing.assert_array_equal(mt.numpy(), [[1, 4], [2, 5], [3, 6]], err_msg="transpose")
+def test_transpose(run):
+    def transposed():
+        mt = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]).transpose()
+        return type(mt).__name__, mt.numpy()
+
+    kind, values = run(transposed)
+    assert kind == "Tensor", f"transpose should return a Tensor, got {kind}"
+    assert_array(values, [[1, 4], [2, 5], [3, 6]], what="the transpose of (2, 3)")
 
 
-def test_indexing():
-    m = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    row = m[0]
-    assert isinstance(row, Tensor), f"m[0] should be a Tensor, got {type(row)}"
-    np.testing.assert_array_equal(row.numpy(), [1, 2, 3], err_msg="m[0]")
-    np.testing.assert_array_equal(m[:, 1].numpy(), [2, 5], err_msg="m[:, 1]")
-    one = m[1, 2]
-    assert isinstance(one, Tensor) and one.shape == (), "m[1, 2] should be a 0-d Tensor"
-    assert one.item() == 6.0, f"m[1, 2] should be 6, got {one.item()}"
+def test_indexing(run):
+    def indexed():
+        m = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        row = m[0]
+        one = m[1, 2]
+        return {
+            "m[0]": (type(row).__name__, row.numpy()),
+            "m[:, 1]": m[:, 1].numpy(),
+            "m[1, 2]": (type(one).__name__, one.shape, one.item()),
+        }
+
+    got = run(indexed)
+    kind, row = got["m[0]"]
+    assert kind == "Tensor", f"m[0] should be a Tensor, got {kind}"
+    assert_array(row, [1, 2, 3], what="m[0]")
+    assert_array(got["m[:, 1]"], [2, 5], what="m[:, 1]")
+    kind, shape, value = got["m[1, 2]"]
+    assert kind == "Tensor" and shape == (), "m[1, 2] should be a 0-d Tensor"
+    assert value == 6.0, f"m[1, 2] should be 6, got {value}"
 
 
 run_tests(test_reshape, test_transpose, test_indexing)
 ### BEGIN HIDDEN TESTS
-def test_views_share_memory():
-    t = Tensor(np.arange(12.0, dtype=np.float32))
-    r = t.reshape(3, 4)
-    assert np.shares_memory(r.numpy(), t.numpy()), "reshape of a contiguous tensor is a view"
-    tr = r.transpose()
-    assert np.shares_memory(tr.numpy(), t.numpy()), "transpose is a view"
-    row = r[1]
-    assert np.shares_memory(row.numpy(), t.numpy()), "basic indexing is a view"
-    r.numpy()[0, 0] = 100.0
-    assert t.numpy()[0] == 100.0, "a view sees writes to the data it shares"
+def test_views_share_memory(run):
+    def shared_memory():
+        t = Tensor(np.arange(12.0, dtype=np.float32))
+        r = t.reshape(3, 4)
+        tr = r.transpose()
+        row = r[1]
+        shares = {
+            "reshape": np.shares_memory(r.numpy(), t.numpy()),
+            "transpose": np.shares_memory(tr.numpy(), t.numpy()),
+            "indexing": np.shares_memory(row.numpy(), t.numpy()),
+        }
+        r.numpy()[0, 0] = 100.0
+        return shares, float(t.numpy()[0])
+
+    shares, first = run(shared_memory)
+    assert shares["reshape"] is True, "reshape of a contiguous tensor is a view"
+    assert shares["transpose"] is True, "transpose is a view"
+    assert shares["indexing"] is True, "basic indexing is a view"
+    assert first == 100.0, "a view sees writes to the data it shares"
 
 
-def test_reshape_infers_and_rejects():
-    t = Tensor(np.arange(24.0))
-    assert t.reshape([2, -1, 4]).shape == (2, 3, 4), "reshape([2, -1, 4]): a list, -1 in the middle"
-    assert t.reshape(4, 3, 2).shape == (4, 3, 2), "reshape(4, 3, 2)"
-    assert Tensor(5.0).reshape(1, 1).shape == (1, 1), "a 0-d tensor reshapes to (1, 1)"
-    assert Tensor([7.0]).reshape(()).shape == (), "a 1-element tensor reshapes to 0-d"
+def test_reshape_infers_and_rejects(run):
+    def reshaped_shapes():
+        t = Tensor(np.arange(24.0))
+        return {
+            "reshape([2, -1, 4])": t.reshape([2, -1, 4]).shape,
+            "reshape(4, 3, 2)": t.reshape(4, 3, 2).shape,
+            "0-d reshape(1, 1)": Tensor(5.0).reshape(1, 1).shape,
+            "1 element reshape(())": Tensor([7.0]).reshape(()).shape,
+        }
+
+    expected = {
+        "reshape([2, -1, 4])": ((2, 3, 4), "a list, -1 in the middle"),
+        "reshape(4, 3, 2)": ((4, 3, 2), "ints"),
+        "0-d reshape(1, 1)": ((1, 1), "a 0-d tensor reshapes to (1, 1)"),
+        "1 element reshape(())": ((), "a 1-element tensor reshapes to 0-d"),
+    }
+    got = run(reshaped_shapes)
+    for name, (shape, why) in expected.items():
+        assert got[name] == shape, f"{name} should give {shape} ({why}), got {got[name]}"
+
+    def reshape_24_elements(*shape):
+        return Tensor(np.arange(24.0)).reshape(*shape).shape
+
     with pytest.raises(ValueError, match="24"):
-        t.reshape(5, 5)
+        run(reshape_24_elements, 5, 5)
     with pytest.raises(ValueError, match="24"):
-        t.reshape(-1, 5)
+        run(reshape_24_elements, -1, 5)
 
 
-def test_transpose_picks_dims():
+def test_transpose_picks_dims(run):
+    def transposes(data):
+        x = Tensor(data)
+        return {
+            "transpose()": x.transpose().numpy(),
+            "transpose(0, 2)": x.transpose(0, 2).numpy(),
+            "transpose(-3, 1)": x.transpose(-3, 1).numpy(),
+        }
+
     data = np.arange(24.0).reshape(2, 3, 4)
-    x = Tensor(data)
-    cases = [
-        ("transpose()", x.transpose(), np.swapaxes(data, -2, -1)),
-        ("transpose(0, 2)", x.transpose(0, 2), np.swapaxes(data, 0, 2)),
-        ("transpose(-3, 1)", x.transpose(-3, 1), np.swapaxes(data, 0, 1)),
-    ]
-    for name, result, expected in cases:
-        assert result.shape == expected.shape, (
-            f"{name} of (2, 3, 4) should be {expected.shape}, got {result.shape} "
+    expected = {
+        "transpose()": np.swapaxes(data, -2, -1),
+        "transpose(0, 2)": np.swapaxes(data, 0, 2),
+        "transpose(-3, 1)": np.swapaxes(data, 0, 1),
+    }
+    got = run(transposes, data)
+    for name, values in expected.items():
+        assert got[name].shape == values.shape, (
+            f"{name} of (2, 3, 4) should be {values.shape}, got {got[name].shape} "
             "(transpose swaps two dims; .T reverses all of them)"
         )
-        np.testing.assert_array_equal(result.numpy(), expected, err_msg=name)
+        assert_array(got[name], values, what=name)
+
+    def transpose_of_a_vector():
+        return Tensor([1.0, 2.0]).transpose().shape
+
     with pytest.raises(ValueError, match="swaps the last two dims"):
-        Tensor([1.0, 2.0]).transpose()
+        run(transpose_of_a_vector)
 
 
-def test_advanced_indexing():
-    t = Tensor([[1.0, -2.0], [-3.0, 4.0]])
-    np.testing.assert_array_equal(t[t > 0].numpy(), [1.0, 4.0], err_msg="t[t > 0], a Tensor mask")
-    swapped = t[Tensor([1, 0])]
-    np.testing.assert_array_equal(swapped.numpy(), [[-3, 4], [1, -2]], err_msg="t[Tensor([1, 0])]")
-    np.testing.assert_array_equal(t[..., 0].numpy(), [1.0, -3.0], err_msg="t[..., 0]")
-    assert t[None].shape == (1, 2, 2), f"t[None] adds a dim in front, got {t[None].shape}"
-    assert t[:, None, :].shape == (2, 1, 2), "t[:, None, :] adds a dim in the middle"
-    assert t[np.array([True, False])].shape == (1, 2), "a NumPy bool mask picks rows"
-    small = Tensor([1, 2], dtype=np.int8)[0]
-    assert isinstance(small, Tensor) and small.shape == () and small.dtype == np.int8, (
+def test_advanced_indexing(run):
+    def advanced_indices():
+        t = Tensor([[1.0, -2.0], [-3.0, 4.0]])
+        small = Tensor([1, 2], dtype=np.int8)[0]
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        picked = x[1]
+        return {
+            "t[t > 0]": t[t > 0].numpy(),
+            "t[Tensor([1, 0])]": t[Tensor([1, 0])].numpy(),
+            "t[..., 0]": t[..., 0].numpy(),
+            "t[None]": t[None].shape,
+            "t[:, None, :]": t[:, None, :].shape,
+            "t[bool mask]": t[np.array([True, False])].shape,
+            "int8 element": (type(small).__name__, small.shape, str(small.dtype)),
+            "record": (picked.grad_fn.op, picked.grad_fn.saved["index"]),
+        }
+
+    got = run(advanced_indices)
+    assert_array(got["t[t > 0]"], [1.0, 4.0], what="t[t > 0], a Tensor mask,")
+    assert_array(got["t[Tensor([1, 0])]"], [[-3, 4], [1, -2]], what="t[Tensor([1, 0])]")
+    assert_array(got["t[..., 0]"], [1.0, -3.0], what="t[..., 0]")
+    assert got["t[None]"] == (1, 2, 2), f"t[None] adds a dim in front, got {got['t[None]']}"
+    assert got["t[:, None, :]"] == (2, 1, 2), "t[:, None, :] adds a dim in the middle"
+    assert got["t[bool mask]"] == (1, 2), "a NumPy bool mask picks rows"
+    assert got["int8 element"] == ("Tensor", (), "int8"), (
         "a single element is a 0-d Tensor that keeps the dtype"
     )
-    x = Tensor([1.0, 2.0], requires_grad=True)
-    picked = x[1]
-    assert picked.grad_fn.op == "getitem" and picked.grad_fn.saved["index"] == 1, (
-        "indexing records op 'getitem' and saves the index"
-    )
+    assert got["record"] == ("getitem", 1), "indexing records op 'getitem' and saves the index"
 
 
 run_tests(
@@ -2053,48 +2358,73 @@ run_tests(
 # PyTorch: `torch.exp`, `torch.log`.
 
 # %% test="tensor-exp-log-tests" points=5
-def test_exp_and_log():
-    e = Tensor([0.0, 1.0, 2.0]).exp()
-    assert isinstance(e, Tensor), f"exp() should return a Tensor, got {type(e)}"
-    assert e.dtype == np.float32, f"exp of float32 should be float32, got {e.dtype}"
-    np.testing.assert_allclose(e.numpy(), np.exp([0.0, 1.0, 2.0]), rtol=1e-6, err_msg="exp")
-    lg = Tensor([1.0, np.e]).log()
-    np.testing.assert_allclose(lg.numpy(), [0.0, 1.0], rtol=1e-6, atol=1e-7, err_msg="log")
-    back = Tensor([0.5, 3.0]).log().exp()
-    np.testing.assert_allclose(back.numpy(), [0.5, 3.0], rtol=1e-6, err_msg="exp(log(x)) = x")
+def test_exp_and_log(run):
+    def exp_and_log():
+        e = Tensor([0.0, 1.0, 2.0]).exp()
+        return (type(e).__name__, e.numpy(), Tensor([1.0, np.e]).log().numpy(),
+                Tensor([0.5, 3.0]).log().exp().numpy())
+
+    kind, exp, log, back = run(exp_and_log)
+    assert kind == "Tensor", f"exp() should return a Tensor, got {kind}"
+    assert_array(exp, np.exp([0.0, 1.0, 2.0]), dtype="float32", what="exp of float32")
+    assert_array(log, [0.0, 1.0], atol=1e-7, what="log([1, e])")
+    assert_array(back, [0.5, 3.0], what="exp(log(x)), which should be x,")
 
 
 run_tests(test_exp_and_log)
 ### BEGIN HIDDEN TESTS
-def test_exp_log_dtypes():
-    ei = Tensor([0, 1]).exp()
-    assert ei.dtype == np.float32, f"exp of an int tensor should be float32, got {ei.dtype}"
-    np.testing.assert_allclose(ei.numpy(), [1.0, np.e], rtol=1e-6, err_msg="exp([0, 1])")
-    li = Tensor([1, 10]).log()
-    assert li.dtype == np.float32, f"log of an int tensor should be float32, got {li.dtype}"
-    np.testing.assert_allclose(li.numpy(), [0.0, np.log(10)], rtol=1e-6, err_msg="log([1, 10])")
-    assert Tensor(True).log().dtype == np.float32, "log of a bool tensor should be float32"
-    small = Tensor([3, 5], dtype=np.int8).exp()
-    assert small.dtype == np.float32, f"exp of int8 should be float32, got {small.dtype}"
-    np.testing.assert_allclose(
-        small.numpy(), np.exp(np.array([3.0, 5.0], dtype=np.float32)), rtol=1e-6,
-        err_msg="exp of int8 must be computed in float32 (NumPy alone would use float16)",
+def test_exp_log_dtypes(run):
+    def exp_log_of_ints_and_bools():
+        return {
+            "exp([0, 1])": Tensor([0, 1]).exp().numpy(),
+            "log([1, 10])": Tensor([1, 10]).log().numpy(),
+            "log(True)": str(Tensor(True).log().dtype),
+            "exp of int8 [3, 5]": Tensor([3, 5], dtype=np.int8).exp().numpy(),
+        }
+
+    got = run(exp_log_of_ints_and_bools)
+    assert_array(got["exp([0, 1])"], [1.0, np.e], dtype="float32",
+                 what="exp([0, 1]) of an int tensor")
+    assert_array(got["log([1, 10])"], [0.0, np.log(10)], dtype="float32",
+                 what="log([1, 10]) of an int tensor")
+    assert got["log(True)"] == "float32", (
+        f"log of a bool tensor should be float32, got {got['log(True)']}"
     )
-    f64 = Tensor(np.array([1.0]))
-    assert f64.exp().dtype == np.float64, f"exp of float64 must stay float64, got {f64.exp().dtype}"
-    assert f64.log().dtype == np.float64, f"log of float64 must stay float64, got {f64.log().dtype}"
+    assert_array(got["exp of int8 [3, 5]"], np.exp(np.array([3.0, 5.0], dtype=np.float32)),
+                 dtype="float32",
+                 what="exp of int8 (it must be computed in float32: NumPy alone would use float16)")
+
+    def exp_log_of_float64():
+        f64 = Tensor(np.array([1.0]))
+        return str(f64.exp().dtype), str(f64.log().dtype)
+
+    exp_dtype, log_dtype = run(exp_log_of_float64)
+    assert exp_dtype == "float64", f"exp of float64 must stay float64, got {exp_dtype}"
+    assert log_dtype == "float64", f"log of float64 must stay float64, got {log_dtype}"
 
 
-def test_exp_log_edges():
-    with np.errstate(all="raise"):  # inf, -inf and nan must come out without warnings
-        lg = Tensor([0.0, -1.0]).log()
-        ex = Tensor([100.0, -200.0]).exp()
-    np.testing.assert_array_equal(lg.numpy(), [-np.inf, np.nan], err_msg="log(0), log(-1)")
-    np.testing.assert_array_equal(ex.numpy(), [np.inf, 0.0], err_msg="float32 exp(100), exp(-200)")
-    assert Tensor(0.0).exp().shape == () and Tensor(0.0).exp().item() == 1.0, "0-d exp"
-    assert Tensor([]).log().shape == (0,), "log of an empty tensor is empty"
-    x = Tensor([1.0], requires_grad=True)
-    assert x.exp().grad_fn.op == "exp" and x.log().grad_fn.op == "log", "exp, log record ops"
+def test_exp_log_edges(run):
+    def edges():
+        with np.errstate(all="raise"):  # inf, -inf and nan must come out without warnings
+            lg = Tensor([0.0, -1.0]).log()
+            ex = Tensor([100.0, -200.0]).exp()
+        zero_d = Tensor(0.0).exp()
+        x = Tensor([1.0], requires_grad=True)
+        return {
+            "log(0), log(-1)": lg.numpy(),
+            "float32 exp(100), exp(-200)": ex.numpy(),
+            "0-d exp": (zero_d.shape, zero_d.item()),
+            "empty log": Tensor([]).log().shape,
+            "ops": (x.exp().grad_fn.op, x.log().grad_fn.op),
+        }
+
+    got = run(edges)
+    assert_array(got["log(0), log(-1)"], [-np.inf, np.nan], what="log(0), log(-1)")
+    assert_array(got["float32 exp(100), exp(-200)"], [np.inf, 0.0],
+                 what="float32 exp(100), exp(-200)")
+    assert got["0-d exp"] == ((), 1.0), "0-d exp: Tensor(0.0).exp() is the 0-d 1.0"
+    assert got["empty log"] == (0,), "log of an empty tensor is empty"
+    assert got["ops"] == ("exp", "log"), "exp, log record ops"
 
 
 run_tests(test_exp_log_dtypes, test_exp_log_edges)
