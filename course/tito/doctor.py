@@ -6,6 +6,7 @@ import hashlib
 import importlib.metadata
 import os
 import platform
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -65,6 +66,14 @@ def _torch() -> Check:
         return Check("torch", WARN, "not installed: only the test suite's oracle needs it",
                      "pip install torch==2.13.0 (CPU wheel), or skip: TinyTorch never imports it")
     return Check("torch", OK, f"{version} (test oracle only)")
+
+
+def _sandbox() -> Check:
+    missing = [tool for tool in ("bwrap", "prlimit", "setpriv") if not shutil.which(tool)]
+    if missing:
+        return Check("sandbox", WARN, f"{', '.join(missing)} not found: grading needs them",
+                     "apt-get install bubblewrap util-linux (students can skip this)")
+    return Check("sandbox", OK, "bubblewrap, prlimit and setpriv found (for grading)")
 
 
 def _sources(course: Course, paths: Paths) -> list[Check]:
@@ -134,6 +143,7 @@ def run_checks(course: Course, paths: Paths) -> list[Check]:
         _python(),
         *(_package(name, purpose) for name, purpose in REQUIRED.items()),
         _torch(),
+        _sandbox(),
         *_sources(course, paths),
         _reference(course, paths),
         _workspace(course, paths),

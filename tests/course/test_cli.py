@@ -171,7 +171,8 @@ def test_nbgrader_generate_writes_instructor_and_student_notebooks(tito: Tito,
 def test_doctor_reports_each_check_with_its_fix(tito: Tito) -> None:
     result = tito("system", "doctor")
     assert result.returncode == 0, result.stdout
-    for check, status in (("numpy", "ok"), ("nbgrader", "ok"), ("module setup", "ok"),
+    for check, status in (("numpy", "ok"), ("nbgrader", "ok"), ("sandbox", "ok"),
+                          ("module setup", "ok"),
                           ("reference package", "ok"), ("workspace", "warn"),
                           ("data: tinyshakespeare", "(ok|warn)")):
         assert re.search(rf"│ {check}\s+│ {status}\s+│", result.stdout), check
