@@ -43,6 +43,8 @@ def nbgrader_config(config: Config, root: Path) -> Config:
     """The course's nbgrader settings: where the course lives and the stripping policy."""
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.course_id = COURSE_ID
+    # Parallel graders write the same SQLite file: wait for the lock instead of failing.
+    config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}?timeout=120"
     config.NbGraderAPI.log_level = "WARN"
     configure_autograde(config)
     return configure(config)
@@ -108,23 +110,44 @@ class CourseDir:
     def submitted_notebook(self, module: Module, student: str) -> Path:
         return self.root / "submitted" / student / module.id / f"{module.id}.ipynb"
 
+    def _graded_marker(self, module: Module, student: str) -> Path:
+        return self.root / "autograded" / student / module.id / ".tito-graded"
+
+    def _submitted_at(self, module: Module, student: str) -> str:
+        stamp = self.submitted_notebook(module, student).parent / "timestamp.txt"
+        return stamp.read_text(encoding="utf-8").strip() if stamp.exists() else ""
+
+    def needs_grading(self, module: Module, student: str) -> bool:
+        """True unless this very submission was graded to the end (a killed run's partial
+        work, or a newer submission, is graded again)."""
+        marker = self._graded_marker(module, student)
+        return not (marker.exists() and marker.read_text(encoding="utf-8")
+                    == self._submitted_at(module, student))
+
     def autograde(self, module: Module, student: str, sandboxed: bool = True) -> None:
         """Grade one student's submission of ``module``: nbgrader's Autograde with the
-        notebook run in the sandbox and the test cells scored by the judge."""
+        notebook run in the sandbox and the test cells scored by the judge. Marks the
+        submission graded only once everything is in the gradebook."""
         if sandboxed:
             Sandbox().check()
         if not self.submitted_notebook(module, student).exists():
             raise TitoError(f"{self.submitted_notebook(module, student)} does not exist: "
                             f"collect {student}'s submission of {module.id} first")
+        self._graded_marker(module, student).unlink(missing_ok=True)
         result = self.api(sandboxed).autograde(module.id, student, force=True, create=True)
         if not result["success"]:
             raise TitoError(f"autograding {student}'s {module.id} failed: "
                             f"{_nbgrader_reason(result)}")
+        write_atomic(self._graded_marker(module, student), self._submitted_at(module, student))
+
+    def gradebook(self):
+        """nbgrader's gradebook of this course (use it in a ``with`` block)."""
+        from nbgrader.api import Gradebook
+
+        return Gradebook(f"sqlite:///{self.root / 'gradebook.db'}?timeout=120", COURSE_ID)
 
     def scores(self, module: Module, student: str) -> dict[str, float]:
         """Grade id → score (manual score where a TA gave one) of a graded submission."""
-        from nbgrader.api import Gradebook
-
-        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gradebook:
+        with self.gradebook() as gradebook:
             notebook = gradebook.find_submission_notebook(module.id, module.id, student)
             return {grade.name: grade.score for grade in notebook.grades}

@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbformat import NotebookNode
 
+from tests.grading.submissions import grade_id, submission, submit
 from tito.authoring.source import Role, read_source
 from tito.course_dir import CourseDir
-from tito.files import write_notebook
 from tito.manifest import Course
 
 pytestmark = pytest.mark.slow
-
-
-def _grade_id(cell: NotebookNode) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def submission(release: NotebookNode, instructor: NotebookNode, solved: set[str]) -> NotebookNode:
-    """The released notebook with the instructor's solutions in the ``solved`` cells: what a
-    student who completed exactly those exercises would hand in."""
-    answers = {_grade_id(cell): cell.source for cell in instructor.cells}
-    notebook = copy.deepcopy(release)
-    for cell in notebook.cells:
-        if _grade_id(cell) in solved:
-            cell.source = answers[_grade_id(cell)]
-    return notebook
-
-
-def submit(course_dir: CourseDir, module_id: str, student: str, notebook: NotebookNode) -> None:
-    folder = course_dir.root / "submitted" / student / module_id
-    write_notebook(folder / f"{module_id}.ipynb", notebook)
-    (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC", encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +59,8 @@ def test_the_graded_notebook_lists_every_test_and_keeps_the_students_outputs(gra
     course_dir, _, cells = graded
     autograded = nbformat.read(course_dir.root / "autograded" / "bob" / "setup" / "setup.ipynb",
                                as_version=4)
-    reports = {_grade_id(c): c.outputs[0]["text"] for c in autograded.cells
-               if _grade_id(c) in {cell.grade_id for cell in cells if cell.role is Role.TEST}}
+    reports = {grade_id(c): c.outputs[0]["text"] for c in autograded.cells
+               if grade_id(c) in {cell.grade_id for cell in cells if cell.role is Role.TEST}}
     assert reports["hello-tinytorch-tests"].startswith("✓ test_")
     assert "✗ test_" in reports["check-environment-tests"]
     assert "is not implemented yet" in reports["check-environment-tests"]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from tito.authoring.export import authored
 from tito.cli.common import MODULE_HELP, console, course, module_arg, paths, progress
 from tito.course_dir import CourseDir
 from tito.errors import TitoError
+from tito.grading.batch import autograde_many
+from tito.grading.sandbox import Sandbox
 from tito.project import display
 
 COURSE_DIR = click.option(
@@ -48,23 +52,40 @@ def generate(module: str | None, all_modules: bool, course_dir: Path | None) -> 
 @nbgrader.command(epilog=MODULE_HELP)
 @click.argument("module", metavar="MODULE")
 @click.option("--student", "students", multiple=True, help="Grade only this student (repeatable).")
+@click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1,
+              show_default=True, help="Submissions graded at once.")
+@click.option("--force", is_flag=True, help="Grade again submissions that are already graded.")
 @click.option("--no-sandbox", is_flag=True,
               help="Run student code without bubblewrap. Only for code you trust.")
 @COURSE_DIR
-def autograde(module: str, students: tuple[str, ...], no_sandbox: bool,
-              course_dir: Path | None) -> None:
+def autograde(module: str, students: tuple[str, ...], workers: int, force: bool,
+              no_sandbox: bool, course_dir: Path | None) -> int:
     """Grade submissions of MODULE: run each notebook in the sandbox and score its test
-    cells with the module's visible and hidden tests."""
+    cells with the module's visible and hidden tests.
+
+    A run that was stopped can be started again: it grades what was not finished.
+    Exits with status 1 if any submission could not be graded.
+    """
     item = module_arg(module)
     target = open_course_dir(course_dir)
+    if not no_sandbox:
+        Sandbox().check()
     submitted = target.root / "submitted"
-    chosen = list(students) or sorted(
+    everyone = list(students) or sorted(
         path.name for path in submitted.glob("*") if (path / item.id).is_dir())
-    if not chosen:
+    if not everyone:
         raise TitoError(f"no submissions of {item.id} in {submitted}: collect them first")
+    chosen = [s for s in everyone if force or target.needs_grading(item, s)]
+    if len(chosen) < len(everyone):
+        console.print(f"{len(everyone) - len(chosen)} already graded (--force grades again)")
+    failed = 0
     with progress(f"autograding {item.id}", len(chosen)) as bar:
-        for student in chosen:
-            target.autograde(item, student, sandboxed=not no_sandbox)
-            total = sum(target.scores(item, student).values())
-            bar.console.print(f"{student}: {total:g} points so far")
+        for outcome in autograde_many(target.root, item.id, chosen, workers, not no_sandbox):
+            if outcome.error:
+                failed += 1
+                bar.console.print(f"[red]✗ {outcome.student}:[/] {escape(outcome.error)}")
+            else:
+                total = sum(target.scores(item, outcome.student).values())
+                bar.console.print(f"✓ {outcome.student}: {total:g} points")
             bar.advance(bar.task_ids[0])
+    return 1 if failed else 0

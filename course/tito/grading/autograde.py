@@ -192,7 +192,7 @@ class PytestGrades(NbGraderPreprocessor):
                          f"test_{module.id}.py")
         passed = {result.name for result in run.results if result.outcome == "passed"}
         cells = {cell.grade_id: cell for cell in autograded_cells(source)}
-        with Gradebook(info["db_url"]) as gradebook:
+        with Gradebook(info["db_url"], coursedir.course_id) as gradebook:
             for cell in nb.cells:
                 grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
                 if grade_id not in cells:
