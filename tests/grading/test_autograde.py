@@ -10,7 +10,9 @@ import pytest
 from tests.grading.submissions import grade_id, submission, submit
 from tito.authoring.source import Role, read_source
 from tito.course_dir import CourseDir
+from tito.grading.autograde import student_package
 from tito.manifest import Course
+from tito.workspace import PLACEHOLDER
 
 pytestmark = pytest.mark.slow
 
@@ -66,3 +68,37 @@ def test_the_graded_notebook_lists_every_test_and_keeps_the_students_outputs(gra
     assert "is not implemented yet" in reports["check-environment-tests"]
     executed = [c for c in autograded.cells if c.cell_type == "code" and c.get("outputs")]
     assert len(executed) > len(reports), "the student's own cells keep their outputs"
+
+
+def test_prerequisites_come_from_the_students_own_submissions(
+        tmp_path: Path, course: Course, modules_dir: Path) -> None:
+    setup, tensor = course.module("setup"), course.module("tensor")
+    course_dir = CourseDir(tmp_path / "course", course, modules_dir)
+    course_dir.generate(setup)
+    instructor = nbformat.read(course_dir.source_notebook(setup), as_version=4)
+    submit(course_dir, "setup", "ada", instructor)
+    tensor_notebook = nbformat.read(course_dir.generate(tensor), as_version=4)
+    for student in ("ada", "bob"):
+        package = student_package(tmp_path / student, course, tensor, tensor_notebook,
+                                  course_dir.root / "submitted", student)
+        setup_code = (package / setup.target_path).read_text(encoding="utf-8")
+        tensor_code = (package / tensor.target_path).read_text(encoding="utf-8")
+        assert tensor_code.startswith("# Module tensor as submitted, for grading.")
+        if student == "ada":
+            assert "def hello_tinytorch" in setup_code
+        else:
+            assert setup_code.startswith(PLACEHOLDER), "bob never submitted setup"
+
+
+def test_a_module_whose_prerequisite_was_never_submitted_is_still_graded(
+        tmp_path: Path, course: Course, modules_dir: Path) -> None:
+    tensor = course.module("tensor")
+    course_dir = CourseDir(tmp_path / "course", course, modules_dir)
+    release = nbformat.read(course_dir.generate(tensor), as_version=4)
+    instructor = nbformat.read(course_dir.source_notebook(tensor), as_version=4)
+    exercises = {c.grade_id for c in read_source(tensor, modules_dir).cells
+                 if c.role is Role.SOLUTION}
+    submit(course_dir, "tensor", "bob", submission(release, instructor, exercises))
+    course_dir.autograde(tensor, "bob")
+    scores = course_dir.scores(tensor, "bob")
+    assert sum(v for k, v in scores.items() if not k.startswith("systems-")) == 70

@@ -79,7 +79,7 @@ def student_package(root: Path, course: Course, module: Module, notebook: Notebo
     for module_id, source in sources.items():
         item = course.module(module_id)
         try:
-            code = module_code(source, item, f"# {student}'s module {item.id}, for grading.")
+            code = module_code(source, item, f"# Module {item.id} as submitted, for grading.")
         except TitoError as error:
             code = _compile_failure(item, error)
         write_atomic(space.package_file(item), code)
@@ -99,8 +99,9 @@ class SandboxedExecute(NbGraderPreprocessor):
         work = tempfile.TemporaryDirectory(prefix="tito-grade-")
         resources["tinytorch_work"] = work  # removed with the resources after PytestGrades
         root = Path(work.name)
-        package = student_package(root / "package", course, module, nb,
-                                  Path(coursedir.submitted_directory), info["student"])
+        submitted = Path(coursedir.root) / coursedir.submitted_directory
+        package = student_package(root / "package", course, module, nb, submitted,
+                                  info["student"])
         resources["tinytorch_package"] = str(package)
         scratch = root / "scratch"
         scratch.mkdir()

@@ -35,14 +35,19 @@ def _error(error: BaseException) -> dict:
 
 
 def load(modules: list[str]) -> tuple[dict, BaseException | None]:
-    """The namespace the calls run in: numpy as np and the modules' public names."""
+    """The namespace the calls run in: numpy as np and the modules' public names. The last
+    module is the one under test: its failure to import fails every call. The others are
+    prerequisites: one that fails is left out (if the module needs it, its own import fails
+    with that error, which names the module to complete)."""
     import numpy as np
 
     namespace: dict = {"np": np, "__name__": "student"}
-    for name in modules:
+    for position, name in enumerate(modules, 1):
         try:
             module = importlib.import_module(name)
         except BaseException as error:  # any failure is the student's: report it per call
+            if position < len(modules):
+                continue
             return namespace, error
         public = getattr(module, "__all__", [n for n in vars(module) if not n.startswith("_")])
         namespace.update({n: getattr(module, n) for n in public if hasattr(module, n)})
