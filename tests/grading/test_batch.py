@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -51,6 +54,28 @@ def test_parallel_workers_grade_everyone_exactly(tito: Tito, course_dir: CourseD
     assert auto_totals(course_dir) == EXPECTED
     again = tito("nbgrader", "autograde", "setup", "--course-dir", str(course_dir.root))
     assert "4 already graded" in again.stdout
+
+    with course_dir.gradebook() as gradebook:
+        gradebook.add_student("eve")  # enrolled, never submitted
+    report = tito("nbgrader", "report", "--course-dir", str(course_dir.root))
+    assert report.returncode == 0, report.stderr
+    assert re.search(r"│ eve\s+│ missing", report.stdout)
+    grades = list(csv.DictReader((course_dir.root / "reports" / "grades.csv").open()))
+    assert [(g["student"], g["module"], float(g["autograded"]), float(g["manual"]),
+             float(g["total"]), float(g["max_total"])) for g in grades] == [
+        (student, "setup", points, 0.0, points, 100.0)
+        for student, points in sorted({**EXPECTED, "eve": 0}.items())]
+    stamps = {g["student"]: g["submitted_at"] for g in grades}
+    assert stamps["eve"] == "" and stamps["ada"].startswith("2026-11-20T10:00:00")
+    progress = (course_dir.root / "reports" / "progress.csv").read_text(encoding="utf-8")
+    assert progress.splitlines() == ["student,setup", "ada,70.0", "bob,20.0", "cy,0.0",
+                                     "dee,70.0", "eve,"]
+    as_json = tito("nbgrader", "report", "--format", "json", "--module", "setup",
+                   "--course-dir", str(course_dir.root))
+    assert as_json.returncode == 0, as_json.stderr
+    matrix = json.loads((course_dir.root / "reports" / "progress.json").read_text())
+    assert matrix == {"ada": {"setup": 70.0}, "bob": {"setup": 20.0}, "cy": {"setup": 0.0},
+                      "dee": {"setup": 70.0}, "eve": {"setup": None}}
 
 
 def test_a_killed_run_leaves_a_consistent_gradebook_and_a_rerun_finishes(

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import click
 from rich.markup import escape
+from rich.table import Table
 
 from tito.authoring.export import authored
 from tito.cli.common import MODULE_HELP, console, course, module_arg, paths, progress
 from tito.course_dir import CourseDir
 from tito.errors import TitoError
 from tito.grading.batch import autograde_many
+from tito.grading.report import grade_rows, progress_matrix, write_reports
 from tito.grading.sandbox import Sandbox
 from tito.project import display
 
@@ -89,3 +91,31 @@ def autograde(module: str, students: tuple[str, ...], workers: int, force: bool,
                 bar.console.print(f"✓ {outcome.student}: {total:g} points")
             bar.advance(bar.task_ids[0])
     return 1 if failed else 0
+
+
+@nbgrader.command()
+@click.option("--module", "module_ref", metavar="MODULE", help="Only this module.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the files (default: <course dir>/reports).")
+@COURSE_DIR
+def report(module_ref: str | None, fmt: str, output: Path | None,
+           course_dir: Path | None) -> None:
+    """Write grades (student × module: autograded, manual, late penalty, total, submitted
+    at) and the class progress matrix, and show the matrix."""
+    target = open_course_dir(course_dir)
+    modules = [module_arg(module_ref)] if module_ref else list(course().modules)
+    rows = grade_rows(target, modules)
+    if not rows:
+        raise TitoError(f"no graded modules or students in {target.root}: autograde first")
+    matrix = progress_matrix(rows)
+    shown = list(dict.fromkeys(row.module for row in rows))
+    table = Table("student", *shown)
+    for student, cells in matrix.items():
+        table.add_row(student, *(
+            f"{cells[m].total:g}/{cells[m].max_total:g}" if cells[m].submitted
+            else "[red]missing[/]" for m in shown))
+    console.print(table)
+    for path in write_reports(rows, output or target.root / "reports", fmt):
+        console.print(f"wrote {display(path)}")
