@@ -105,6 +105,9 @@ class CourseDir:
             reason = _nbgrader_reason(result)
             raise TitoError(f"nbgrader could not generate '{module.id}' in {self.root}: "
                             f"{reason}: fix the module source and run the command again")
+        with self.gradebook() as gradebook:  # nbgrader keeps due dates as naive UTC
+            due = module.due.replace(tzinfo=None) if module.due else None
+            gradebook.update_or_create_assignment(module.id, duedate=due)
         return self.release_notebook(module)
 
     def submitted_notebook(self, module: Module, student: str) -> Path:

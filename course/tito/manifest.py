@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -24,6 +26,23 @@ class Points:
 
 
 @dataclass(frozen=True)
+class LatePolicy:
+    """What a late submission costs: nothing, everything, or a percentage of the score per
+    started day late (capped at the whole score)."""
+
+    kind: str = "none"  # none | zero | percent-per-day
+    percent_per_day: float = 0.0
+
+    def penalty(self, score: float, seconds_late: float) -> float:
+        if seconds_late <= 0 or self.kind == "none":
+            return 0.0
+        if self.kind == "zero":
+            return score
+        days = math.ceil(seconds_late / 86400)
+        return min(score, score * self.percent_per_day / 100 * days)
+
+
+@dataclass(frozen=True)
 class Module:
     """One course module. ``id`` is stable; ``number`` only orders modules for people."""
 
@@ -35,6 +54,7 @@ class Module:
     requires: tuple[str, ...]
     points: Points
     milestones: tuple[str, ...]
+    due: dt.datetime | None = None
 
     @property
     def slug(self) -> str:
@@ -82,6 +102,7 @@ class Course:
     milestones: dict[str, Milestone]
     datasets: dict[str, Dataset]
     path: Path
+    late: LatePolicy = LatePolicy()
 
     def module(self, ref: str) -> Module:
         """Find a module by id (``tensor``), number (``01``, ``1``) or folder (``01_tensor``)."""
@@ -137,6 +158,12 @@ def _module(path: Path, index: int, raw: dict, course_points: Points) -> Module:
     if not _ID.match(raw["id"]):
         raise _fail(path, where, "id must be lowercase letters, digits and dashes")
     points = _points(path, where, raw.get("points", {}))
+    due = raw.get("due")
+    if due is not None:
+        if not isinstance(due, dt.datetime) or due.tzinfo is None:
+            raise _fail(path, where, "due must be a date and time with a zone, like "
+                        "2026-09-15T23:59:00Z (no quotes)")
+        due = due.astimezone(dt.UTC)
     if points != course_points:
         raise _fail(
             path, where, f"points {points} differ from the course's {course_points}"
@@ -150,6 +177,7 @@ def _module(path: Path, index: int, raw: dict, course_points: Points) -> Module:
         requires=tuple(raw.get("requires", ())),
         points=points,
         milestones=tuple(raw.get("milestones", ())),
+        due=due,
     )
 
 
@@ -199,6 +227,14 @@ def load_course(path: Path) -> Course:
         if milestone.after not in seen:
             raise _fail(path, f"milestone '{milestone.id}'", f"unknown module '{milestone.after}'")
 
+    grading = data.get("grading", {})
+    kind = grading.get("late_policy", "none")
+    if kind not in ("none", "zero", "percent-per-day"):
+        raise _fail(path, "[grading]", f"late_policy {kind!r} must be none, zero or "
+                    "percent-per-day")
+    percent = grading.get("late_percent_per_day", 0)
+    if kind == "percent-per-day" and not (isinstance(percent, int | float) and 0 < percent <= 100):
+        raise _fail(path, "[grading]", "late_percent_per_day must be a number in (0, 100]")
     datasets = {
         key: Dataset(
             key, raw["title"], raw["file"], raw["url"], raw["sha256"], tuple(raw["used_by"])
@@ -213,4 +249,5 @@ def load_course(path: Path) -> Course:
         milestones=milestones,
         datasets=datasets,
         path=path,
+        late=LatePolicy(kind, float(percent)),
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from tito.errors import TitoError
-from tito.manifest import Course, load_course
+from tito.manifest import Course, LatePolicy, load_course
 
 DESIGN_TABLE = [
     ("setup", "tinytorch.core.setup"), ("tensor", "tinytorch.core.tensor"),
@@ -108,4 +109,45 @@ def test_invalid_toml_is_refused_with_the_parser_position(tmp_path: Path) -> Non
     path = tmp_path / "course.toml"
     path.write_text("[course\n", encoding="utf-8")
     with pytest.raises(TitoError, match=r"course.toml: invalid TOML \(.*line 1"):
+        load_course(path)
+
+
+@pytest.mark.parametrize(("kind", "seconds_late", "penalty"), [
+    ("none", 10 * 86400, 0.0), ("zero", 1, 70.0), ("zero", 0, 0.0),
+    ("percent-per-day", 0, 0.0), ("percent-per-day", 1, 7.0),
+    ("percent-per-day", 86400, 7.0), ("percent-per-day", 86401, 14.0),
+    ("percent-per-day", 30 * 86400, 70.0),
+])
+def test_the_late_policy_charges_per_started_day_up_to_the_score(
+        kind: str, seconds_late: float, penalty: float) -> None:
+    assert LatePolicy(kind, 10).penalty(70.0, seconds_late) == pytest.approx(penalty)
+
+
+def test_due_dates_and_the_late_policy_come_from_the_manifest(tmp_path: Path) -> None:
+    entry = module_entry().replace("requires = []", "requires = []\ndue = 2026-09-15T23:59:00Z")
+    path = write_course(tmp_path / "course.toml", entry,
+                        extra='\n[grading]\nlate_policy = "zero"\n')
+    course = load_course(path)
+    assert course.module("alpha").due == dt.datetime(2026, 9, 15, 23, 59, tzinfo=dt.UTC)
+    assert course.late == LatePolicy("zero", 0.0)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('due = "2026-09-15"', "due must be a date and time with a zone"),
+    ("due = 2026-09-15T23:59:00", "due must be a date and time with a zone"),
+])
+def test_a_due_date_without_a_zone_is_refused(tmp_path: Path, text: str, message: str) -> None:
+    entry = module_entry().replace("requires = []", f"requires = []\n{text}")
+    with pytest.raises(TitoError, match=message):
+        load_course(write_course(tmp_path / "course.toml", entry))
+
+
+@pytest.mark.parametrize(("grading", "message"), [
+    ('late_policy = "half"', "late_policy 'half' must be none, zero or percent-per-day"),
+    ('late_policy = "percent-per-day"\nlate_percent_per_day = 0', "must be a number in"),
+])
+def test_an_unknown_late_policy_is_refused(tmp_path: Path, grading: str, message: str) -> None:
+    path = write_course(tmp_path / "course.toml", module_entry(),
+                        extra=f"\n[grading]\n{grading}\n")
+    with pytest.raises(TitoError, match=message):
         load_course(path)

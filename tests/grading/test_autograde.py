@@ -11,7 +11,8 @@ from tests.grading.submissions import grade_id, submission, submit
 from tito.authoring.source import Role, read_source
 from tito.course_dir import CourseDir
 from tito.grading.autograde import student_package
-from tito.manifest import Course
+from tito.grading.report import grade_rows
+from tito.manifest import Course, load_course
 from tito.workspace import PLACEHOLDER
 
 pytestmark = pytest.mark.slow
@@ -102,3 +103,23 @@ def test_a_module_whose_prerequisite_was_never_submitted_is_still_graded(
     course_dir.autograde(tensor, "bob")
     scores = course_dir.scores(tensor, "bob")
     assert sum(v for k, v in scores.items() if not k.startswith("systems-")) == 70
+
+
+def test_a_late_submission_pays_the_course_policy(
+        tmp_path: Path, project_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    manifest = project_copy / "course" / "course.toml"
+    text = manifest.read_text(encoding="utf-8").replace(
+        'id = "setup"\n', 'id = "setup"\ndue = 2026-11-18T23:59:00Z\n', 1)
+    manifest.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("TITO_ROOT", str(project_copy))  # the graders read this manifest
+    course = load_course(manifest)
+    setup = course.module("setup")
+    course_dir = CourseDir(tmp_path / "course", course, project_copy / "course" / "modules")
+    course_dir.generate(setup)
+    instructor = nbformat.read(course_dir.source_notebook(setup), as_version=4)
+    submit(course_dir, "setup", "ada", instructor)  # 2026-11-20 10:00 UTC: 2 started days late
+    course_dir.autograde(setup, "ada")
+    [row] = grade_rows(course_dir, [setup])
+    assert (row.autograded, row.late_penalty, row.total) == (70, 14, 56)
+    with course_dir.gradebook() as gradebook:
+        assert gradebook.find_submission("setup", "ada").late_submission_penalty == 14

@@ -25,6 +25,7 @@ from nbformat import NotebookNode
 from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde
 from nbgrader.coursedir import CourseDirectory
+from nbgrader.plugins import LateSubmissionPlugin
 from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor, SaveAutoGrades
 from traitlets import Float, Int
 from traitlets.config import Config
@@ -210,8 +211,17 @@ class PytestGrades(NbGraderPreprocessor):
         return nb, resources
 
 
+class CourseLatePolicy(LateSubmissionPlugin):
+    """The late policy of course.toml (nbgrader stores the penalty with each submission)."""
+
+    def late_submission_penalty(self, student_id: str, score: float,
+                                total_seconds_late: float) -> float:
+        return _course().late.penalty(score, total_seconds_late)
+
+
 def configure(config: Config) -> Config:
-    """nbgrader's Autograde with the sandboxed execution and the judge's scores."""
+    """nbgrader's Autograde with the sandboxed execution, the judge's scores and the
+    course's late policy."""
     default = Autograde.class_traits()["autograde_preprocessors"].default()
     steps: list = []
     for step in default:
@@ -219,4 +229,5 @@ def configure(config: Config) -> Config:
         if step is SaveAutoGrades:
             steps.append(PytestGrades)
     config.Autograde.autograde_preprocessors = steps
+    config.AssignLatePenalties.plugin_class = CourseLatePolicy
     return config

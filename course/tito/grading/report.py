@@ -45,7 +45,10 @@ def grade_rows(course_dir: CourseDir, modules: list[Module]) -> list[GradeRow]:
                 except Exception:  # nbgrader raises MissingEntry: nothing submitted
                     rows.append(GradeRow(student, module.id, 0, 0, 0, 0, maximum, ""))
                     continue
-                penalty = submission.late_submission_penalty or 0.0
+                # The policy applies to the final score, TA-graded points included (nbgrader
+                # stored its penalty when the submission was autograded).
+                penalty = course_dir.course.late.penalty(submission.score,
+                                                         submission.total_seconds_late)
                 rows.append(GradeRow(
                     student, module.id, round(submission.code_score, 4),
                     round(submission.written_score, 4), round(penalty, 4),
