@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -149,6 +150,22 @@ def test_an_endless_loop_times_out_and_the_worker_recovers(worker: Worker) -> No
     with pytest.raises(StudentTimeout, match="did not finish within 2 s"):
         worker.call("spin")
     assert worker.call("double", 3) == 6
+
+
+def test_a_submission_gets_one_time_budget_for_all_its_calls(tmp_path: Path) -> None:
+    code = CORRECT + "\ndef spin():\n    while True:\n        pass\n"
+    worker = Worker(spec(package(tmp_path, code), call_timeout=2, budget=3))
+    try:
+        started = time.monotonic()
+        with pytest.raises(StudentTimeout, match="within 2 s"):
+            worker.call("spin")
+        with pytest.raises(StudentTimeout):
+            worker.call("spin")
+        with pytest.raises(StudentTimeout, match=r"whole submission \(3 s\) is used up"):
+            worker.call("double", 1)
+        assert time.monotonic() - started < 6
+    finally:
+        worker.stop()
 
 
 def test_exceptions_come_back_by_builtin_type_or_as_student_error(worker: Worker) -> None:

@@ -189,7 +189,8 @@ class PytestGrades(NbGraderPreprocessor):
         sandbox = Sandbox(config=self.config)
         spec = WorkerSpec(resources["tinytorch_package"], student_modules(module, course),
                           sandbox=_sandbox_settings(sandbox) if sandbox.enabled else None,
-                          call_timeout=self.call_timeout, slot=_slot())
+                          call_timeout=self.call_timeout, budget=sandbox.wall_time_limit,
+                          slot=_slot())
         run = run_pytest(pytest_module(source, module, f"{module.id} tests"), spec,
                          f"test_{module.id}.py")
         passed = {result.name for result in run.results if result.outcome == "passed"}

@@ -86,6 +86,7 @@ class WorkerSpec:
     modules: list[str]
     sandbox: dict | None
     call_timeout: float = 10.0
+    budget: float = 60.0  # seconds for all of a submission's calls together
     slot: int = 0
 
     @classmethod
@@ -104,6 +105,14 @@ class Worker:
         self.process: subprocess.Popen | None = None
         self._scratch: tempfile.TemporaryDirectory | None = None
         self._buffer = b""
+        self._deadline = time.monotonic() + spec.budget
+
+    def _time_left(self) -> float:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise StudentTimeout(f"the time for your whole submission ({self.spec.budget:g} s) "
+                                 "is used up: look for an endless loop or a very slow step")
+        return left
 
     def _start(self) -> None:
         argv = [sys.executable, "-m", "tito.grading.worker", *self.spec.modules]
@@ -129,7 +138,7 @@ class Worker:
                                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                             start_new_session=True)
         self._buffer = b""
-        self._read_line(self.spec.call_timeout + 20)  # the ready line, after imports
+        self._read_line(min(self.spec.call_timeout + 20, self._time_left()))  # after imports
 
     def _read_line(self, timeout: float) -> bytes:
         assert self.process and self.process.stdout
@@ -160,6 +169,7 @@ class Worker:
     def call(self, fn: Callable | str, *args: Any) -> Any:
         """``fn(*args)`` evaluated in the worker; its value as plain data, or its exception."""
         message = json.dumps(request(fn, args)) + "\n"
+        self._time_left()
         if self.process is None or self.process.poll() is not None:
             self._start()
         assert self.process and self.process.stdin
@@ -169,7 +179,7 @@ class Worker:
         except BrokenPipeError:
             self.stop()
             raise StudentCrashed("your code ended the test process") from None
-        line = self._read_line(self.spec.call_timeout)
+        line = self._read_line(min(self.spec.call_timeout, self._time_left()))
         try:
             answer = json.loads(line)
             if "value" in answer:
