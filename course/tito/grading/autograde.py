@@ -26,7 +26,13 @@ from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins import LateSubmissionPlugin
-from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor, SaveAutoGrades
+from nbgrader.preprocessors import (
+    ClearHiddenTests,
+    DeduplicateIds,
+    Execute,
+    NbGraderPreprocessor,
+    SaveAutoGrades,
+)
 from traitlets import Float, Int
 from traitlets.config import Config
 
@@ -194,22 +200,38 @@ class PytestGrades(NbGraderPreprocessor):
         run = run_pytest(pytest_module(source, module, f"{module.id} tests"), spec,
                          f"test_{module.id}.py")
         passed = {result.name for result in run.results if result.outcome == "passed"}
-        cells = {cell.grade_id: cell for cell in autograded_cells(source)}
+        reports = {}
         with Gradebook(info["db_url"], coursedir.course_id) as gradebook:
-            for cell in nb.cells:
-                grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-                if grade_id not in cells:
-                    continue
-                tests = cells[grade_id].tests
-                share = sum(name in passed for name in tests) / len(tests) if tests else 0.0
-                grade = gradebook.find_grade(grade_id, info["notebook"], info["assignment"],
-                                             info["student"])
-                grade.auto_score = round(cells[grade_id].points * share, 4)
-                cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
-                                                       text=_report(run, tests))]
+            # Every test cell of the instructor's notebook is scored, whatever the student
+            # deleted, duplicated or edited in their copy.
+            for cell in autograded_cells(source):
+                share = (sum(name in passed for name in cell.tests) / len(cell.tests)
+                         if cell.tests else 0.0)
+                grade = gradebook.find_grade(cell.grade_id, info["notebook"],
+                                             info["assignment"], info["student"])
+                grade.auto_score = round(cell.points * share, 4)
+                reports[cell.grade_id] = _report(run, cell.tests)
             gradebook.db.commit()
+        for cell in nb.cells:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if grade_id in reports and cell.cell_type == "code":
+                cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                                       text=reports[grade_id])]
         resources.pop("tinytorch_work").cleanup()
         return nb, resources
+
+
+class DropDuplicateIds(DeduplicateIds):
+    """nbgrader's DeduplicateIds leaves a duplicated grade cell with empty nbgrader metadata,
+    which its own schema check then rejects, failing the whole submission. Here the copy
+    simply stops being a grade cell (the gradebook and the judge score the original)."""
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict,
+                        cell_index: int) -> tuple[NotebookNode, dict]:
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        if cell.get("metadata", {}).get("nbgrader") == {}:
+            del cell.metadata["nbgrader"]
+        return cell, resources
 
 
 class CourseLatePolicy(LateSubmissionPlugin):
@@ -230,5 +252,8 @@ def configure(config: Config) -> Config:
         if step is SaveAutoGrades:
             steps.append(PytestGrades)
     config.Autograde.autograde_preprocessors = steps
+    config.Autograde.sanitize_preprocessors = [
+        DropDuplicateIds if step is DeduplicateIds else step
+        for step in Autograde.class_traits()["sanitize_preprocessors"].default()]
     config.AssignLatePenalties.plugin_class = CourseLatePolicy
     return config

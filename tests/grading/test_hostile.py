@@ -1,0 +1,239 @@
+"""Hostile submissions through the whole autograde: each earns exactly what its honest part
+deserves, and nothing outside the sandbox changes (other grades, course files, canaries)."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat import NotebookNode
+
+from tests.grading.submissions import submission, submit
+from tito.authoring.source import Role, read_source
+from tito.course_dir import CourseDir
+from tito.errors import TitoError
+from tito.manifest import Course
+
+pytestmark = pytest.mark.slow
+
+
+class Course00:
+    """Module setup generated in a real course directory, with a graded honest student."""
+
+    def __init__(self, root: Path, course: Course, modules_dir: Path) -> None:
+        self.setup = course.module("setup")
+        self.dir = CourseDir(root / "course", course, modules_dir)
+        self.release = nbformat.read(self.dir.generate(self.setup), as_version=4)
+        self.instructor = nbformat.read(self.dir.source_notebook(self.setup), as_version=4)
+        self.exercises = {c.grade_id for c in read_source(self.setup, modules_dir).cells
+                          if c.role is Role.SOLUTION}
+        self.canary = root / "canary.txt"
+        self.canary.write_text("canary", encoding="utf-8")
+        submit(self.dir, "setup", "honest", self.correct())
+        self.dir.autograde(self.setup, "honest")
+        self.honest = self.dir.scores(self.setup, "honest")
+        self.course_files = self.fingerprint()
+
+    def correct(self) -> NotebookNode:
+        return submission(self.release, self.instructor, self.exercises)
+
+    def stub(self) -> NotebookNode:
+        return copy.deepcopy(self.release)
+
+    def fingerprint(self) -> dict[str, str]:
+        files = [*(self.dir.root / "source").rglob("*"), *(self.dir.root / "release").rglob("*"),
+                 self.dir.root / "nbgrader_config.py", self.canary]
+        return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
+
+    def auto_total(self, student: str) -> float:
+        return sum(score for name, score in self.dir.scores(self.setup, student).items()
+                   if not name.startswith("systems-"))
+
+    def secrets(self) -> list[str]:
+        return [str(self.dir.root / "gradebook.db"), str(self.dir.source_notebook(self.setup)),
+                str(self.dir.root / "submitted" / "honest" / "setup" / "setup.ipynb"),
+                str(self.canary)]
+
+
+@pytest.fixture(scope="module")
+def course00(tmp_path_factory: pytest.TempPathFactory, course: Course,
+             modules_dir: Path) -> Course00:
+    return Course00(tmp_path_factory.mktemp("hostile"), course, modules_dir)
+
+
+def with_cell(notebook: NotebookNode, code: str, last: bool = False) -> NotebookNode:
+    """``notebook`` with an extra code cell right after its import cell, or at its end."""
+    notebook = copy.deepcopy(notebook)
+    imports = next(i for i, c in enumerate(notebook.cells) if c.cell_type == "code")
+    notebook.cells.insert(len(notebook.cells) if last else imports + 1,
+                          nbformat.v4.new_code_cell(code))
+    return notebook
+
+
+def outputs(path: Path) -> str:
+    """All the text a graded notebook shows as cell outputs."""
+    notebook = nbformat.read(path, as_version=4)
+    return "".join(str(output.get("text", "")) + str(output.get("evalue", ""))
+                   for cell in notebook.cells if cell.cell_type == "code"
+                   for output in cell.get("outputs", []))
+
+
+def without_test_cells(notebook: NotebookNode) -> NotebookNode:
+    notebook = copy.deepcopy(notebook)
+    notebook.cells = [c for c in notebook.cells
+                      if not c.get("metadata", {}).get("nbgrader", {}).get("grade")
+                      or c.cell_type != "code"]
+    return notebook
+
+
+def with_edited_test_cells(notebook: NotebookNode) -> NotebookNode:
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and cell.cell_type == "code":
+            cell.source = "pass"
+            meta["points"] = 1000
+    return notebook
+
+
+def with_duplicated_test_cells(notebook: NotebookNode) -> NotebookNode:
+    notebook = copy.deepcopy(notebook)
+    tests = [c for c in notebook.cells if c.cell_type == "code"
+             and c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+    notebook.cells.extend(copy.deepcopy(tests))
+    return notebook
+
+
+PATCHES = """
+import builtins, numpy, numpy.testing
+builtins.isinstance = lambda *args: True
+numpy.testing.assert_allclose = lambda *args, **kwargs: None
+numpy.array_equal = lambda *args, **kwargs: True
+try:
+    import pytest
+    pytest.raises = lambda *a, **k: __import__("contextlib").nullcontext()
+    import tito.testing
+    tito.testing.assert_array = lambda *args, **kwargs: None
+except ImportError:
+    pass
+"""
+
+FAKE_RESULTS = """
+import json, os
+fake = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+open("/scratch/executed.ipynb", "w").write(json.dumps(fake))
+open("/scratch/results.xml", "w").write('<testsuite tests="41" failures="0"/>')
+os._exit(0)
+"""
+
+ALWAYS_EQUAL = """#| export
+class Anything(str):
+    def __eq__(self, other):
+        return True
+    def __hash__(self):
+        return 0
+    def startswith(self, *args):
+        return True
+    def __contains__(self, item):
+        return True
+
+
+def hello_tinytorch(name="student"):
+    return Anything("Hello")
+"""
+
+# name → (the submission, given the course; its exact autograded points)
+CASES: dict[str, tuple[Callable[[Course00], NotebookNode], float]] = {
+    "os-exit-mid-notebook": (lambda c: with_cell(c.correct(), "import os\nos._exit(0)"), 70),
+    "sys-exit-mid-notebook": (lambda c: with_cell(c.correct(), "import sys\nsys.exit(3)"), 70),
+    "patches-from-the-notebook": (lambda c: with_cell(c.correct(), PATCHES), 70),
+    "patches-at-import-from-an-exported-cell": (
+        lambda c: with_cell(c.stub(), "#| export\n" + PATCHES), 0),
+    "exits-at-import-from-an-exported-cell": (
+        lambda c: with_cell(c.correct(), "#| export\nimport sys\nsys.exit(0)"), 0),
+    "fake-result-files-then-exit": (lambda c: with_cell(c.stub(), FAKE_RESULTS), 0),
+    "always-equal-answers": (lambda c: with_cell(c.correct(), ALWAYS_EQUAL, last=True), 70 - 8),
+    "huge-output": (lambda c: with_cell(c.correct(), "print('x' * 50_000_000)"), 70),
+    "deleted-test-cells": (lambda c: without_test_cells(c.correct()), 70),
+    "edited-test-cells-and-points": (lambda c: with_edited_test_cells(c.correct()), 70),
+    "duplicated-test-cells": (lambda c: with_duplicated_test_cells(c.correct()), 70),
+    "untouched-stub-with-edited-test-cells": (lambda c: with_edited_test_cells(c.stub()), 0),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_hostile_submission_earns_exactly_its_honest_part(course00: Course00,
+                                                            case: str) -> None:
+    build, points = CASES[case]
+    submit(course00.dir, "setup", case, build(course00))
+    course00.dir.autograde(course00.setup, case)
+    assert course00.auto_total(case) == points
+    assert course00.dir.scores(course00.setup, "honest") == course00.honest
+    assert course00.fingerprint() == course00.course_files
+    with course00.dir.gradebook() as gradebook:
+        assert gradebook.find_assignment("setup").max_score == 100
+
+
+def test_reading_and_writing_outside_the_sandbox_fails_and_shows_nothing(
+        course00: Course00) -> None:
+    code = (f"for path in {course00.secrets()!r}:\n"
+            "    for mode in ('r', 'a'):\n"
+            "        try:\n"
+            "            handle = open(path, mode)\n"
+            "            print('LEAKED', path, handle.read() if mode == 'r' else 'write')\n"
+            "        except OSError as error:\n"
+            "            print('blocked', type(error).__name__)\n")
+    submit(course00.dir, "setup", "snoop", with_cell(course00.correct(), code))
+    course00.dir.autograde(course00.setup, "snoop")
+    assert course00.auto_total("snoop") == 70
+    shown = outputs(course00.dir.root / "autograded" / "snoop" / "setup" / "setup.ipynb")
+    assert "LEAKED" not in shown
+    assert shown.count("blocked FileNotFoundError") == 2 * len(course00.secrets())
+    assert course00.fingerprint() == course00.course_files
+    assert course00.dir.scores(course00.setup, "honest") == course00.honest
+
+
+def test_a_connection_to_a_loopback_listener_never_arrives(course00: Course00) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0.2)
+        port = listener.getsockname()[1]
+        code = (f"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), 2)\n"
+                "    print('CONNECTED')\nexcept OSError as error:\n    print('refused')\n")
+        submit(course00.dir, "setup", "caller", with_cell(course00.correct(), code))
+        course00.dir.autograde(course00.setup, "caller")
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    assert course00.auto_total("caller") == 70
+    shown = outputs(course00.dir.root / "autograded" / "caller" / "setup" / "setup.ipynb")
+    assert "refused" in shown and "CONNECTED" not in shown
+
+
+def test_huge_output_is_cut_in_the_graded_notebook(course00: Course00) -> None:
+    graded = course00.dir.root / "autograded" / "huge-output" / "setup" / "setup.ipynb"
+    if not graded.exists():
+        submit(course00.dir, "setup", "huge-output", CASES["huge-output"][0](course00))
+        course00.dir.autograde(course00.setup, "huge-output")
+    assert graded.stat().st_size < 2_000_000
+    assert "[output truncated by the grader]" in graded.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("invalid-json", b'{"cells": ['), ("not-utf8", b'{"cells": [], "x": "\xff\xfe"}')])
+def test_an_unreadable_notebook_fails_clearly_and_loses_nothing(
+        course00: Course00, name: str, content: bytes) -> None:
+    folder = course00.dir.root / "submitted" / name / "setup"
+    folder.mkdir(parents=True)
+    (folder / "setup.ipynb").write_bytes(content)
+    (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC", encoding="utf-8")
+    with pytest.raises(TitoError, match=f"autograding {name}'s setup failed: "):
+        course00.dir.autograde(course00.setup, name)
+    assert (folder / "setup.ipynb").read_bytes() == content
+    assert course00.dir.needs_grading(course00.setup, name)
+    assert course00.dir.scores(course00.setup, "honest") == course00.honest
