@@ -7,6 +7,7 @@ everything else, configured by :func:`nbgrader_config` (which the directory's ow
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -133,15 +134,33 @@ class CourseDir:
         submission graded only once everything is in the gradebook."""
         if sandboxed:
             Sandbox().check()
-        if not self.submitted_notebook(module, student).exists():
-            raise TitoError(f"{self.submitted_notebook(module, student)} does not exist: "
-                            f"collect {student}'s submission of {module.id} first")
+        notebook = self.submitted_notebook(module, student)
+        if not notebook.exists():
+            raise TitoError(f"{notebook} does not exist: collect {student}'s submission of "
+                            f"{module.id} first")
+        self._check_submission(module, notebook)
         self._graded_marker(module, student).unlink(missing_ok=True)
         result = self.api(sandboxed).autograde(module.id, student, force=True, create=True)
         if not result["success"]:
             raise TitoError(f"autograding {student}'s {module.id} failed: "
                             f"{_nbgrader_reason(result)}")
         write_atomic(self._graded_marker(module, student), self._submitted_at(module, student))
+
+    @staticmethod
+    def _check_submission(module: Module, notebook: Path) -> None:
+        """Refuse what nbgrader would mishandle: links (followed with the grader's rights,
+        they could hand in someone else's file) and another module's notebook."""
+        links = [p for p in [notebook.parent, *notebook.parent.rglob("*")] if p.is_symlink()]
+        if links:
+            raise TitoError(f"{links[0]} is a symbolic link: a submission holds only files; "
+                            "nothing was graded")
+        try:
+            claimed = json.loads(notebook.read_bytes())["metadata"]["tinytorch"]["module"]
+        except (ValueError, KeyError, TypeError):
+            return  # unreadable or unmarked: nbgrader reports what is wrong with it
+        if claimed != module.id:
+            raise TitoError(f"{notebook} is the notebook of module '{claimed}', not "
+                            f"'{module.id}': nothing was graded")
 
     def gradebook(self):
         """nbgrader's gradebook of this course (use it in a ``with`` block)."""

@@ -237,3 +237,23 @@ def test_an_unreadable_notebook_fails_clearly_and_loses_nothing(
     assert (folder / "setup.ipynb").read_bytes() == content
     assert course00.dir.needs_grading(course00.setup, name)
     assert course00.dir.scores(course00.setup, "honest") == course00.honest
+
+
+def test_a_symlink_in_a_submission_is_refused(course00: Course00) -> None:
+    folder = course00.dir.root / "submitted" / "linker" / "setup"
+    folder.mkdir(parents=True)
+    (folder / "setup.ipynb").symlink_to(
+        course00.dir.root / "submitted" / "honest" / "setup" / "setup.ipynb")
+    with pytest.raises(TitoError, match=r"setup\.ipynb is a symbolic link: a submission holds "
+                                        r"only files; nothing was graded"):
+        course00.dir.autograde(course00.setup, "linker")
+    assert course00.dir.scores(course00.setup, "honest") == course00.honest
+
+
+def test_another_modules_notebook_is_refused(course00: Course00, course: Course) -> None:
+    tensor = course.module("tensor")
+    course00.dir.generate(tensor)
+    notebook = nbformat.read(course00.dir.release_notebook(tensor), as_version=4)
+    submit(course00.dir, "setup", "mixup", notebook)
+    with pytest.raises(TitoError, match="is the notebook of module 'tensor', not 'setup'"):
+        course00.dir.autograde(course00.setup, "mixup")
