@@ -19,7 +19,9 @@ from tito.course_dir import CourseDir
 from tito.errors import TitoError
 from tito.manifest import Course
 
-pytestmark = pytest.mark.slow
+# A duplicated-cells submission carries duplicate cell ids on purpose; nbformat says so.
+pytestmark = [pytest.mark.slow,
+              pytest.mark.filterwarnings("ignore::nbformat.warnings.DuplicateCellId")]
 
 
 class Course00:
