@@ -40,12 +40,17 @@ nbgrader_config(c, Path(__file__).resolve().parent)
 '''
 
 
+def gradebook_url(root: Path) -> str:
+    """The course's gradebook. Parallel graders write the same SQLite file, so connections
+    wait for its lock (up to 120 s) instead of failing with "database is locked"."""
+    return f"sqlite:///{root / 'gradebook.db'}?timeout=120"
+
+
 def nbgrader_config(config: Config, root: Path) -> Config:
     """The course's nbgrader settings: where the course lives and the stripping policy."""
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.course_id = COURSE_ID
-    # Parallel graders write the same SQLite file: wait for the lock instead of failing.
-    config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}?timeout=120"
+    config.CourseDirectory.db_url = gradebook_url(root)
     config.NbGraderAPI.log_level = "WARN"
     configure_autograde(config)
     return configure(config)
@@ -166,7 +171,7 @@ class CourseDir:
         """nbgrader's gradebook of this course (use it in a ``with`` block)."""
         from nbgrader.api import Gradebook
 
-        return Gradebook(f"sqlite:///{self.root / 'gradebook.db'}?timeout=120", COURSE_ID)
+        return Gradebook(gradebook_url(self.root), COURSE_ID)
 
     def scores(self, module: Module, student: str) -> dict[str, float]:
         """Grade id → score (manual score where a TA gave one) of a graded submission."""
