@@ -10,8 +10,12 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 
+from nbformat import NotebookNode
+
+from tito.authoring.tests import pytest_module, student_modules
 from tito.errors import TitoError
 from tito.grading.judge import WorkerSpec
+from tito.manifest import Course, Module
 
 
 @dataclass(frozen=True)
@@ -90,3 +94,13 @@ def run_pytest(test_code: str, worker: WorkerSpec, name: str = "test_module.py",
         if not junit.exists():
             raise TitoError(f"pytest could not run the tests: {_first_line(completed.stderr)}")
         return TestRun(_results(junit), completed.stdout + completed.stderr)
+
+
+def run_module_tests(notebook: NotebookNode, module: Module, course: Course, package: Path,
+                     origin: str, sandbox: dict | None = None, **worker: object) -> TestRun:
+    """The test cells of ``notebook`` (an instructor's: hidden tests too; a student's: the
+    visible ones) run with pytest, their ``run`` calls going to ``package``'s code: in the
+    sandbox configured by ``sandbox``, or unsandboxed when it is None."""
+    spec = WorkerSpec(str(package), student_modules(module, course), sandbox=sandbox,
+                      **worker)  # type: ignore[arg-type]
+    return run_pytest(pytest_module(notebook, module, origin), spec, f"test_{module.id}.py")

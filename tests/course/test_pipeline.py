@@ -23,12 +23,11 @@ from tito.authoring.source import (
     instructor_notebook,
     read_source,
 )
-from tito.authoring.tests import autograded_cells, pytest_module, student_modules
+from tito.authoring.tests import autograded_cells
 from tito.course_dir import CourseDir
-from tito.grading.judge import WorkerSpec
 from tito.manifest import Course, Module
 from tito.project import PROJECT_ROOT
-from tito.runner import run_pytest
+from tito.runner import run_module_tests
 from tito.workspace import Workspace
 
 
@@ -116,17 +115,15 @@ def test_every_test_fails_against_the_student_version_and_passes_against_the_sol
         module: Module, generated: CourseDir, course: Course, tmp_path: Path) -> None:
     notebook = instructor_notebook(read_source(module, generated.modules_dir))
     tests = [name for cell in autograded_cells(notebook) for name in cell.tests]
-    code = pytest_module(notebook, module, "instructor notebook")
-    modules = student_modules(module, course)
-
-    reference = run_pytest(code, WorkerSpec(str(PROJECT_ROOT), modules, sandbox=None))
+    reference = run_module_tests(notebook, module, course, PROJECT_ROOT, "instructor notebook")
     assert [r.name for r in reference.results] == tests
     failing = [(r.name, r.message) for r in reference.results if r.outcome != "passed"]
     assert not failing, f"tests failing against the solution: {failing[:5]}"
 
     student = _student_package(tmp_path / "ws", course, module,
                                generated.release_notebook(module))
-    stubbed = run_pytest(code, WorkerSpec(str(student.root), modules, sandbox={}))
+    stubbed = run_module_tests(notebook, module, course, student.root, "instructor notebook",
+                               sandbox={})
     assert [r.name for r in stubbed.results] == tests
     passing = [r.name for r in stubbed.results if r.outcome == "passed"]
     assert not passing, f"tests passing against the unimplemented stubs: {passing}"

@@ -7,13 +7,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from tito.authoring.source import instructor_notebook, read_source
-from tito.authoring.tests import pytest_module, student_modules
 from tito.cli.common import MODULE, MODULE_HELP, console, course, module_arg, paths, workspace
-from tito.grading.judge import WorkerSpec
 from tito.lab import student_releases
-from tito.manifest import Module
 from tito.project import display
-from tito.runner import TestRun, run_pytest
+from tito.runner import TestRun, run_module_tests
 from tito.workspace import now
 
 _OUTCOME = {"passed": "[green]✓ passed[/]", "failed": "[red]✗ failed[/]",
@@ -93,13 +90,6 @@ def _print_run(run: TestRun, verbose: bool) -> None:
     console.print(f"{run.passed} passed, {len(run.results) - run.passed} failed")
 
 
-def _test_reference(item: Module) -> TestRun:
-    notebook = instructor_notebook(read_source(item, paths().modules_dir))
-    code = pytest_module(notebook, item, f"course/modules/{item.id}/{item.id}.py")
-    worker = WorkerSpec(str(paths().root), student_modules(item, course()), sandbox=None)
-    return run_pytest(code, worker, f"test_{item.id}.py")
-
-
 @module.command("test", epilog=MODULE_HELP)
 @MODULE
 @click.option("--reference", is_flag=True,
@@ -113,14 +103,14 @@ def test_module(module: str, reference: bool, verbose: bool) -> int:
     """
     item = module_arg(module)
     if reference:
-        run = _test_reference(item)
+        notebook = instructor_notebook(read_source(item, paths().modules_dir))
+        run = run_module_tests(notebook, item, course(), paths().root,
+                               f"course/modules/{item.id}/{item.id}.py")
     else:
         space = workspace()
         space.export(item)
-        origin = f"modules/{item.slug}/{item.id}.ipynb"
-        code = pytest_module(space.read_notebook(item), item, origin)
-        worker = WorkerSpec(str(space.root), student_modules(item, course()), sandbox=None)
-        run = run_pytest(code, worker, f"test_{item.id}.py")
+        run = run_module_tests(space.read_notebook(item), item, course(), space.root,
+                               f"modules/{item.slug}/{item.id}.ipynb")
         space.record(item, tests={"passed": run.passed, "total": len(run.results),
                                   "at": now()})
     _print_run(run, verbose)

@@ -37,14 +37,13 @@ from traitlets import Float, Int
 from traitlets.config import Config
 
 from tito.authoring.export import module_code
-from tito.authoring.tests import autograded_cells, pytest_module, student_modules
+from tito.authoring.tests import autograded_cells
 from tito.errors import TitoError
 from tito.files import write_atomic
-from tito.grading.judge import WorkerSpec
 from tito.grading.sandbox import Sandbox
 from tito.manifest import Course, Module, load_course
 from tito.project import Paths
-from tito.runner import TestRun, run_pytest
+from tito.runner import TestRun, run_module_tests
 from tito.workspace import Workspace
 
 MAX_OUTPUT_CHARS = 20_000
@@ -193,12 +192,10 @@ class PytestGrades(NbGraderPreprocessor):
         source_dir = Path(coursedir.format_path(coursedir.source_directory, ".", module.id))
         source = nbformat.read(source_dir / f"{info['notebook']}.ipynb", as_version=4)
         sandbox = Sandbox(config=self.config)
-        spec = WorkerSpec(resources["tinytorch_package"], student_modules(module, course),
-                          sandbox=_sandbox_settings(sandbox) if sandbox.enabled else None,
-                          call_timeout=self.call_timeout, budget=sandbox.wall_time_limit,
-                          slot=_slot())
-        run = run_pytest(pytest_module(source, module, f"{module.id} tests"), spec,
-                         f"test_{module.id}.py")
+        run = run_module_tests(
+            source, module, course, Path(resources["tinytorch_package"]), f"{module.id} tests",
+            sandbox=_sandbox_settings(sandbox) if sandbox.enabled else None,
+            call_timeout=self.call_timeout, budget=sandbox.wall_time_limit, slot=_slot())
         passed = {result.name for result in run.results if result.outcome == "passed"}
         reports = {}
         with Gradebook(info["db_url"], coursedir.course_id) as gradebook:
