@@ -79,6 +79,7 @@ def tito(tmp_path: Path) -> Tito:
             "TITO_WORKSPACE": str(workspace or tmp_path / "workspace"),
             "TITO_COURSE_DIR": str(tmp_path / "instructor"),
             "TITO_CACHE": str(tmp_path / "cache"),
+            "TITO_EXCHANGE": str(tmp_path / "exchange"),
             "PATH": os.pathsep.join([sysconfig.get_path("scripts"), os.environ["PATH"]]),
             "COLUMNS": "200",
             **(env or {}),

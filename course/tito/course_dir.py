@@ -12,6 +12,8 @@ import logging
 import os
 import re
 import sysconfig
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 from traitlets.config import Config
@@ -19,15 +21,16 @@ from traitlets.config import Config
 from tito.authoring.policy import configure
 from tito.authoring.source import instructor_notebook, read_source
 from tito.errors import TitoError
+from tito.exchange import COURSE_ID, ensure_exchange, exchange_config
 from tito.files import write_atomic, write_notebook
 from tito.grading.autograde import configure as configure_autograde
 from tito.grading.sandbox import Sandbox
 from tito.manifest import Course, Module
 
-COURSE_ID = "tinytorch"
 CONFIG_FILE = "nbgrader_config.py"
 _CONFIG_TEXT = '''\
-"""nbgrader configuration of the TinyTorch course directory (written by tito).
+"""nbgrader configuration of the TinyTorch course directory (written by tito, which
+rewrites it: set TITO_EXCHANGE rather than editing the exchange here).
 
 nbgrader's own commands and formgrader read this file; tito applies the same settings.
 """
@@ -36,7 +39,7 @@ from pathlib import Path
 from tito.course_dir import nbgrader_config
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
-nbgrader_config(c, Path(__file__).resolve().parent)
+nbgrader_config(c, Path(__file__).resolve().parent, exchange=Path({exchange!r}))
 '''
 
 
@@ -46,10 +49,11 @@ def gradebook_url(root: Path) -> str:
     return f"sqlite:///{root / 'gradebook.db'}?timeout=120"
 
 
-def nbgrader_config(config: Config, root: Path) -> Config:
-    """The course's nbgrader settings: where the course lives and the stripping policy."""
+def nbgrader_config(config: Config, root: Path, exchange: Path) -> Config:
+    """The course's nbgrader settings: where the course and its exchange live, the stripping
+    policy and the autograde steps."""
+    exchange_config(config, exchange)
     config.CourseDirectory.root = str(root)
-    config.CourseDirectory.course_id = COURSE_ID
     config.CourseDirectory.db_url = gradebook_url(root)
     config.NbGraderAPI.log_level = "WARN"
     configure_autograde(config)
@@ -64,13 +68,53 @@ def _nbgrader_reason(result: dict) -> str:
     return errors[0] if errors else "no details in nbgrader's log"
 
 
-class CourseDir:
-    """An nbgrader course directory for this course."""
+@dataclass(frozen=True)
+class ModuleStatus:
+    """One module's place in the pipeline; counts are of students."""
 
-    def __init__(self, root: Path, course: Course, modules_dir: Path) -> None:
+    module: Module
+    generated: bool
+    released: bool
+    handed_in: int
+    collected: int
+    autograded: int
+    needs_manual: int
+    feedback: int
+
+
+# nbgrader's Gradebook touches relationships of objects it has not added to its session yet;
+# SQLAlchemy warns about each one. The data is right; the warnings only bury tito's output.
+warnings.filterwarnings("ignore", message="Object of type <Submitted",
+                        category=Warning, module="nbgrader")
+
+
+def _scripts_on_path() -> None:
+    """nbgrader runs the `alembic` script by name: our environment's scripts must be on PATH
+    even when tito was started by its full path without activating the environment."""
+    scripts = sysconfig.get_path("scripts")
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
+
+
+def _needs_manual(gradebook, module: Module, student: str) -> bool:
+    from nbgrader.api import MissingEntry
+
+    try:
+        return gradebook.find_submission(module.id, student).needs_manual_grade
+    except MissingEntry:
+        return False
+
+
+class CourseDir:
+    """An nbgrader course directory for this course, and its exchange (by default next to
+    it: students hand in there and must not see the course directory)."""
+
+    def __init__(self, root: Path, course: Course, modules_dir: Path,
+                 exchange: Path | None = None) -> None:
         self.root = root
         self.course = course
         self.modules_dir = modules_dir
+        self.exchange = exchange or root.parent / "exchange"
 
     def source_notebook(self, module: Module) -> Path:
         return self.root / "source" / module.id / f"{module.id}.ipynb"
@@ -79,26 +123,35 @@ class CourseDir:
         return self.root / "release" / module.id / f"{module.id}.ipynb"
 
     def ensure(self) -> None:
-        """Create the directory and its ``nbgrader_config.py`` unless they exist."""
+        """Create the directory and its ``nbgrader_config.py`` (rewritten when the exchange
+        moved)."""
         self.root.mkdir(parents=True, exist_ok=True)
         config_file = self.root / CONFIG_FILE
-        if not config_file.exists():
-            write_atomic(config_file, _CONFIG_TEXT)
+        text = _CONFIG_TEXT.format(exchange=str(self.exchange))
+        if not config_file.exists() or config_file.read_text(encoding="utf-8") != text:
+            write_atomic(config_file, text)
 
     def api(self, sandboxed: bool = True):
         """nbgrader's high-level API on this directory, with the course's configuration."""
         from nbgrader.apps.api import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
 
-        # nbgrader runs the `alembic` script by name: our environment's scripts must be on PATH
-        # even when tito was started by its full path without activating the environment.
-        scripts = sysconfig.get_path("scripts")
-        if scripts not in os.environ.get("PATH", "").split(os.pathsep):
-            os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
-        config = nbgrader_config(Config(), self.root)
+        _scripts_on_path()
+        config = nbgrader_config(Config(), self.root, self.exchange)
         config.Sandbox.enabled = sandboxed
         logging.getLogger("traitlets").setLevel(logging.WARNING)
         return NbGraderAPI(CourseDirectory(config=config), config=config)
+
+    def init(self) -> None:
+        """Create the course directory, its configuration, its gradebook and the exchange."""
+        self.ensure()
+        ensure_exchange(self.exchange)
+        with self.gradebook():
+            pass  # opening the gradebook creates it with nbgrader's schema
+
+    def _succeed(self, doing: str, result: dict) -> None:
+        if not result["success"]:
+            raise TitoError(f"{doing} failed: {_nbgrader_reason(result)}")
 
     def generate(self, module: Module) -> Path:
         """Build the instructor notebook from the module source, then have nbgrader make the
@@ -115,6 +168,77 @@ class CourseDir:
             due = module.due.replace(tzinfo=None) if module.due else None
             gradebook.update_or_create_assignment(module.id, duedate=due)
         return self.release_notebook(module)
+
+    def release(self, module: Module, replace: bool = False) -> None:
+        """Copy the student version of ``module`` to the exchange for students to fetch.
+        ``replace`` releases it again over an earlier release (students keep their copy)."""
+        if not self.release_notebook(module).exists():
+            raise TitoError(f"{module.id} has no student version in {self.root / 'release'}: "
+                            f"run 'tito nbgrader generate {module.id}' first")
+        self.init()
+        api = self.api()
+        api.config.ExchangeReleaseAssignment.force = replace
+        result = api.release_assignment(module.id)
+        if not result["success"] and "already exists" in (result.get("log") or ""):
+            raise TitoError(f"{module.id} is already released: pass --force to release the "
+                            "current version over it (students keep the copy they fetched)")
+        self._succeed(f"releasing {module.id}", result)
+
+    def handed_in(self, module: Module) -> dict[str, list[str]]:
+        """Student → the times of their submissions of ``module`` in the exchange, oldest
+        first (what students handed in, collected or not)."""
+        if not self.exchange.is_dir():
+            return {}
+        api = self.api()
+        api.coursedir.assignment_id = module.id
+        lister = api.exchange.List(coursedir=api.coursedir, authenticator=api.authenticator,
+                                   parent=api, inbound=True)
+        return {entry["student_id"]: sorted(item["timestamp"] for item in entry["submissions"])
+                for entry in lister.start()}
+
+    def collect(self, module: Module, students: tuple[str, ...] = ()) -> dict[str, str]:
+        """Take the latest submission of each student (or of ``students``) from the exchange
+        into ``submitted/``; every submission is archived as well. Returns student → the
+        submission time now in ``submitted/``, for the students whose submission changed."""
+        before = {student: self._submitted_at(module, student)
+                  for student in self.students_with(module, "submitted")}
+        api = self.api()
+        for student in students or ("*",):
+            api.coursedir.student_id = student
+            self._succeed(f"collecting {module.id}", api.collect(module.id))
+        after = {student: self._submitted_at(module, student)
+                 for student in self.students_with(module, "submitted")}
+        return {student: stamp for student, stamp in sorted(after.items())
+                if before.get(student) != stamp}
+
+    def archived(self, module: Module, student: str) -> list[Path]:
+        """Every submission of ``module`` by ``student`` that was collected, oldest first."""
+        return sorted((self.root / "archive" / student / module.id).glob("[!.]*"))
+
+    def students_with(self, module: Module, stage: str) -> list[str]:
+        """Students with a folder for ``module`` in ``stage`` (``submitted``, ``autograded``
+        or ``feedback``)."""
+        return sorted(path.parent.name for path in (self.root / stage).glob(f"*/{module.id}")
+                      if path.is_dir())
+
+    def graded_students(self, module: Module, students: tuple[str, ...] = ()) -> list[str]:
+        """The students (of ``students``, or all) with an autograded ``module``."""
+        graded = self.students_with(module, "autograded")
+        chosen = [s for s in graded if s in students] if students else graded
+        if not chosen:
+            raise TitoError(f"no graded submissions of {module.id}"
+                            f"{' by ' + ', '.join(students) if students else ''}: "
+                            f"run 'tito nbgrader autograde {module.id}' first")
+        return chosen
+
+    def feedback(self, module: Module, student: str) -> None:
+        """Make ``student``'s feedback on ``module`` (their graded notebook with every test's
+        pass/fail and message, never hidden test source) and release it to the exchange."""
+        api = self.api()
+        self._succeed(f"feedback for {student}'s {module.id}",
+                      api.generate_feedback(module.id, student))
+        self._succeed(f"releasing {student}'s feedback on {module.id}",
+                      api.release_feedback(module.id, student))
 
     def submitted_notebook(self, module: Module, student: str) -> Path:
         return self.root / "submitted" / student / module.id / f"{module.id}.ipynb"
@@ -167,10 +291,30 @@ class CourseDir:
             raise TitoError(f"{notebook} is the notebook of module '{claimed}', not "
                             f"'{module.id}': nothing was graded")
 
+    def status(self, modules: list[Module]) -> list[ModuleStatus]:
+        """Where each of ``modules`` stands in the pipeline, with counts of students."""
+        api = self.api()
+        released = api.get_released_assignments() if self.exchange.is_dir() else set()
+        rows = []
+        with self.gradebook() as gradebook:
+            for module in modules:
+                graded = [s for s in self.students_with(module, "autograded")
+                          if not self.needs_grading(module, s)]
+                manual = sum(_needs_manual(gradebook, module, student) for student in graded)
+                rows.append(ModuleStatus(
+                    module=module, generated=self.release_notebook(module).exists(),
+                    released=module.id in released,
+                    handed_in=len(self.handed_in(module)),
+                    collected=len(self.students_with(module, "submitted")),
+                    autograded=len(graded), needs_manual=manual,
+                    feedback=len(self.students_with(module, "feedback"))))
+        return rows
+
     def gradebook(self):
         """nbgrader's gradebook of this course (use it in a ``with`` block)."""
         from nbgrader.api import Gradebook
 
+        _scripts_on_path()
         return Gradebook(gradebook_url(self.root), COURSE_ID)
 
     def scores(self, module: Module, student: str) -> dict[str, float]:

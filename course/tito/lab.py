@@ -59,10 +59,14 @@ def student_environment(workspace: Path) -> dict[str, str]:
     }
 
 
-def jupyterlab_command(workspace: Path, port: int, open_browser: bool) -> list[str]:
-    command = [sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", f"--port={port}",
-               f"--ServerApp.root_dir={workspace}", f"--ServerApp.open_browser={open_browser}",
-               "--ServerApp.port_retries=0"]
+def jupyter_server_args(root_dir: Path, port: int, open_browser: bool) -> list[str]:
+    """Options every Jupyter server tito starts shares: loopback only, one fixed port."""
+    args = ["--ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={root_dir}",
+            f"--ServerApp.open_browser={open_browser}", "--ServerApp.port_retries=0"]
     if os.geteuid() == 0:  # containers and CI run as root; Jupyter refuses that unless told
-        command.append("--allow-root")
-    return command
+        args.append("--allow-root")
+    return args
+
+
+def jupyterlab_command(workspace: Path, port: int, open_browser: bool) -> list[str]:
+    return [sys.executable, "-m", "jupyterlab", *jupyter_server_args(workspace, port, open_browser)]

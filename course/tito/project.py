@@ -17,6 +17,7 @@ class Paths:
     workspace: Path
     course_dir: Path
     cache: Path
+    exchange: Path
 
     @property
     def course_toml(self) -> Path:
@@ -28,9 +29,12 @@ class Paths:
 
     @classmethod
     def from_env(cls) -> Paths:
-        """``TITO_ROOT``, ``TITO_WORKSPACE``, ``TITO_COURSE_DIR`` and ``TITO_CACHE`` override
-        the defaults: the checkout tito runs from, ``<root>/workspace``, ``<root>/instructor``
-        and ``<root>/build`` (rebuildable files, such as the lab's student notebooks)."""
+        """``TITO_ROOT``, ``TITO_WORKSPACE``, ``TITO_COURSE_DIR``, ``TITO_CACHE`` and
+        ``TITO_EXCHANGE`` override the defaults: the checkout tito runs from,
+        ``<root>/workspace``, ``<root>/instructor``, ``<root>/build`` (rebuildable files, such
+        as the lab's student notebooks) and ``<root>/exchange`` (where modules are released
+        and submissions handed in; outside the course directory, which students must not
+        see)."""
         root = Path(os.environ.get("TITO_ROOT") or PROJECT_ROOT).resolve()
 
         def setting(name: str, default: Path) -> Path:
@@ -38,7 +42,8 @@ class Paths:
 
         return cls(root=root, workspace=setting("TITO_WORKSPACE", root / "workspace"),
                    course_dir=setting("TITO_COURSE_DIR", root / "instructor"),
-                   cache=setting("TITO_CACHE", root / "build"))
+                   cache=setting("TITO_CACHE", root / "build"),
+                   exchange=setting("TITO_EXCHANGE", root / "exchange"))
 
 
 def display(path: Path) -> str:

@@ -6,12 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
-import socket
-import subprocess
 import sysconfig
-import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -20,24 +15,14 @@ from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
 from tests.conftest import TITO
+from tests.servers import free_port, request_json, running
 
 TOKEN = "test-token"
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def api(port: int, path: str, method: str = "GET", body: dict | None = None) -> dict:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{path}", method=method,
-        data=None if body is None else json.dumps(body).encode(),
-        headers={"Authorization": f"token {TOKEN}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read() or b"{}")
+    return request_json(port, path, TOKEN, method, body)
 
 
 async def execute(port: int, kernel_id: str, code: str) -> str:
@@ -76,20 +61,8 @@ def test_tito_lab_serves_the_students_notebooks_and_package(tmp_path: Path) -> N
            "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"),
            "PATH": os.pathsep.join([sysconfig.get_path("scripts"), os.environ["PATH"]])}
     env.pop("PYTHONPATH", None)
-    log = (tmp_path / "lab.log").open("w", encoding="utf-8")
-    lab = subprocess.Popen([*TITO, "lab", "--no-browser", "--port", str(port)], env=env,
-                           stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                api(port, "/api/status")
-                break
-            except OSError:
-                assert lab.poll() is None, (tmp_path / "lab.log").read_text(encoding="utf-8")
-                assert time.monotonic() < deadline, "JupyterLab did not start in 120 s"
-                time.sleep(0.5)
-
+    with running([*TITO, "lab", "--no-browser", "--port", str(port)], env,
+                 tmp_path / "lab.log", ready=lambda: api(port, "/api/status")):
         listing = api(port, "/api/contents/modules/00_setup")
         assert [item["name"] for item in listing["content"]] == ["setup.ipynb"]
         notebook = api(port, "/api/contents/modules/00_setup/setup.ipynb")
@@ -111,11 +84,3 @@ def test_tito_lab_serves_the_students_notebooks_and_package(tmp_path: Path) -> N
         assert lines[2] == str(workspace)
         assert lines[3].startswith("tinytorch.core.setup is not exported yet: complete module "
                                    "00 setup"), output
-    finally:
-        if lab.poll() is None:
-            os.killpg(lab.pid, signal.SIGTERM)
-            try:
-                lab.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(lab.pid, signal.SIGKILL)
-        log.close()

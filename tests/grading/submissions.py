@@ -29,3 +29,12 @@ def submit(course_dir: CourseDir, module_id: str, student: str, notebook: Notebo
     folder = course_dir.root / "submitted" / student / module_id
     write_notebook(folder / f"{module_id}.ipynb", notebook)
     (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC", encoding="utf-8")
+
+
+def answered(notebook: NotebookNode, grade_ids: set[str]) -> NotebookNode:
+    """``notebook`` with the student's own words in the manually graded cells ``grade_ids``."""
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook.cells:
+        if grade_id(cell) in grade_ids:
+            cell.source = f"My answer to {grade_id(cell)}: it depends on the memory traffic."
+    return notebook

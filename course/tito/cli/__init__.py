@@ -9,6 +9,7 @@ from rich.markup import escape
 
 from tito import __version__
 from tito.cli.common import errors
+from tito.cli.exchange import feedback, fetch, submit
 from tito.cli.export import export
 from tito.cli.lab import lab
 from tito.cli.module import module
@@ -23,7 +24,7 @@ def cli() -> None:
     """TinyTorch course tooling: build modules, export your package, test, grade."""
 
 
-for command in (system, module, export, nbgrader, lab):
+for command in (system, module, export, nbgrader, lab, fetch, submit, feedback):
     cli.add_command(command)
 
 

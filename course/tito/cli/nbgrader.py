@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import click
@@ -10,9 +11,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from tito.authoring.export import authored
-from tito.cli.common import MODULE_HELP, console, course, module_arg, paths, progress
+from tito.cli.common import MODULE, MODULE_HELP, console, course, module_arg, paths, progress
 from tito.course_dir import CourseDir
 from tito.errors import TitoError
+from tito.formgrader import formgrader_command, formgrader_url
 from tito.grading.batch import autograde_many
 from tito.grading.report import grade_rows, progress_matrix, write_reports
 from tito.grading.sandbox import Sandbox
@@ -24,12 +26,28 @@ COURSE_DIR = click.option(
 
 
 def open_course_dir(path: Path | None) -> CourseDir:
-    return CourseDir((path or paths().course_dir).resolve(), course(), paths().modules_dir)
+    return CourseDir((path or paths().course_dir).resolve(), course(), paths().modules_dir,
+                     exchange=paths().exchange)
 
 
 @click.group()
 def nbgrader() -> None:
-    """Manage the course with nbgrader: generate student versions, and later grade."""
+    """Run the course with nbgrader: generate, release, collect, grade, give feedback.
+
+    The course directory is TITO_COURSE_DIR (default ./instructor); the exchange where
+    students fetch and hand in is TITO_EXCHANGE (default ./exchange).
+    """
+
+
+@nbgrader.command()
+@COURSE_DIR
+def init(course_dir: Path | None) -> None:
+    """Create the course directory (its nbgrader_config.py and gradebook) and the exchange.
+    Safe to run again: it changes nothing that exists."""
+    target = open_course_dir(course_dir)
+    target.init()
+    console.print(f"course directory: {target.root}\nexchange: {target.exchange}")
+    console.print("next: 'tito nbgrader generate --all', then 'tito nbgrader release MODULE'")
 
 
 @nbgrader.command(epilog=MODULE_HELP)
@@ -52,7 +70,100 @@ def generate(module: str | None, all_modules: bool, course_dir: Path | None) -> 
 
 
 @nbgrader.command(epilog=MODULE_HELP)
-@click.argument("module", metavar="MODULE")
+@MODULE
+@click.option("--force", is_flag=True,
+              help="Release the current version over an earlier release (students keep "
+                   "the copy they already fetched).")
+@COURSE_DIR
+def release(module: str, force: bool, course_dir: Path | None) -> None:
+    """Put MODULE's student version in the exchange, where students fetch it."""
+    item = module_arg(module)
+    target = open_course_dir(course_dir)
+    with console.status(f"releasing {item.id}"):
+        target.release(item, replace=force)
+    console.print(f"released {item.label} to {target.exchange}; students run "
+                  f"'tito fetch {item.id}'")
+
+
+@nbgrader.command(epilog=MODULE_HELP)
+@MODULE
+@click.option("--student", "students", multiple=True,
+              help="Collect only this student's submission (repeatable).")
+@COURSE_DIR
+def collect(module: str, students: tuple[str, ...], course_dir: Path | None) -> None:
+    """Take each student's latest submission of MODULE from the exchange into submitted/.
+
+    Every submission, not only the latest, is also kept under archive/STUDENT/MODULE/TIME/;
+    nothing is ever overwritten there.
+    """
+    item = module_arg(module)
+    target = open_course_dir(course_dir)
+    with console.status(f"collecting {item.id}"):
+        changed = target.collect(item, students)
+    for student, stamp in changed.items():
+        console.print(f"✓ {student}: submitted {stamp}")
+    total = len(target.students_with(item, "submitted"))
+    console.print(f"{len(changed)} new or newer submissions; {total} students have "
+                  f"submitted {item.id}")
+
+
+@nbgrader.command(epilog=MODULE_HELP)
+@MODULE
+@click.option("--student", "students", multiple=True, help="Only this student (repeatable).")
+@COURSE_DIR
+def feedback(module: str, students: tuple[str, ...], course_dir: Path | None) -> None:
+    """Make and release feedback on MODULE: each graded notebook with every test's result
+    and message (never hidden test code). Students fetch it with 'tito feedback MODULE'."""
+    item = module_arg(module)
+    target = open_course_dir(course_dir)
+    chosen = target.graded_students(item, students)
+    with progress(f"feedback on {item.id}", len(chosen)) as bar:
+        for student in chosen:
+            target.feedback(item, student)
+            bar.console.print(f"✓ {student}")
+            bar.advance(bar.task_ids[0])
+    console.print(f"released feedback to {len(chosen)} students")
+
+
+@nbgrader.command()
+@COURSE_DIR
+def status(course_dir: Path | None) -> None:
+    """A table of modules × pipeline state: generated, released, handed in, collected,
+    autograded, waiting for manual grading, feedback."""
+    target = open_course_dir(course_dir)
+    modules = authored(course(), paths().modules_dir)
+    table = Table("module", "generated", "released", "handed in", "collected", "graded",
+                  "manual", "feedback", caption="counts are students; manual: submissions "
+                  "waiting for a TA")
+    for row in target.status(modules):
+        table.add_row(row.module.label, _mark(row.generated),
+                      _mark(row.released), str(row.handed_in), str(row.collected),
+                      str(row.autograded), str(row.needs_manual), str(row.feedback))
+    console.print(table)
+    console.print(f"course directory: {target.root}; exchange: {target.exchange}")
+
+
+def _mark(done: bool) -> str:
+    return "[green]✓[/]" if done else "[dim]–[/]"
+
+
+@nbgrader.command()
+@click.option("--port", default=5555, show_default=True, help="Port on 127.0.0.1.")
+@COURSE_DIR
+def formgrader(port: int, course_dir: Path | None) -> None:
+    """Start nbgrader's formgrader on the course directory (127.0.0.1 only) and print its
+    URL; TAs grade the systems questions there. Ctrl-C stops it."""
+    target = open_course_dir(course_dir)
+    target.init()
+    token = secrets.token_urlsafe(24)
+    console.print(f"formgrader: {formgrader_url(port, token)}", soft_wrap=True)
+    command = formgrader_command(target.root, port, token)
+    os.chdir(target.root)
+    os.execv(command[0], command)
+
+
+@nbgrader.command(epilog=MODULE_HELP)
+@MODULE
 @click.option("--student", "students", multiple=True, help="Grade only this student (repeatable).")
 @click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1,
               show_default=True, help="Submissions graded at once.")

@@ -1,0 +1,61 @@
+"""Helpers for tests that start real servers on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def request_json(port: int, path: str, token: str, method: str = "GET",
+                 body: dict | None = None) -> object:
+    """Call a Jupyter server's REST API on 127.0.0.1:``port`` with token authentication."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", method=method,
+        data=None if body is None else json.dumps(body).encode("utf-8"),
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read() or b"{}")
+
+
+@contextmanager
+def running(command: list[str], env: dict[str, str], log: Path, ready: Callable[[], object],
+            timeout: float = 120, cwd: Path | None = None) -> Iterator[subprocess.Popen]:
+    """Start a server process (in its own session, output to ``log``), wait until ``ready()``
+    stops raising ``OSError``, and stop the whole process group afterwards."""
+    with log.open("w", encoding="utf-8") as output:
+        server = subprocess.Popen(command, env=env, cwd=cwd, stdout=output,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    ready()
+                    break
+                except OSError:
+                    assert server.poll() is None, log.read_text(encoding="utf-8")
+                    assert time.monotonic() < deadline, (
+                        f"{command[:3]} not ready in {timeout} s:\n"
+                        + log.read_text(encoding="utf-8"))
+                    time.sleep(0.5)
+            yield server
+        finally:
+            if server.poll() is None:
+                os.killpg(server.pid, signal.SIGTERM)
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(server.pid, signal.SIGKILL)
