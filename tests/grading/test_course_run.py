@@ -19,14 +19,8 @@ import pytest
 from tests.conftest import TITO, Tito
 from tests.grading.submissions import answered, submission, submit
 from tests.servers import free_port, request_json, running
-from tito.authoring.source import (
-    BEGIN_HIDDEN,
-    END_HIDDEN,
-    Role,
-    instructor_notebook,
-    read_source,
-)
-from tito.authoring.tests import autograded_cells
+from tito.authoring.source import Role, instructor_notebook, read_source
+from tito.authoring.tests import BEGIN_HIDDEN, END_HIDDEN, autograded_cells
 from tito.course_dir import CourseDir
 from tito.errors import TitoError
 from tito.exchange import StudentExchange

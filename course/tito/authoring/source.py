@@ -14,14 +14,12 @@ import jupytext
 import nbformat
 from nbformat import NotebookNode
 
-from tito.authoring.tests import analyze_test_cell
+from tito.authoring.tests import BEGIN_HIDDEN, END_HIDDEN, analyze_test_cell
 from tito.errors import TitoError
 from tito.manifest import Module
 
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
-BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
-END_HIDDEN = "### END HIDDEN TESTS"
 EXPORT_MARK = "#| export"
 
 _GRADE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")

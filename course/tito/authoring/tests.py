@@ -11,8 +11,8 @@ from nbformat import NotebookNode
 from tito.manifest import Course, Module
 
 RUN_TESTS = "run_tests"
-_BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
-_END_HIDDEN = "### END HIDDEN TESTS"
+BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
+END_HIDDEN = "### END HIDDEN TESTS"
 
 
 @dataclass
@@ -26,8 +26,8 @@ class CellTests:
 
 
 def _hidden_span(lines: list[str]) -> tuple[int, int] | None:
-    begin = next((n for n, line in enumerate(lines, 1) if _BEGIN_HIDDEN in line), None)
-    end = next((n for n, line in enumerate(lines, 1) if _END_HIDDEN in line), None)
+    begin = next((n for n, line in enumerate(lines, 1) if BEGIN_HIDDEN in line), None)
+    end = next((n for n, line in enumerate(lines, 1) if END_HIDDEN in line), None)
     return (begin, end) if begin and end else None
 
 
