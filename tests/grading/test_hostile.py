@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from tests.grading.submissions import submission, submit
 from tito.authoring.source import Role, read_source
 from tito.course_dir import CourseDir
 from tito.errors import TitoError
+from tito.grading.sandbox import Sandbox
 from tito.manifest import Course
 
 # A duplicated-cells submission carries duplicate cell ids on purpose; nbformat says so.
@@ -85,29 +88,83 @@ def outputs(path: Path) -> str:
                    for output in cell.get("outputs", []))
 
 
+def nbgrader_metadata(cell: NotebookNode) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_test_cell(cell: NotebookNode) -> bool:
+    return cell.cell_type == "code" and bool(nbgrader_metadata(cell).get("grade"))
+
+
+def is_answer_cell(cell: NotebookNode) -> bool:
+    """A systems question's answer box: a markdown grade cell graded by hand."""
+    return str(nbgrader_metadata(cell).get("grade_id", "")).startswith("systems-")
+
+
+def is_exercise_cell(cell: NotebookNode) -> bool:
+    return cell.cell_type == "code" and bool(nbgrader_metadata(cell).get("solution"))
+
+
+def every_cell(cell: NotebookNode) -> bool:
+    return True
+
+
+def with_changed_cells(notebook: NotebookNode, select: Callable[[NotebookNode], bool],
+                       change: Callable[[NotebookNode], NotebookNode]) -> NotebookNode:
+    """``notebook`` with ``change`` applied to every cell that ``select`` picks."""
+    notebook = copy.deepcopy(notebook)
+    notebook.cells = [change(cell) if select(cell) else cell for cell in notebook.cells]
+    return notebook
+
+
+def retyped(cell_type: str) -> Callable[[NotebookNode], NotebookNode]:
+    """A change that makes a cell of ``cell_type``, keeping its source, metadata and id (what
+    a student gets from JupyterLab's cell-type menu)."""
+    make = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell,
+            "raw": nbformat.v4.new_raw_cell}[cell_type]
+    return lambda cell: make(cell.source, metadata=cell.metadata, id=cell.id)
+
+
+def with_nbgrader(**changes: object) -> Callable[[NotebookNode], NotebookNode]:
+    """A change that sets the cell's nbgrader metadata ``changes``."""
+    def change(cell: NotebookNode) -> NotebookNode:
+        cell.metadata.nbgrader.update(changes)
+        return cell
+    return change
+
+
+def with_renamed_grade_id(cell: NotebookNode) -> NotebookNode:
+    return with_nbgrader(grade_id=cell.metadata.nbgrader.grade_id + "-mine")(cell)
+
+
+def without_nbgrader(cell: NotebookNode) -> NotebookNode:
+    cell.metadata.pop("nbgrader", None)
+    return cell
+
+
+def without_module_mark(notebook: NotebookNode) -> NotebookNode:
+    notebook = copy.deepcopy(notebook)
+    del notebook.metadata["tinytorch"]["module"]
+    return notebook
+
+
 def without_test_cells(notebook: NotebookNode) -> NotebookNode:
     notebook = copy.deepcopy(notebook)
-    notebook.cells = [c for c in notebook.cells
-                      if not c.get("metadata", {}).get("nbgrader", {}).get("grade")
-                      or c.cell_type != "code"]
+    notebook.cells = [c for c in notebook.cells if not is_test_cell(c)]
     return notebook
 
 
 def with_edited_test_cells(notebook: NotebookNode) -> NotebookNode:
-    notebook = copy.deepcopy(notebook)
-    for cell in notebook.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade") and cell.cell_type == "code":
-            cell.source = "pass"
-            meta["points"] = 1000
-    return notebook
+    def edit(cell: NotebookNode) -> NotebookNode:
+        cell.source = "pass"
+        cell.metadata.nbgrader["points"] = 1000
+        return cell
+    return with_changed_cells(notebook, is_test_cell, edit)
 
 
 def with_duplicated_test_cells(notebook: NotebookNode) -> NotebookNode:
     notebook = copy.deepcopy(notebook)
-    tests = [c for c in notebook.cells if c.cell_type == "code"
-             and c.get("metadata", {}).get("nbgrader", {}).get("grade")]
-    notebook.cells.extend(copy.deepcopy(tests))
+    notebook.cells.extend(copy.deepcopy([c for c in notebook.cells if is_test_cell(c)]))
     return notebook
 
 
@@ -149,6 +206,20 @@ def hello_tinytorch(name="student"):
     return Anything("Hello")
 """
 
+ENDLESS_LOOP = "while True:\n    pass\n"
+
+ENDLESS_GREETING = """#| export
+def hello_tinytorch(name="student"):
+    while True:
+        pass
+"""
+
+# Grows past the sandbox's 2 GiB address space, touching every page it gets.
+MEMORY_HOARD = """hoard = []
+while True:
+    hoard.append(b"x" * 64 * 1024**2)
+"""
+
 # name → (the submission, given the course; its exact autograded points)
 CASES: dict[str, tuple[Callable[[Course00], NotebookNode], float]] = {
     "os-exit-mid-notebook": (lambda c: with_cell(c.correct(), "import os\nos._exit(0)"), 70),
@@ -165,6 +236,48 @@ CASES: dict[str, tuple[Callable[[Course00], NotebookNode], float]] = {
     "edited-test-cells-and-points": (lambda c: with_edited_test_cells(c.correct()), 70),
     "duplicated-test-cells": (lambda c: with_duplicated_test_cells(c.correct()), 70),
     "untouched-stub-with-edited-test-cells": (lambda c: with_edited_test_cells(c.stub()), 0),
+    # Endless loops. In the notebook, the cell times out and grading goes on: the judge
+    # scores the exported code, which does not loop. A function that never returns loses
+    # only its own exercise's tests; a package whose import never ends loses everything.
+    "endless-loop-in-a-notebook-cell": (lambda c: with_cell(c.correct(), ENDLESS_LOOP), 70),
+    "exported-function-that-never-returns": (
+        lambda c: with_cell(c.correct(), ENDLESS_GREETING, last=True), 70 - 8),
+    "endless-loop-at-import-from-an-exported-cell": (
+        lambda c: with_cell(c.correct(), "#| export\n" + ENDLESS_LOOP), 0),
+    # Memory bombs hit the address-space limit: a MemoryError in the notebook costs nothing,
+    # at import it fails the package.
+    "huge-allocation-in-a-notebook-cell": (
+        lambda c: with_cell(c.correct(), "hoard = bytearray(8 * 1024**3)"), 70),
+    "growing-list-in-a-notebook-cell": (lambda c: with_cell(c.correct(), MEMORY_HOARD), 70),
+    "growing-list-at-import-from-an-exported-cell": (
+        lambda c: with_cell(c.correct(), "#| export\n" + MEMORY_HOARD), 0),
+    # Re-typed cells: OverwriteCells gives every grade and solution cell back the
+    # instructor's type (and a test cell its source), so the exercises export as code again.
+    "test-cells-retyped-as-markdown": (
+        lambda c: with_changed_cells(c.correct(), is_test_cell, retyped("markdown")), 70),
+    "answer-cells-retyped-as-code": (
+        lambda c: with_changed_cells(c.correct(), is_answer_cell, retyped("code")), 70),
+    "exercise-cells-retyped-as-raw": (
+        lambda c: with_changed_cells(c.correct(), is_exercise_cell, retyped("raw")), 70),
+    # Edited metadata: the instructor's notebook decides what is graded and for how much.
+    "test-cells-with-renamed-grade-ids": (
+        lambda c: with_changed_cells(c.correct(), is_test_cell, with_renamed_grade_id), 70),
+    "test-cells-marked-not-graded": (
+        lambda c: with_changed_cells(c.correct(), is_test_cell, with_nbgrader(grade=False)), 70),
+    "test-cells-marked-as-solutions": (
+        lambda c: with_changed_cells(c.correct(), is_test_cell, with_nbgrader(solution=True)),
+        70),
+    "test-cells-unlocked": (
+        lambda c: with_changed_cells(c.correct(), is_test_cell, with_nbgrader(locked=False)),
+        70),
+    "answer-cells-worth-more-points": (
+        lambda c: with_changed_cells(c.correct(), is_answer_cell, with_nbgrader(points=1000)),
+        70),
+    "nbgrader-metadata-removed-from-every-cell": (
+        lambda c: with_changed_cells(c.correct(), every_cell, without_nbgrader), 70),
+    "stub-without-nbgrader-metadata": (
+        lambda c: with_changed_cells(c.stub(), every_cell, without_nbgrader), 0),
+    "module-mark-removed": (lambda c: without_module_mark(c.correct()), 70),
 }
 
 
@@ -175,6 +288,9 @@ def test_a_hostile_submission_earns_exactly_its_honest_part(course00: Course00,
     submit(course00.dir, "setup", case, build(course00))
     course00.dir.autograde(course00.setup, case)
     assert course00.auto_total(case) == points
+    scores = course00.dir.scores(course00.setup, case)
+    assert scores.keys() == course00.honest.keys()  # the instructor's grade cells, no others
+    assert not any(score for name, score in scores.items() if name.startswith("systems-"))
     assert course00.dir.scores(course00.setup, "honest") == course00.honest
     assert course00.fingerprint() == course00.course_files
     with course00.dir.gradebook() as gradebook:
@@ -196,6 +312,108 @@ def test_reading_and_writing_outside_the_sandbox_fails_and_shows_nothing(
     shown = outputs(course00.dir.root / "autograded" / "snoop" / "setup" / "setup.ipynb")
     assert "LEAKED" not in shown
     assert shown.count("blocked FileNotFoundError") == 2 * len(course00.secrets())
+    assert course00.fingerprint() == course00.course_files
+    assert course00.dir.scores(course00.setup, "honest") == course00.honest
+
+
+def writes_outside_the_scratch_directory(course00: Course00, student: str) -> list[str]:
+    """New files a submission tries to write: everywhere but /scratch, which is its own."""
+    name = f"tito-hostile-{student}.txt"
+    folder = course00.dir.submitted_notebook(course00.setup, student).parent
+    return [f"/tmp/{name}", f"/{name}", f"/etc/{name}", f"/submission/{name}",
+            str(Path.home() / name), str(course00.dir.root / name), str(folder / name)]
+
+
+@pytest.mark.parametrize("export", [False, True], ids=["notebook-cell", "exported-cell"])
+def test_writing_outside_the_scratch_directory_fails_everywhere(course00: Course00,
+                                                                export: bool) -> None:
+    student = "scribbler-" + ("exported" if export else "notebook")
+    targets = writes_outside_the_scratch_directory(course00, student)
+    # A function, so the package's public names stay the exercises' (an exported cell runs
+    # at import in the judge's worker, and in the notebook like any other cell).
+    code = ("#| export\n" if export else "") + (
+        "def _write_everywhere():\n"
+        f"    for path in {targets!r}:\n"
+        "        try:\n"
+        "            with open(path, 'w') as handle:\n"
+        "                handle.write('written by a submission')\n"
+        "            print('WROTE', path)\n"
+        "        except OSError as error:\n"
+        "            print('blocked', type(error).__name__)\n"
+        "\n\n"
+        "_write_everywhere()\n")
+    submit(course00.dir, "setup", student, with_cell(course00.correct(), code))
+    course00.dir.autograde(course00.setup, student)
+    assert course00.auto_total(student) == 70
+    shown = outputs(course00.dir.root / "autograded" / student / "setup" / "setup.ipynb")
+    assert "WROTE" not in shown
+    assert shown.count("blocked") == len(targets)
+    assert not [path for path in targets if Path(path).exists()]  # not on this machine either
+    assert course00.fingerprint() == course00.course_files
+    assert course00.dir.scores(course00.setup, "honest") == course00.honest
+
+
+# Children that would outlive the grading by far unless the sandbox ends them. Bounded, so
+# that even a sandbox without a process limit could not take the machine down.
+FORK_BOMB = """import os, time
+children = 0
+for _ in range(1000):
+    try:
+        pid = os.fork()
+    except OSError:
+        break
+    if pid == 0:
+        time.sleep(120)
+        os._exit(0)
+    children += 1
+print("forked", children)
+"""
+# Each variant has its own sandbox slot, hence its own uid and process limit: other graders
+# on this machine (parallel test workers run both variants at once, other slots) may run
+# sandboxes at the same time, and their processes are not leftovers.
+FORK_SLOTS = {False: 97, True: 98}
+
+
+def processes_of(uid: int) -> list[str]:
+    """The command lines of the processes whose real uid is ``uid``."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            lines = status.read_text(encoding="utf-8").splitlines()
+            command = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ").strip()
+        except OSError:  # it ended while we looked
+            continue
+        if any(line.split()[:2] == ["Uid:", str(uid)] for line in lines):
+            found.append(command.decode(errors="replace") or status.parent.name)
+    return found
+
+
+def leftovers(uid: int) -> list[str]:
+    """``uid``'s processes that are still there a few seconds on: the kernel kills a PID
+    namespace's processes when its init ends, but not instantly."""
+    for _ in range(50):
+        found = processes_of(uid)
+        if not found:
+            break
+        time.sleep(0.2)
+    return found
+
+
+@pytest.mark.parametrize("export", [False, True], ids=["notebook-cell", "exported-cell"])
+def test_a_fork_bomb_is_capped_and_leaves_no_process_behind(
+        course00: Course00, monkeypatch: pytest.MonkeyPatch, export: bool) -> None:
+    student = "forker-" + ("exported" if export else "notebook")
+    monkeypatch.setenv("TITO_SLOT", str(FORK_SLOTS[export]))
+    code = ("#| export\n" if export else "") + FORK_BOMB
+    submit(course00.dir, "setup", student, with_cell(course00.correct(), code))
+    course00.dir.autograde(course00.setup, student)
+    # The forks stop at the sandbox's process limit; the parent carries on, and so does the
+    # grading: the honest work earns everything.
+    assert course00.auto_total(student) == 70
+    shown = outputs(course00.dir.root / "autograded" / student / "setup" / "setup.ipynb")
+    forked = re.search(r"forked (\d+)", shown)
+    assert forked and int(forked.group(1)) < Sandbox().process_limit
+    assert leftovers(Sandbox().uid_base + FORK_SLOTS[export]) == []
     assert course00.fingerprint() == course00.course_files
     assert course00.dir.scores(course00.setup, "honest") == course00.honest
 

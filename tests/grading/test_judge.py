@@ -152,6 +152,17 @@ def test_an_endless_loop_times_out_and_the_worker_recovers(worker: Worker) -> No
     assert worker.call("double", 3) == 6
 
 
+def test_after_one_timeout_the_same_exercise_fails_at_once_and_others_still_run(
+        worker: Worker) -> None:
+    with pytest.raises(StudentTimeout, match="did not finish within 2 s"):
+        worker.call("spin", grade_cell="spin-tests")
+    started = time.monotonic()
+    with pytest.raises(StudentTimeout, match="an earlier test of this exercise ran out of time"):
+        worker.call("double", 1, grade_cell="spin-tests")
+    assert time.monotonic() - started < 0.5
+    assert worker.call("double", 5, grade_cell="double-tests") == 10
+
+
 def test_a_submission_gets_one_time_budget_for_all_its_calls(tmp_path: Path) -> None:
     code = CORRECT + "\ndef spin():\n    while True:\n        pass\n"
     worker = Worker(spec(package(tmp_path, code), call_timeout=2, budget=3))

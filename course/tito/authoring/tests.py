@@ -15,6 +15,11 @@ BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
 END_HIDDEN = "### END HIDDEN TESTS"
 
 
+# The pytest file's map of test name → grade cell: the judge stops calling into code that
+# ran out of time once per cell, so one endless loop costs one exercise, not the submission.
+GRADE_CELLS = "TITO_GRADE_CELLS"
+
+
 @dataclass
 class CellTests:
     """The test functions of one cell, split by region, and what is wrong with them."""
@@ -146,7 +151,10 @@ def pytest_module(notebook: NotebookNode, module: Module, origin: str) -> str:
         "from tito.testing import assert_array",
         "",
     ]
-    for cell in autograded_cells(notebook):
+    cells = autograded_cells(notebook)
+    for cell in cells:
         parts.append(f"\n# --- grade cell {cell.grade_id} ({cell.points:g} points)")
         parts.append(pytest_code(cell.source))
+    grade_cells = {name: cell.grade_id for cell in cells for name in cell.tests}
+    parts.append(f"\n{GRADE_CELLS} = {grade_cells!r}")
     return "\n".join(parts) + "\n"

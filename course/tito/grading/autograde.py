@@ -18,11 +18,13 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
-from nbgrader.api import Gradebook
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins import LateSubmissionPlugin
@@ -31,19 +33,20 @@ from nbgrader.preprocessors import (
     DeduplicateIds,
     Execute,
     NbGraderPreprocessor,
+    OverwriteCells,
     SaveAutoGrades,
 )
 from traitlets import Float, Int
 from traitlets.config import Config
 
 from tito.authoring.export import module_code
-from tito.authoring.tests import autograded_cells
+from tito.authoring.tests import AutogradedCell, autograded_cells, pytest_module
 from tito.errors import TitoError
 from tito.files import write_atomic
 from tito.grading.sandbox import Sandbox
 from tito.manifest import Course, Module, load_course
 from tito.project import Paths
-from tito.runner import TestRun, run_module_tests
+from tito.runner import TestRun, run_module_tests, wait_ended
 from tito.workspace import Workspace
 
 MAX_OUTPUT_CHARS = 20_000
@@ -122,11 +125,12 @@ class SandboxedExecute(NbGraderPreprocessor):
         else:
             command, cwd = argv, scratch
             env = {**os.environ, "PYTHONPATH": str(package)}
-        try:
-            subprocess.run(command, cwd=cwd, env=env, timeout=sandbox.wall_time_limit,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        except subprocess.TimeoutExpired:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        if not wait_ended(process.pid, sandbox.wall_time_limit):
+            process.kill()
             self.log.warning("notebook of %s ran out of time", info["student"])
+        process.wait()
         self._merge_outputs(nb, scratch / "executed.ipynb")
         return nb, resources
 
@@ -151,9 +155,15 @@ class SandboxedExecute(NbGraderPreprocessor):
 def _limited(outputs: list) -> list:
     """Outputs capped in size, so a flood of prints cannot bloat the gradebook's notebook."""
     kept, budget = [], MAX_OUTPUT_CHARS
+    # Each output is measured alone in a notebook, as nbformat writes it, after nbformat's
+    # check that it is a valid output (ValidationError otherwise). The whole notebook is
+    # checked, which nbformat does with its fast validator: cells alone take the slow one.
+    cell = nbformat.v4.new_code_cell()
+    alone = nbformat.v4.new_notebook(cells=[cell])
     for output in outputs:
-        size = len(nbformat.writes(nbformat.v4.new_notebook(cells=[
-            nbformat.v4.new_code_cell(outputs=[output])])))
+        cell.outputs = [output]
+        nbformat.validate(alone)
+        size = len(nbformat.v4.writes_json(alone))
         if size > budget:
             kept.append(nbformat.v4.new_output("stream", name="stderr",
                                                text="[output truncated by the grader]\n"))
@@ -176,6 +186,33 @@ def _report(run: TestRun, tests: tuple[str, ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
+@dataclass(frozen=True)
+class InstructorTests:
+    """What grading needs of the instructor's notebook: it, its pytest file and its test
+    cells."""
+
+    notebook: NotebookNode
+    test_code: str
+    cells: tuple[AutogradedCell, ...]
+
+
+_instructor_tests: dict[tuple, InstructorTests] = {}
+
+
+def instructor_tests(path: Path, module: Module) -> InstructorTests:
+    """The instructor's notebook at ``path`` made into tests once per grading process (it
+    grades many submissions of one module), and again when the file changes."""
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino, module)
+    if key not in _instructor_tests:
+        notebook = nbformat.read(path, as_version=4)
+        _instructor_tests.clear()
+        _instructor_tests[key] = InstructorTests(
+            notebook, pytest_module(notebook, module, f"{module.id} tests"),
+            tuple(autograded_cells(notebook)))
+    return _instructor_tests[key]
+
+
 class PytestGrades(NbGraderPreprocessor):
     """Score each autograded test cell from the module's tests, run by the judge."""
 
@@ -190,10 +227,13 @@ class PytestGrades(NbGraderPreprocessor):
         # The tests come from the instructor's notebook (hidden ones included), never from
         # the student's copy.
         source_dir = Path(coursedir.format_path(coursedir.source_directory, ".", module.id))
-        source = nbformat.read(source_dir / f"{info['notebook']}.ipynb", as_version=4)
+        tests = instructor_tests(source_dir / f"{info['notebook']}.ipynb", module)
         sandbox = Sandbox(config=self.config)
+        # pytest runs in a fork of this process (trusted like it), which has pytest and the
+        # judge imported already.
         run = run_module_tests(
-            source, module, course, Path(resources["tinytorch_package"]), f"{module.id} tests",
+            tests.notebook, module, course, Path(resources["tinytorch_package"]),
+            f"{module.id} tests", test_code=tests.test_code, fork=True,
             sandbox=_sandbox_settings(sandbox) if sandbox.enabled else None,
             call_timeout=self.call_timeout, budget=sandbox.wall_time_limit, slot=_slot())
         passed = {result.name for result in run.results if result.outcome == "passed"}
@@ -201,7 +241,7 @@ class PytestGrades(NbGraderPreprocessor):
         with Gradebook(info["db_url"], coursedir.course_id) as gradebook:
             # Every test cell of the instructor's notebook is scored, whatever the student
             # deleted, duplicated or edited in their copy.
-            for cell in autograded_cells(source):
+            for cell in tests.cells:
                 share = (sum(name in passed for name in cell.tests) / len(cell.tests)
                          if cell.tests else 0.0)
                 grade = gradebook.find_grade(cell.grade_id, info["notebook"],
@@ -231,6 +271,41 @@ class DropDuplicateIds(DeduplicateIds):
         return cell, resources
 
 
+class RestoreGradeCells(OverwriteCells):
+    """nbgrader's OverwriteCells restores a grade cell's source, type, points and lock, but
+    not its role: a student who flips ``grade``/``solution`` or renames ``grade_id`` made
+    nbgrader refuse the whole submission. Here the instructor's notebook decides every role,
+    and a cell the gradebook does not know stops being an nbgrader cell (the judge scores
+    every instructor test cell anyway)."""
+
+    def preprocess_cell(self, cell: NotebookNode, resources: dict,
+                        cell_index: int) -> tuple[NotebookNode, dict]:
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if not meta or meta.get("grade_id") is None:
+            return super().preprocess_cell(cell, resources, cell_index)
+        name = meta["grade_id"]
+        try:
+            self.gradebook.find_source_cell(name, self.notebook_id, self.assignment_id)
+        except MissingEntry:
+            del cell.metadata["nbgrader"]
+            return cell, resources
+        roles = {"grade": self.gradebook.find_grade_cell, "task": self.gradebook.find_task_cell,
+                 "solution": self.gradebook.find_solution_cell}
+        found = {role: self._find(find, name) for role, find in roles.items()}
+        meta.pop("points", None)
+        for role, entry in found.items():
+            meta[role] = entry is not None
+            if role != "solution" and entry is not None:
+                meta["points"] = entry.max_score
+        return super().preprocess_cell(cell, resources, cell_index)
+
+    def _find(self, find: Callable, name: str) -> object | None:
+        try:
+            return find(name, self.notebook_id, self.assignment_id)
+        except MissingEntry:
+            return None
+
+
 class CourseLatePolicy(LateSubmissionPlugin):
     """The late policy of course.toml (nbgrader stores the penalty with each submission)."""
 
@@ -249,8 +324,9 @@ def configure(config: Config) -> Config:
         if step is SaveAutoGrades:
             steps.append(PytestGrades)
     config.Autograde.autograde_preprocessors = steps
+    replaced = {DeduplicateIds: DropDuplicateIds, OverwriteCells: RestoreGradeCells}
     config.Autograde.sanitize_preprocessors = [
-        DropDuplicateIds if step is DeduplicateIds else step
+        replaced.get(step, step)
         for step in Autograde.class_traits()["sanitize_preprocessors"].default()]
     config.AssignLatePenalties.plugin_class = CourseLatePolicy
     return config

@@ -9,6 +9,7 @@ passes tests a :class:`LocalRunner` with the same semantics, for the student's s
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import os
@@ -26,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from tito.authoring.tests import GRADE_CELLS
 from tito.grading import plain
 from tito.grading.sandbox import Sandbox
 
@@ -106,6 +108,7 @@ class Worker:
         self._scratch: tempfile.TemporaryDirectory | None = None
         self._buffer = b""
         self._deadline = time.monotonic() + spec.budget
+        self._timed_out_cells: set[str] = set()
 
     def _time_left(self) -> float:
         left = self._deadline - time.monotonic()
@@ -166,8 +169,21 @@ class Worker:
         line, _, self._buffer = self._buffer.partition(b"\n")
         return line
 
-    def call(self, fn: Callable | str, *args: Any) -> Any:
-        """``fn(*args)`` evaluated in the worker; its value as plain data, or its exception."""
+    def call(self, fn: Callable | str, *args: Any, grade_cell: str | None = None) -> Any:
+        """``fn(*args)`` evaluated in the worker; its value as plain data, or its exception.
+        After one call of a test of ``grade_cell`` ran out of time, the cell's other calls
+        fail at once (its exercise loops; the rest of the submission keeps its time)."""
+        if grade_cell is not None and grade_cell in self._timed_out_cells:
+            raise StudentTimeout("not run: an earlier test of this exercise ran out of time; "
+                                 "look for an endless loop or a very slow step")
+        try:
+            return self._call(fn, args)
+        except StudentTimeout:
+            if grade_cell is not None:
+                self._timed_out_cells.add(grade_cell)
+            raise
+
+    def _call(self, fn: Callable | str, args: tuple) -> Any:
         message = json.dumps(request(fn, args)) + "\n"
         self._time_left()
         if self.process is None or self.process.poll() is not None:
@@ -214,6 +230,8 @@ def tito_worker() -> Iterator[Worker]:
 
 
 @pytest.fixture
-def run(tito_worker: Worker) -> Callable[..., Any]:
+def run(tito_worker: Worker, request: pytest.FixtureRequest) -> Callable[..., Any]:
     """``run(fn, *args)``: ``fn(*args)`` evaluated with the student's code, as plain data."""
-    return tito_worker.call
+    grade_cells = getattr(request.module, GRADE_CELLS, {})
+    return functools.partial(tito_worker.call,
+                             grade_cell=grade_cells.get(request.function.__name__))
