@@ -69,6 +69,8 @@ def test_the_graded_notebook_lists_every_test_and_keeps_the_students_outputs(gra
     assert "is not implemented yet" in reports["check-environment-tests"]
     executed = [c for c in autograded.cells if c.cell_type == "code" and c.get("outputs")]
     assert len(executed) > len(reports), "the student's own cells keep their outputs"
+    shown = "".join(str(output) for cell in executed for output in cell.outputs)
+    assert "PermissionError" not in shown, "the notebook's sandbox reads the student's package"
 
 
 def test_prerequisites_come_from_the_students_own_submissions(

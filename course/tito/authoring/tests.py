@@ -8,16 +8,12 @@ from dataclasses import dataclass, field
 
 from nbformat import NotebookNode
 
+from tito.grading import GRADE_CELLS
 from tito.manifest import Course, Module
 
 RUN_TESTS = "run_tests"
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
 END_HIDDEN = "### END HIDDEN TESTS"
-
-
-# The pytest file's map of test name → grade cell: the judge stops calling into code that
-# ran out of time once per cell, so one endless loop costs one exercise, not the submission.
-GRADE_CELLS = "TITO_GRADE_CELLS"
 
 
 @dataclass

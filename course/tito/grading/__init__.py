@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import sys
 
+# The name of the map (test name → grade cell) in the pytest file made from a notebook: the
+# judge stops calling into code that ran out of time once per cell, so one endless loop
+# costs one exercise, not the whole submission.
+GRADE_CELLS = "TITO_GRADE_CELLS"
+
 # Optional modules that are slow to import and that grading never uses.
 SLOW_OPTIONAL_IMPORTS = (
     # jsonschema (imported by nbformat and nbgrader) imports it when installed, for its IRI

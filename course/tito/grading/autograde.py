@@ -92,6 +92,9 @@ def student_package(root: Path, course: Course, module: Module, notebook: Notebo
         except TitoError as error:
             code = _compile_failure(item, error)
         write_atomic(space.package_file(item), code)
+    # The notebook's sandbox user reads it (files are written private, 0600, by default).
+    for path in [root, *root.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
     return root
 
 

@@ -27,8 +27,7 @@ from typing import Any
 
 import pytest
 
-from tito.authoring.tests import GRADE_CELLS
-from tito.grading import plain
+from tito.grading import GRADE_CELLS, plain
 from tito.grading.sandbox import Sandbox
 
 MAX_ANSWER = 256 * 1024**2
