@@ -34,6 +34,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
+from table import print_table  # benchmarks/table.py: this script's folder is on sys.path
 
 from tito.authoring.source import Role, read_source
 from tito.course_dir import CourseDir
@@ -293,30 +294,8 @@ def run(work: Path, count: int, workers: int, plain_text: bool) -> int:
     summary_line = (f"ours/plain = {ratio:.2f} (goal: at most 0.75, {verdict}); "
                     f"plain {plain_run.wall:.1f} s, ours {ours_run.wall:.1f} s")
 
-    use_rich = not plain_text
-    if use_rich:
-        try:
-            from rich.console import Console
-            from rich.table import Table
-        except ImportError:
-            use_rich = False
-    if use_rich:
-        table = Table(title=title, title_justify="left")
-        for i, column in enumerate(header):
-            table.add_column(column, justify="left" if i == 0 else "right")
-        for row in rows:
-            table.add_row(*row)
-        console = Console(width=max(120, len(title) + 4))
-        console.print(table)
-        console.print(summary_line, style="bold green" if ratio <= 0.75 else "bold red",
-                      highlight=False)
-    else:
-        print(title)
-        widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
-        for row in (header, tuple("-" * w for w in widths), *rows):
-            print("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
-                            for i, (c, w) in enumerate(zip(row, widths, strict=True))))
-        print(summary_line)
+    print_table(title, header, rows, plain_text)
+    print(summary_line)
     print("per submission = wall / submissions; steady = from the first submission "
           "finished to the last, per submission (no start-up). Points: plain nbgrader "
           "scores a test cell all or nothing, ours by the share of its tests that pass.")

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from table import print_table  # benchmarks/table.py: this script's folder is on sys.path
 
 from tinytorch.core.tensor import Tensor
 
@@ -223,26 +224,7 @@ def main(argv: list[str] | None = None) -> int:
              f"NumPy {np.__version__}; median of {repeat} samples; "
              f"NumPy BLAS threads {blas_threads} ({blas_source}), torch threads {threads}"
              f"{' (--threads)' if args.threads is not None else ''}")
-    use_rich = not args.plain
-    if use_rich:
-        try:
-            from rich.console import Console
-            from rich.table import Table
-        except ImportError:
-            use_rich = False
-    if use_rich:
-        table = Table(title=title, title_justify="left")
-        for i, column in enumerate(header):
-            table.add_column(column, justify="left" if i < 2 else "right")
-        for row in rows:
-            table.add_row(*row)
-        Console(width=max(120, len(title) + 4)).print(table)
-    else:
-        print(title)
-        widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
-        for row in (header, tuple("-" * w for w in widths), *rows):
-            print("  ".join(str(c).ljust(w) if i < 2 else str(c).rjust(w)
-                            for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+    print_table(title, header, rows, args.plain, left_columns=2)
     if torch is None:
         print("note: PyTorch is not installed; only TinyTorch was timed.")
     for line in errors:
