@@ -19,7 +19,6 @@ and it exits 1 only when a check fails. See benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
-import copy
 import os
 import re
 import shutil
@@ -41,6 +40,10 @@ from tito.course_dir import CourseDir
 from tito.files import write_atomic, write_notebook
 from tito.manifest import load_course
 from tito.project import PROJECT_ROOT
+
+# The checkout's tests package builds submissions the same way for the tests and for this run.
+sys.path.insert(0, str(PROJECT_ROOT))
+from tests.grading.submissions import submission
 
 MODULE = "tensor"
 TIMESTAMP = "2026-11-20 10:00:00.000000 UTC"
@@ -76,21 +79,6 @@ class Timing:
         if len(self.finished) < 2:
             return None
         return (self.finished[-1] - self.finished[0]) / (len(self.finished) - 1)
-
-
-def grade_id(cell: NotebookNode) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def submission(release: NotebookNode, instructor: NotebookNode, solved: set[str]
-               ) -> NotebookNode:
-    """The released notebook with the instructor's solutions in the ``solved`` cells."""
-    answers = {grade_id(cell): cell.source for cell in instructor.cells}
-    notebook = copy.deepcopy(release)
-    for cell in notebook.cells:
-        if grade_id(cell) in solved:
-            cell.source = answers[grade_id(cell)]
-    return notebook
 
 
 def hand_in(root: Path, student: str, notebook: NotebookNode) -> None:
