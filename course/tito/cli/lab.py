@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sysconfig
+from pathlib import Path
 
 import click
 
@@ -12,28 +14,50 @@ from tito.lab import jupyterlab_command, student_environment, student_releases
 from tito.project import display
 
 
-@click.command()
+@click.command(context_settings={"ignore_unknown_options": True})
 @click.option("--port", default=8888, show_default=True, help="Port on 127.0.0.1.")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser.")
 @click.option("--prepare-only", is_flag=True, help="Prepare the workspace, do not start Jupyter.")
-def lab(port: int, no_browser: bool, prepare_only: bool) -> None:
+@click.option("--releases", type=click.Path(file_okay=False, path_type=Path),
+              help="Take the notebooks from this folder of released modules "
+                   "(<id>/<id>.ipynb) instead of building them from the course sources.")
+@click.option("--singleuser", is_flag=True,
+              help="Start JupyterHub's single-user server (in a hub) instead of JupyterLab.")
+@click.argument("server_args", nargs=-1, type=click.UNPROCESSED)
+def lab(port: int, no_browser: bool, prepare_only: bool, releases: Path | None,
+        singleuser: bool, server_args: tuple[str, ...]) -> None:
     """Prepare your workspace and open JupyterLab on http://127.0.0.1:PORT.
 
     New modules' notebooks are added to your workspace; notebooks you already have are
-    never overwritten.
+    never overwritten. SERVER_ARGS go to the Jupyter server.
     """
-    modules = authored(course(), paths().modules_dir)
-    with progress("preparing notebooks", len(modules)) as bar:
-        releases = student_releases(
-            course(), paths(), modules,
-            on_generate=lambda item: bar.console.print(f"building {item.label}"))
-        bar.update(bar.task_ids[0], completed=len(modules))
+    notebooks = released(releases) if releases else built_releases()
     space = workspace()
-    for module_id, action in space.init(releases).items():
+    for module_id, action in space.init(notebooks).items():
         item = course().module(module_id)
         console.print(f"{item.label}: {display(space.notebook(item))} ({action})")
     if prepare_only:
         return
     console.print(f"workspace: {space.root}; your tinytorch package: {space.root / 'tinytorch'}")
-    command = jupyterlab_command(space.root, port, open_browser=not no_browser)
-    os.execve(command[0], command, student_environment(space.root))
+    if singleuser:
+        command = [str(Path(sysconfig.get_path("scripts")) / "jupyterhub-singleuser")]
+    else:
+        command = jupyterlab_command(space.root, port, open_browser=not no_browser)
+    os.execve(command[0], [*command, *server_args], student_environment(space.root))
+
+
+def built_releases() -> dict[str, Path]:
+    """The student notebooks of every authored module, built from the course sources."""
+    modules = authored(course(), paths().modules_dir)
+    with progress("preparing notebooks", len(modules)) as bar:
+        notebooks = student_releases(
+            course(), paths(), modules,
+            on_generate=lambda item: bar.console.print(f"building {item.label}"))
+        bar.update(bar.task_ids[0], completed=len(modules))
+    return notebooks
+
+
+def released(folder: Path) -> dict[str, Path]:
+    """The released notebooks in ``folder``, by module id."""
+    return {module.id: folder / module.id / f"{module.id}.ipynb" for module in course().modules
+            if (folder / module.id / f"{module.id}.ipynb").is_file()}

@@ -63,70 +63,98 @@ class Sandbox(Configurable):
                             "--no-sandbox to grade without a sandbox (trusted code only)")
         return found
 
+    def limits(self) -> list[str]:
+        """``prlimit`` with this sandbox's limits, to put before the bubblewrap command."""
+        return ["prlimit", f"--as={self.memory_limit}", f"--cpu={self.cpu_time_limit}",
+                f"--nproc={self.process_limit}", f"--fsize={self.file_size_limit}",
+                "--core=0", "--"]
+
     def command(self, argv: list[str], scratch: Path, package: Path | None = None,
                 slot: int = 0, env: dict[str, str] | None = None) -> list[str]:
         """``argv`` wrapped in the sandbox, with ``scratch`` writable at /scratch and the
         student's package (if any) read-only at /submission, first on PYTHONPATH."""
-        bwrap = self.check()
-        mounts = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
-        for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
-            path = Path("/") / name
-            if path.is_symlink():
-                mounts += ["--symlink", os.readlink(path), str(path)]
-            elif path.is_dir():
-                mounts += ["--ro-bind", str(path), str(path)]
-        mounts += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-        made: set[Path] = set()
-
-        def bind(source: Path, dest: str, writable: bool = False) -> None:
-            # bwrap makes missing parents 0700 when privileged: open them to the sandbox uid.
-            for parent in reversed(Path(dest).parents[:-1]):
-                if parent not in made:
-                    made.add(parent)
-                    mounts.extend(["--perms", "0755", "--dir", str(parent)])
-            mounts.extend(["--bind" if writable else "--ro-bind", str(source), dest])
-
-        for prefix in dict.fromkeys(Path(p).resolve() for p in (sys.base_prefix, sys.prefix)):
-            if not prefix.is_relative_to("/usr"):
-                bind(prefix, str(prefix))
-        tito = _tito_dir()
-        if not any(tito.is_relative_to(Path(p).resolve()) for p in (sys.prefix, "/usr")):
-            bind(tito, str(tito))  # an editable install: tito lives in the checkout
-        reference = _reference_dir()
-        if reference and any(reference.is_relative_to(Path(p).resolve())
-                             for p in (sys.prefix, sys.base_prefix, "/usr")):
-            mounts += ["--tmpfs", str(reference)]  # hide the solutions installed with tito
-        bind(scratch, SCRATCH, writable=True)
-        python_path = [str(tito.parent)]
-        if package is not None:
-            bind(package, SUBMISSION)
-            python_path.insert(0, SUBMISSION)
-
-        variables = {
-            "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-            "HOME": SCRATCH, "TMPDIR": "/tmp", "LANG": "C.UTF-8",
-            "PYTHONPATH": ":".join(python_path), "PYTHONIOENCODING": "utf-8",
-            "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
-            **(env or {}),
-        }
-        setenv = [item for key, value in variables.items() for item in ("--setenv", key, value)]
-        limits = ["prlimit", f"--as={self.memory_limit}", f"--cpu={self.cpu_time_limit}",
-                  f"--nproc={self.process_limit}", f"--fsize={self.file_size_limit}",
-                  "--core=0", "--"]
+        uid = self.uid_base + slot
         if os.geteuid() == 0:
-            # Root sets up mounts and namespaces, then the code inside drops to its own
-            # unprivileged uid: no capabilities, no way back (no_new_privs), and the process
-            # limit counts only this sandbox's processes.
-            uid = self.uid_base + slot
             os.chown(scratch, uid, uid)
             os.chmod(scratch, 0o711)  # bwrap, root without capabilities, must enter it
-            isolation = ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-                         "--unshare-cgroup-try", "--cap-drop", "ALL", "--cap-add", "CAP_SETUID",
-                         "--cap-add", "CAP_SETGID"]
-            drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                    "--no-new-privs", "--"]
-        else:
-            isolation, drop = ["--unshare-all"], []
-        return [*limits, bwrap, *isolation, "--die-with-parent", "--new-session", *mounts,
-                "--clearenv", *setenv, "--chdir", SCRATCH, "--", *drop, *argv]
+        binds = {SCRATCH: (scratch, True)}
+        python_path = []
+        if package is not None:
+            binds[SUBMISSION] = (package, False)
+            python_path.append(SUBMISSION)
+        variables = {"HOME": SCRATCH, "MPLBACKEND": "Agg", **(env or {})}
+        return [*self.limits(), *confine(argv, binds=binds, uid=uid, network=False,
+                                         workdir=SCRATCH, python_path=python_path,
+                                         env=variables, bwrap=self.check())]
+
+
+def _system_mounts() -> list[str]:
+    """Read-only views of what any program needs: /usr, /etc and the top-level links or
+    folders into /usr; a fresh /proc, /dev and /tmp."""
+    mounts = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        path = Path("/") / name
+        if path.is_symlink():
+            mounts += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            mounts += ["--ro-bind", str(path), str(path)]
+    return [*mounts, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+
+
+def confine(argv: list[str], *, binds: dict[str, tuple[Path, bool]], uid: int, network: bool,
+            workdir: str, python_path: list[str], env: dict[str, str],
+            bwrap: str = "bwrap", clear_env: bool = True) -> list[str]:
+    """``argv`` under bubblewrap: the system, Python and tito read-only, the solutions
+    hidden, and nothing else of the machine but ``binds`` (destination → (source,
+    writable)). Started by root, the command inside runs as ``uid`` with no capabilities;
+    otherwise in an unprivileged user namespace. ``network`` keeps the host's network
+    (loopback included); ``python_path`` comes before tito on PYTHONPATH. ``clear_env``
+    False passes bubblewrap's own environment in (under ``env`` and the basics), which
+    keeps secrets such as tokens off the command line."""
+    mounts = _system_mounts()
+    made: set[Path] = set()
+
+    def bind(source: Path, dest: str, writable: bool = False) -> None:
+        # bwrap makes missing parents 0700 when privileged: open them to the sandbox uid.
+        for parent in reversed(Path(dest).parents[:-1]):
+            if parent not in made:
+                made.add(parent)
+                mounts.extend(["--perms", "0755", "--dir", str(parent)])
+        mounts.extend(["--bind" if writable else "--ro-bind", str(source), dest])
+
+    for prefix in dict.fromkeys(Path(p).resolve() for p in (sys.base_prefix, sys.prefix)):
+        if not prefix.is_relative_to("/usr"):
+            bind(prefix, str(prefix))
+    tito = _tito_dir()
+    if not any(tito.is_relative_to(Path(p).resolve()) for p in (sys.prefix, "/usr")):
+        bind(tito, str(tito))  # an editable install: tito lives in the checkout
+    reference = _reference_dir()
+    if reference and any(reference.is_relative_to(Path(p).resolve())
+                         for p in (sys.prefix, sys.base_prefix, "/usr")):
+        mounts += ["--tmpfs", str(reference)]  # hide the solutions installed with tito
+    for dest, (source, writable) in binds.items():
+        bind(source, dest, writable)
+
+    variables = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "TMPDIR": "/tmp", "LANG": "C.UTF-8",
+        "PYTHONPATH": ":".join([*python_path, str(tito.parent)]), "PYTHONIOENCODING": "utf-8",
+        "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", **env,
+    }
+    setenv = [item for key, value in variables.items() for item in ("--setenv", key, value)]
+    shared = [] if network else ["--unshare-net"]
+    if os.geteuid() == 0:
+        # Root sets up mounts and namespaces, then the code inside drops to its own
+        # unprivileged uid: no capabilities, no way back (no_new_privs), and the process
+        # limit counts only this sandbox's processes.
+        isolation = [*shared, "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+                     "--unshare-cgroup-try", "--cap-drop", "ALL", "--cap-add", "CAP_SETUID",
+                     "--cap-add", "CAP_SETGID"]
+        drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                "--no-new-privs", "--"]
+    else:
+        isolation = ["--unshare-all", *(["--share-net"] if network else [])]
+        drop = []
+    return [bwrap, *isolation, "--die-with-parent", "--new-session", *mounts,
+            *(["--clearenv"] if clear_env else []), *setenv, "--chdir", workdir, "--", *drop, *argv]

@@ -1,0 +1,3 @@
+from grader_ext.app import main
+
+main()

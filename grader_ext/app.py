@@ -1,0 +1,73 @@
+"""The grading service as a Jupyter Server extension, run by the hub as a managed service.
+
+``python -m grader_ext --state DIR`` starts a Jupyter Server with two extensions only:
+JupyterHub's single-user extension (hub OAuth: every request carries a hub identity) and
+this one. It runs no kernels or terminals for anyone; long work goes to the job queue's
+worker processes, so the server always answers.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from jupyter_server.auth.authorizer import Authorizer
+from jupyter_server.extension.application import ExtensionApp
+from tornado.ioloop import PeriodicCallback
+from traitlets import Float, Unicode
+
+from grader_ext.core.jobs import JobQueue
+from grader_ext.handlers import routes
+from tito.cli.common import course, paths
+from tito.course_dir import CourseDir
+
+
+class NoCodeAuthorizer(Authorizer):
+    """Nobody runs code or browses files in the grading service: Jupyter's kernels,
+    sessions, contents and terminals APIs answer 403 to everyone."""
+
+    def is_authorized(self, handler, user, action, resource) -> bool:
+        return False
+
+
+class GraderApp(ExtensionApp):
+    """The grading service: dashboard, job queue, student API, formgrader behind roles."""
+
+    name = "grader_ext"
+    extension_url = "/dashboard"
+    load_other_extensions = False
+    serverapp_config = {  # noqa: RUF012 (ExtensionApp's API is a class attribute)
+        "jpserver_extensions": {"jupyterhub": True},
+        "terminals_enabled": False,
+        "authorizer_class": NoCodeAuthorizer,
+        "allow_root": os.geteuid() == 0,
+    }
+    aliases = {"state": "GraderApp.state_dir"}  # noqa: RUF012
+
+    state_dir = Unicode(help="Folder for the service's own files: the job database and "
+                        "job logs.").tag(config=True)
+    tick_interval = Float(0.5, help="Seconds between looks at the job queue.").tag(
+        config=True)
+
+    def initialize_settings(self) -> None:
+        state = Path(self.state_dir or Path.cwd() / ".grader").resolve()
+        state.mkdir(parents=True, exist_ok=True)
+        course_dir = CourseDir(paths().course_dir, course(), paths().modules_dir,
+                               paths().exchange)
+        course_dir.init()
+        self.jobs = JobQueue(state / "jobs.sqlite")
+        self.jobs.recover()
+        self.settings.update(grader_course_dir=course_dir, grader_jobs=self.jobs)
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(routes())
+
+    async def _start_jupyter_server_extension(self, serverapp) -> None:
+        self._ticker = PeriodicCallback(self.jobs.tick, self.tick_interval * 1000)
+        self._ticker.start()
+
+    async def stop_extension(self) -> None:
+        self._ticker.stop()
+
+
+main = GraderApp.launch_instance

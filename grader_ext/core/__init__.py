@@ -1,0 +1,1 @@
+"""The grading service's logic, independent of HTTP: jobs, course actions, submissions."""

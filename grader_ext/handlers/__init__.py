@@ -1,0 +1,10 @@
+"""The service's web layer: thin async handlers over ``grader_ext.core``."""
+
+from __future__ import annotations
+
+from grader_ext.handlers.base import HealthHandler, WhoAmIHandler
+
+
+def routes() -> list[tuple]:
+    """Every URL of the service (relative to its base URL)."""
+    return [(r"/api/health", HealthHandler), (r"/api/me", WhoAmIHandler)]

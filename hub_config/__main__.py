@@ -1,0 +1,3 @@
+from hub_config.launch import main
+
+main()

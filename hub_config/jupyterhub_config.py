@@ -1,0 +1,71 @@
+"""JupyterHub configuration of the course hub (``make hub`` starts it).
+
+Everything the hub writes lives in its state directory (``$TITO_HUB_STATE``, by default
+``hub_config/runtime/``, outside git), with the secrets made on first start. Settings of
+your own (another authenticator, say) go in ``hub_config/local_config.py``, loaded last;
+see README.md, "The course hub".
+"""
+
+import sys
+from pathlib import Path
+
+from grader_ext.auth import CUSTOM_SCOPES, SERVICE_NAME
+from hub_config import roles
+from hub_config.state import HUB_CONFIG, HubState
+from tito.exchange import COURSE_ID
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+state = HubState.from_env()
+settings = state.settings()
+grader_url = f"http://127.0.0.1:{settings.grader_port}"
+
+c.JupyterHub.ip = settings.ip
+c.JupyterHub.port = settings.port
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = settings.hub_port
+c.ConfigurableHTTPProxy.command = [settings.proxy_command]
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
+c.ConfigurableHTTPProxy.auth_token = state.secret("proxy_token")
+c.ConfigurableHTTPProxy.pid_file = str(state.root / "proxy.pid")
+c.JupyterHub.cookie_secret_file = str(state.secrets / "cookie_secret")
+c.JupyterHub.db_url = state.database_url
+c.JupyterHub.pid_file = str(state.root / "jupyterhub.pid")
+c.JupyterHub.cleanup_servers = True  # Ctrl-C stops the labs too
+c.JupyterHub.template_paths = [str(HUB_CONFIG / "templates")]
+
+# People: per-user passwords by default; the course's groups carry its roles.
+c.JupyterHub.authenticator_class = "hub_config.authenticator.CourseAuthenticator"
+c.CourseAuthenticator.accounts = state.demo_passwords(settings.roster)
+c.Authenticator.allow_all = True  # NativeAuthenticator lets in only authorized accounts
+c.Authenticator.admin_users = set(settings.roster.get("instructor", []))
+c.JupyterHub.custom_scopes = CUSTOM_SCOPES
+c.JupyterHub.load_roles = roles.roles()
+c.JupyterHub.load_groups = roles.groups(settings.roster)
+
+# Labs: one sandbox per user.
+c.JupyterHub.spawner_class = "hub_config.spawner.SandboxedSpawner"
+c.SandboxedSpawner.homes = str(state.homes)
+c.SandboxedSpawner.releases = str(state.exchange / COURSE_ID / "outbound")
+c.SandboxedSpawner.grader_url = f"{grader_url}/services/{SERVICE_NAME}/"
+c.Spawner.server_token_scopes = roles.server_token_scopes()
+c.Spawner.default_url = "/lab"
+c.Spawner.start_timeout = 60
+c.Spawner.http_timeout = 60
+
+# The grading service: Jupyter Server with our extension and formgrader, under hub OAuth.
+c.JupyterHub.services = [{
+    "name": SERVICE_NAME,
+    "display": True,
+    "info": {"description": "Grading dashboard and formgrader"},
+    "url": grader_url,
+    "api_token": state.secret("grader_token"),
+    "command": [sys.executable, "-m", "grader_ext", "--state", str(state.grader)],
+    "cwd": str(state.course),
+    "environment": {"TITO_COURSE_DIR": str(state.course), "TITO_EXCHANGE": str(state.exchange),
+                    "PYTHONIOENCODING": "utf-8"},
+    "oauth_client_allowed_scopes": list(CUSTOM_SCOPES),
+}]
+
+local_config = Path(__file__).with_name("local_config.py")
+if local_config.exists():
+    load_subconfig(str(local_config))  # noqa: F821 (provided by traitlets)

@@ -1,0 +1,119 @@
+"""``make hub``: prepare the state directory and the course, then run JupyterHub.
+
+Runs in the foreground; Ctrl-C stops the hub, which stops the proxy, the grading service
+and every lab it started.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+import sysconfig
+from dataclasses import fields
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from hub_config.state import DEFAULT_STATE, HUB_CONFIG, STATE_VARIABLE, HubSettings, HubState
+from tito.authoring.export import authored
+from tito.course_dir import CourseDir
+from tito.errors import TitoError
+from tito.grading.sandbox import Sandbox
+from tito.manifest import load_course
+from tito.project import Paths
+
+console = Console(highlight=False)
+PROXY = "configurable-http-proxy"
+
+
+def proxy_command() -> str:
+    """configurable-http-proxy: on PATH, or where ``make hub`` installs it (npm)."""
+    installed = Path(sys.prefix) / "node" / "node_modules" / ".bin" / PROXY
+    found = shutil.which(PROXY) or (str(installed) if installed.exists() else None)
+    if not found:
+        raise TitoError(f"{PROXY} is not installed: run 'make hub' (it installs it with npm), "
+                        f"or 'npm install --prefix {sys.prefix}/node {PROXY}'")
+    return found
+
+
+def check_ports(settings: HubSettings) -> None:
+    """A clear error for a port something else holds (before JupyterHub hides it in a log)."""
+    for field in fields(settings):
+        if not field.name.endswith("port"):
+            continue
+        port = getattr(settings, field.name)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                option = "--" + field.name.replace("_", "-")
+                raise TitoError(f"port {port} is in use: stop what listens there, or pass "
+                                f"{option} with a free port") from None
+
+
+def prepare_course(state: HubState) -> list[str]:
+    """The course directory and exchange of the hub, with every authored module generated
+    and released (once; instructors release again from the dashboard). Returns the
+    modules released now."""
+    paths = Paths.from_env()
+    course = load_course(paths.course_toml)
+    course_dir = CourseDir(state.course, course, paths.modules_dir, state.exchange)
+    course_dir.init()
+    released = course_dir.api().get_released_assignments()
+    newly = []
+    for module in authored(course, paths.modules_dir):
+        if module.id not in released:
+            course_dir.generate(module)
+            course_dir.release(module)
+            newly.append(module.id)
+    return newly
+
+
+def show_accounts(settings: HubSettings, passwords: dict[str, str]) -> None:
+    table = Table("role", "user", "password", title=f"TinyTorch hub: {settings.public_url}")
+    for role, members in settings.roster.items():
+        for user in members:
+            table.add_row(role, user, passwords[user])
+    console.print(table)
+    console.print("Ctrl-C stops the hub and everything it started.")
+
+
+@click.command()
+@click.option("--state", "state_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_STATE, show_default=True,
+              help="Folder for everything the hub writes (secrets, databases, course, homes).")
+@click.option("--port", default=8000, show_default=True, help="Public port on --ip.")
+@click.option("--ip", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--hub-port", default=8081, show_default=True, help="The hub's internal API.")
+@click.option("--proxy-api-port", default=8001, show_default=True, help="The proxy's API.")
+@click.option("--grader-port", default=8090, show_default=True, help="The grading service.")
+@click.option("--prepare-only", is_flag=True, help="Prepare everything, do not start the hub.")
+def main(state_dir: Path, port: int, ip: str, hub_port: int, proxy_api_port: int,
+         grader_port: int, prepare_only: bool) -> None:
+    """Run the course hub on http://IP:PORT with demo accounts (an instructor, a TA and
+    three students), preparing the course on first start."""
+    try:
+        Sandbox().check()
+        settings = HubSettings(ip=ip, port=port, hub_port=hub_port,
+                               proxy_api_port=proxy_api_port, grader_port=grader_port,
+                               proxy_command=proxy_command())
+        check_ports(settings)
+        state = HubState(state_dir.resolve())
+        state.ensure()
+        state.save_settings(settings)
+        for module_id in prepare_course(state):
+            console.print(f"released {module_id}")
+        show_accounts(settings, state.demo_passwords(settings.roster))
+    except TitoError as error:
+        console.print(f"[red]error:[/] {error}")
+        sys.exit(1)
+    if prepare_only:
+        return
+    jupyterhub = str(Path(sysconfig.get_path("scripts")) / "jupyterhub")
+    os.chdir(state.root)
+    os.execve(jupyterhub, [jupyterhub, "-f", str(HUB_CONFIG / "jupyterhub_config.py")],
+              {**os.environ, STATE_VARIABLE: str(state.root), "PYTHONIOENCODING": "utf-8"})

@@ -1,0 +1,101 @@
+"""Each user's JupyterLab as a local process in its own bubblewrap sandbox.
+
+Inside, the lab sees the system, Python and the course tooling read-only, its own home
+read-write at ``/home/<name>``, and the released modules read-only; it runs as a uid of
+its own (``uid_base`` + the user's hub id). Nothing else of the machine exists there:
+not other homes, the course directory with its sources, hidden tests and gradebook, the
+grading service's files or the hub's secrets. The home is prepared as a tito workspace by
+``tito lab --releases`` inside the sandbox, with the student's rights, so a student's
+symbolic links can never make a privileged process write where they point.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from jupyterhub.spawner import LocalProcessSpawner
+from traitlets import Int, Unicode
+
+from tito.grading.sandbox import Sandbox, confine
+from tito.project import PROJECT_ROOT
+
+RELEASES = "/srv/releases"
+STUDENT_CONFIG = "/opt/tinytorch/jupyter"
+GRADER_EXT = PROJECT_ROOT / "grader_ext"
+
+
+class SandboxedSpawner(LocalProcessSpawner):
+    """A lab per user, sandboxed; users need no account on the machine."""
+
+    homes = Unicode(help="Folder with one home per user (created as needed).").tag(config=True)
+    releases = Unicode(help="Folder of released modules (<id>/<id>.ipynb), shown read-only "
+                       "to labs: a new home starts with these notebooks.").tag(config=True)
+    student_config = Unicode(str(Path(__file__).resolve().parent / "student"),
+                             help="Jupyter configuration folder every lab reads (read-only)."
+                             ).tag(config=True)
+    grader_url = Unicode(help="The grading service, as labs reach it.").tag(config=True)
+    uid_base = Int(61000, help="A lab runs as uid_base + the user's hub id (as root).").tag(
+        config=True)
+    memory_limit = Int(4 * 1024**3, help="Address-space limit per process, in bytes.").tag(
+        config=True)
+    process_limit = Int(512, help="Processes and threads of one lab at once.").tag(config=True)
+    file_size_limit = Int(1024**3, help="Largest file a lab may write, in bytes.").tag(
+        config=True)
+
+    @property
+    def uid(self) -> int:
+        return self.uid_base + self.user.id if os.geteuid() == 0 else os.geteuid()
+
+    @property
+    def home(self) -> Path:
+        return Path(self.homes) / self.user.name
+
+    @property
+    def home_inside(self) -> str:
+        return f"/home/{self.user.name}"
+
+    def make_preexec_fn(self, name: str) -> None:
+        return None  # bubblewrap drops to the lab's uid; there is no system user to switch to
+
+    def user_env(self, env: dict[str, str]) -> dict[str, str]:
+        env.update(USER=self.user.name, HOME=self.home_inside, SHELL="/bin/bash")
+        return env
+
+    def get_env(self) -> dict[str, str]:
+        env = super().get_env()
+        env.update(JUPYTER_CONFIG_PATH=STUDENT_CONFIG, TINYTORCH_GRADER_URL=self.grader_url,
+                   TITO_WORKSPACE=self.home_inside, JUPYTERHUB_ROOT_DIR=self.home_inside)
+        return env
+
+    def _make_home(self) -> None:
+        """Create the home, owned by the lab's uid; an existing one is left as it is."""
+        self.home.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.home.mkdir()
+        except FileExistsError:
+            return
+        os.chown(self.home, self.uid, self.uid)
+        self.home.chmod(0o711)  # bwrap, root without capabilities, must enter it
+
+    def sandboxed_command(self) -> list[str]:
+        """The lab's command: bubblewrap, then ``tito lab`` preparing the home and starting
+        the single-user server (JupyterHub appends the server's arguments)."""
+        limits = ["prlimit", f"--as={self.memory_limit}", f"--nproc={self.process_limit}",
+                  f"--fsize={self.file_size_limit}", "--core=0", "--"]
+        binds = {self.home_inside: (self.home, True), RELEASES: (Path(self.releases), False),
+                 STUDENT_CONFIG: (Path(self.student_config), False),
+                 str(GRADER_EXT): (GRADER_EXT, False),
+                 str(PROJECT_ROOT / "course" / "course.toml"):
+                     (PROJECT_ROOT / "course" / "course.toml", False)}
+        tito = [sys.executable, "-m", "tito", "lab", "--releases", RELEASES, "--singleuser"]
+        return [*limits, *confine(tito, binds=binds, uid=self.uid, network=True,
+                                  workdir=self.home_inside, python_path=[],
+                                  env={}, bwrap=Sandbox().check(), clear_env=False)]
+
+    async def start(self) -> tuple[str, int]:
+        Path(self.releases).mkdir(parents=True, exist_ok=True)
+        self._make_home()
+        self.cmd = self.sandboxed_command()
+        return await super().start()

@@ -1,0 +1,113 @@
+"""A real hub for tests and benchmarks: started with ``python -m hub_config`` on free
+loopback ports in a temporary state directory, and driven over HTTP as people would
+(password login, hub tokens, the REST APIs of the hub, the labs and the grading service)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from hub_config.state import HubState
+from tests.servers import free_port, running
+
+SERVICE = "/services/grader"
+
+
+@dataclass
+class Hub:
+    """A running hub: its URL, its state directory and its demo accounts."""
+
+    url: str
+    state: HubState
+    passwords: dict[str, str]
+    _tokens: dict[str, str] = field(default_factory=dict)
+
+    def login(self, user: str, password: str | None = None) -> requests.Session:
+        """A browser-like session logged in through the hub's login form."""
+        session = requests.Session()
+        session.get(f"{self.url}/hub/login", timeout=30).raise_for_status()
+        answer = session.post(f"{self.url}/hub/login?next=", timeout=30, allow_redirects=False,
+                              data={"username": user, "_xsrf": session.cookies["_xsrf"],
+                                    "password": password or self.passwords[user]})
+        if answer.status_code != 302:
+            raise PermissionError(f"{user} could not log in: {answer.status_code}")
+        return session
+
+    def token(self, user: str) -> str:
+        """A hub API token of ``user`` with all their permissions, made by ``user`` after
+        logging in with their password (cached per user)."""
+        if user not in self._tokens:
+            session = self.login(user)
+            answer = session.post(f"{self.url}/hub/api/users/{user}/tokens", timeout=30,
+                                  headers={"X-XSRFToken": session.cookies["_xsrf"]},
+                                  json={"note": "tests", "expires_in": 3600})
+            answer.raise_for_status()
+            self._tokens[user] = answer.json()["token"]
+        return self._tokens[user]
+
+    def call(self, token: str, method: str, path: str, **kwargs) -> requests.Response:
+        """``method path`` on the hub's public URL with ``token``."""
+        headers = {"Authorization": f"token {token}", **kwargs.pop("headers", {})}
+        return requests.request(method, f"{self.url}{path}", headers=headers,
+                                timeout=kwargs.pop("timeout", 60), **kwargs)
+
+    def grader(self, user: str, method: str, path: str, **kwargs) -> requests.Response:
+        """``method`` on the grading service's ``path`` (after /services/grader/) as ``user``."""
+        return self.call(self.token(user), method, f"{SERVICE}/{path}", **kwargs)
+
+    def start_lab(self, user: str, timeout: float = 90) -> str:
+        """Start ``user``'s lab (if it is not running) and wait until it answers; returns
+        its URL prefix (``/user/<name>/``)."""
+        token = self.token(user)
+        answer = self.call(token, "POST", f"/hub/api/users/{user}/server")
+        if answer.status_code not in (201, 202, 400):  # 400: already running
+            answer.raise_for_status()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            model = self.call(token, "GET", f"/hub/api/users/{user}").json()
+            server = model.get("servers", {}).get("", {})
+            if server.get("ready"):
+                return server["url"]
+            if not server.get("pending") and not server:
+                raise RuntimeError(f"{user}'s lab stopped while starting: see the hub log")
+            time.sleep(0.3)
+        raise TimeoutError(f"{user}'s lab not ready in {timeout} s")
+
+    def stop_lab(self, user: str) -> None:
+        answer = self.call(self.token(user), "DELETE", f"/hub/api/users/{user}/server")
+        if answer.status_code not in (202, 204):
+            answer.raise_for_status()
+
+
+def hub_command(state: Path, port: int) -> list[str]:
+    return [sys.executable, "-m", "hub_config", "--state", str(state), "--port", str(port),
+            "--hub-port", str(free_port()), "--proxy-api-port", str(free_port()),
+            "--grader-port", str(free_port())]
+
+
+@contextmanager
+def running_hub(state_dir: Path, env: dict[str, str], log: Path) -> Iterator[Hub]:
+    """A hub in ``state_dir``, ready when both the hub API and the grading service answer."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+
+    def ready() -> None:
+        for path in ("/hub/api/", f"{SERVICE}/api/health"):
+            try:
+                answer = requests.get(f"{url}{path}", timeout=5)
+            except requests.ConnectionError as error:
+                raise OSError(error) from None
+            if answer.status_code != 200:
+                raise OSError(f"{path}: {answer.status_code}")
+
+    with running(hub_command(state_dir, port), env, log, ready, timeout=180):
+        state = HubState(state_dir)
+        passwords = json.loads((state.secrets / "demo_accounts.json").read_text("utf-8"))
+        yield Hub(url=url, state=state, passwords=passwords)
