@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from grader_ext.handlers.base import HealthHandler, WhoAmIHandler
+from grader_ext.handlers.staff import staff_routes
+from grader_ext.handlers.student import student_routes
 
 
 def routes() -> list[tuple]:
     """Every URL of the service (relative to its base URL)."""
-    return [(r"/api/health", HealthHandler), (r"/api/me", WhoAmIHandler)]
+    return [(r"/api/health", HealthHandler), (r"/api/me", WhoAmIHandler),
+            *student_routes(), *staff_routes()]
