@@ -18,6 +18,7 @@ from traitlets import Float, Unicode
 
 from grader_ext.core.jobs import JobQueue
 from grader_ext.handlers import routes
+from grader_ext.handlers.formgrader import formgrader_routes
 from tito.cli.common import course, paths
 from tito.course_dir import CourseDir
 
@@ -60,7 +61,7 @@ class GraderApp(ExtensionApp):
         self.settings.update(grader_course_dir=course_dir, grader_jobs=self.jobs)
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(routes())
+        self.handlers.extend([*routes(), *formgrader_routes(self.serverapp)])
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:
         self._ticker = PeriodicCallback(self.jobs.tick, self.tick_interval * 1000)

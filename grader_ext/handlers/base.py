@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from jupyter_server.auth.decorator import allow_unauthenticated
-from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
@@ -14,8 +14,8 @@ from grader_ext.auth import Caller
 from tito.errors import TitoError
 
 
-class GraderHandler(ExtensionHandlerMixin, JupyterHandler):
-    """Base of the service's handlers: who is calling, and may they."""
+class CallerMixin:
+    """Who is calling (as the hub vouches for them), and may they."""
 
     @property
     def caller(self) -> Caller:
@@ -25,6 +25,10 @@ class GraderHandler(ExtensionHandlerMixin, JupyterHandler):
         """403 unless ``allowed``, saying what was refused."""
         if not allowed:
             raise web.HTTPError(403, f"{self.caller.name} ({self.caller.role}) may not {what}")
+
+
+class GraderHandler(CallerMixin, ExtensionHandlerMixin, APIHandler):
+    """Base of the service's API handlers."""
 
     def write_json(self, value: Any, status: int = 200) -> None:
         self.set_status(status)

@@ -25,6 +25,7 @@ class GradeRow:
     total: float
     max_total: float
     submitted_at: str
+    seconds_late: float = 0.0
 
     @property
     def submitted(self) -> bool:
@@ -53,7 +54,8 @@ def grade_rows(course_dir: CourseDir, modules: list[Module]) -> list[GradeRow]:
                     student, module.id, round(submission.code_score, 4),
                     round(submission.written_score, 4), round(penalty, 4),
                     round(submission.score - penalty, 4), maximum,
-                    submission.timestamp.isoformat() if submission.timestamp else "graded"))
+                    submission.timestamp.isoformat() if submission.timestamp else "graded",
+                    round(submission.total_seconds_late, 3)))
     return rows
 
 
@@ -73,23 +75,31 @@ def _csv(header: list[str], records: list[list[object]]) -> str:
     return buffer.getvalue()
 
 
-def write_reports(rows: list[GradeRow], folder: Path, fmt: str) -> list[Path]:
-    """``grades.<fmt>`` (one row per student × module) and ``progress.<fmt>`` (students ×
-    modules, each cell the total or empty when nothing was submitted)."""
+def grades_text(rows: list[GradeRow], fmt: str) -> str:
+    """One row per student × module, as ``csv`` or ``json``."""
+    if fmt == "json":
+        return json.dumps([asdict(row) for row in rows], indent=2) + "\n"
+    fields = list(GradeRow.__dataclass_fields__)
+    return _csv(fields, [[getattr(row, f) for f in fields] for row in rows])
+
+
+def progress_text(rows: list[GradeRow], fmt: str) -> str:
+    """Students × modules, each cell the total or empty when nothing was submitted."""
     modules = list(dict.fromkeys(row.module for row in rows))
     matrix = progress_matrix(rows)
-    grades, progress = folder / f"grades.{fmt}", folder / f"progress.{fmt}"
     if fmt == "json":
-        write_atomic(grades, json.dumps([asdict(row) for row in rows], indent=2) + "\n")
-        write_atomic(progress, json.dumps(
+        return json.dumps(
             {student: {module: (cells[module].total if cells[module].submitted else None)
                        for module in modules} for student, cells in matrix.items()},
-            indent=2) + "\n")
-    else:
-        fields = list(GradeRow.__dataclass_fields__)
-        write_atomic(grades, _csv(fields, [[getattr(row, f) for f in fields] for row in rows]))
-        write_atomic(progress, _csv(
-            ["student", *modules],
-            [[student, *(cells[m].total if cells[m].submitted else "" for m in modules)]
-             for student, cells in matrix.items()]))
+            indent=2) + "\n"
+    return _csv(["student", *modules],
+                [[student, *(cells[m].total if cells[m].submitted else "" for m in modules)]
+                 for student, cells in matrix.items()])
+
+
+def write_reports(rows: list[GradeRow], folder: Path, fmt: str) -> list[Path]:
+    """``grades.<fmt>`` and ``progress.<fmt>`` in ``folder``."""
+    grades, progress = folder / f"grades.{fmt}", folder / f"progress.{fmt}"
+    write_atomic(grades, grades_text(rows, fmt))
+    write_atomic(progress, progress_text(rows, fmt))
     return [grades, progress]
