@@ -1,20 +1,25 @@
 # Two commands do all set-up on a fresh machine:
-#   make lab   - a single-user JupyterLab with the course modules (a student's laptop)
+#   make hub   - the course hub on http://127.0.0.1:8000 with demo accounts
 #   make test  - the whole test suite
-# Both create .venv and install what they need into it.
+# (make lab: a single-user JupyterLab with the course modules, a student's laptop.)
+# Each creates .venv and installs what it needs into it.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TORCH  := torch==2.13.0
+# The hub's proxy, from the npm registry, installed inside the venv.
+PROXY  := $(VENV)/node/node_modules/.bin/configurable-http-proxy
+PROXY_VERSION := 5.3.0
 
 # Debian packages: bubblewrap sandboxes student code; prlimit and setpriv (util-linux) limit it.
 SYSTEM_TOOLS := bwrap:bubblewrap prlimit:util-linux setpriv:util-linux
 
-.PHONY: lab test lint export system-deps clean help
+.PHONY: hub lab test lint export system-deps clean help
 
 help:
+	@echo "make hub    - set up and run the course hub (http://127.0.0.1:8000, demo accounts)"
 	@echo "make lab    - set up and open JupyterLab with the course (http://127.0.0.1:8888)"
 	@echo "make test   - set up and run the whole test suite"
 	@echo "make lint   - ruff on the project"
@@ -51,10 +56,17 @@ system-deps:
 		fi; \
 	fi
 
+$(PROXY): | $(BIN)/python
+	@command -v npm >/dev/null || { echo "error: npm is missing (Debian: apt-get install nodejs npm)"; exit 1; }
+	npm install --silent --no-fund --no-audit --prefix $(VENV)/node configurable-http-proxy@$(PROXY_VERSION)
+
+hub: $(STAMP) system-deps $(PROXY)
+	$(BIN)/python -m hub_config
+
 lab: $(STAMP)
 	$(BIN)/tito lab
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps $(PROXY)
 	$(BIN)/ruff check .
 	@# pytest exits 5 when it collected no test: that is a failure, said plainly.
 	@$(BIN)/python -m pytest -n 2 --dist loadgroup; status=$$?; \

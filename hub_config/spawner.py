@@ -92,7 +92,8 @@ class SandboxedSpawner(LocalProcessSpawner):
         tito = [sys.executable, "-m", "tito", "lab", "--releases", RELEASES, "--singleuser"]
         return [*limits, *confine(tito, binds=binds, uid=self.uid, network=True,
                                   workdir=self.home_inside, python_path=[],
-                                  env={}, bwrap=Sandbox().check(), clear_env=False)]
+                                  env={}, bwrap=Sandbox().check(), clear_env=False,
+                                  writable_tmp=True)]
 
     async def start(self) -> tuple[str, int]:
         Path(self.releases).mkdir(parents=True, exist_ok=True)

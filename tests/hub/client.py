@@ -4,15 +4,19 @@ loopback ports in a temporary state directory, and driven over HTTP as people wo
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
 
 from hub_config.state import HubState
 from tests.servers import free_port, running
@@ -80,10 +84,66 @@ class Hub:
             time.sleep(0.3)
         raise TimeoutError(f"{user}'s lab not ready in {timeout} s")
 
+    def start_kernel(self, user: str) -> str:
+        """A new Python kernel in ``user``'s running lab; returns its id."""
+        answer = self.call(self.token(user), "POST", f"/user/{user}/api/kernels",
+                           json={"name": "python3"})
+        answer.raise_for_status()
+        return answer.json()["id"]
+
+    def execute(self, user: str, kernel: str, code: str, timeout: float = 60) -> str:
+        """Run ``code`` in ``user``'s kernel ``kernel`` (the Jupyter messaging protocol over
+        the lab's websocket, as JupyterLab does); returns what it printed and its result.
+        An exception in the code raises :class:`KernelError` with its traceback."""
+        url = (f"{self.url.replace('http', 'ws', 1)}/user/{user}/api/kernels/{kernel}/channels")
+        return asyncio.run(execute(url, self.token(user), code, timeout))
+
     def stop_lab(self, user: str) -> None:
         answer = self.call(self.token(user), "DELETE", f"/hub/api/users/{user}/server")
         if answer.status_code not in (202, 204):
             answer.raise_for_status()
+
+
+class KernelError(RuntimeError):
+    """Code run in a kernel raised an exception."""
+
+
+def _execute_request(code: str) -> dict:
+    return {"header": {"msg_id": uuid.uuid4().hex, "msg_type": "execute_request",
+                       "username": "tests", "session": uuid.uuid4().hex, "version": "5.3",
+                       "date": ""},
+            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+            "content": {"code": code, "silent": False, "store_history": False,
+                        "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}}
+
+
+async def execute(url: str, token: str, code: str, timeout: float = 60) -> str:
+    """Run ``code`` in the kernel behind the websocket ``url``; its output as text."""
+    connection = await websocket_connect(
+        HTTPRequest(url, headers={"Authorization": f"token {token}"}))
+    request = _execute_request(code)
+    connection.write_message(json.dumps(request))
+    output: list[str] = []
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                raw = await connection.read_message()
+                if raw is None:
+                    raise KernelError("the kernel's connection closed")
+                message = json.loads(raw)
+                if message["parent_header"].get("msg_id") != request["header"]["msg_id"]:
+                    continue
+                kind, content = message["msg_type"], message["content"]
+                if kind == "stream":
+                    output.append(content["text"])
+                elif kind == "execute_result":
+                    output.append(content["data"].get("text/plain", ""))
+                elif kind == "error":
+                    raise KernelError("\n".join(content["traceback"]))
+                elif kind == "status" and content["execution_state"] == "idle":
+                    return "".join(output)
+    finally:
+        connection.close()
 
 
 def hub_command(state: Path, port: int) -> list[str]:

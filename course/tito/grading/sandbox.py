@@ -88,9 +88,9 @@ class Sandbox(Configurable):
                                          env=variables, bwrap=self.check())]
 
 
-def _system_mounts() -> list[str]:
+def _system_mounts(writable_tmp: bool) -> list[str]:
     """Read-only views of what any program needs: /usr, /etc and the top-level links or
-    folders into /usr; a fresh /proc, /dev and /tmp."""
+    folders into /usr; a fresh /proc, /dev and /tmp (everyone's, if ``writable_tmp``)."""
     mounts = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         path = Path("/") / name
@@ -98,20 +98,23 @@ def _system_mounts() -> list[str]:
             mounts += ["--symlink", os.readlink(path), str(path)]
         elif path.is_dir():
             mounts += ["--ro-bind", str(path), str(path)]
-    return [*mounts, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    tmp = ["--perms", "1777", "--tmpfs", "/tmp"] if writable_tmp else ["--tmpfs", "/tmp"]
+    return [*mounts, "--proc", "/proc", "--dev", "/dev", *tmp]
 
 
 def confine(argv: list[str], *, binds: dict[str, tuple[Path, bool]], uid: int, network: bool,
             workdir: str, python_path: list[str], env: dict[str, str],
-            bwrap: str = "bwrap", clear_env: bool = True) -> list[str]:
+            bwrap: str = "bwrap", clear_env: bool = True, writable_tmp: bool = False
+            ) -> list[str]:
     """``argv`` under bubblewrap: the system, Python and tito read-only, the solutions
     hidden, and nothing else of the machine but ``binds`` (destination → (source,
     writable)). Started by root, the command inside runs as ``uid`` with no capabilities;
     otherwise in an unprivileged user namespace. ``network`` keeps the host's network
     (loopback included); ``python_path`` comes before tito on PYTHONPATH. ``clear_env``
     False passes bubblewrap's own environment in (under ``env`` and the basics), which
-    keeps secrets such as tokens off the command line."""
-    mounts = _system_mounts()
+    keeps secrets such as tokens off the command line. ``writable_tmp`` gives the command
+    a private writable /tmp (student code under grading gets none)."""
+    mounts = _system_mounts(writable_tmp)
     made: set[Path] = set()
 
     def bind(source: Path, dest: str, writable: bool = False) -> None:
