@@ -35,7 +35,7 @@ c.JupyterHub.template_paths = [str(HUB_CONFIG / "templates")]
 
 # People: per-user passwords by default; the course's groups carry its roles.
 c.JupyterHub.authenticator_class = "hub_config.authenticator.CourseAuthenticator"
-c.CourseAuthenticator.accounts = state.demo_passwords(settings.roster)
+c.CourseAuthenticator.accounts = state.passwords(settings.roster)
 c.Authenticator.allow_all = True  # NativeAuthenticator lets in only authorized accounts
 c.Authenticator.admin_users = set(settings.roster.get("instructor", []))
 c.JupyterHub.custom_scopes = CUSTOM_SCOPES

@@ -7,10 +7,12 @@ and every lab it started.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import sys
 import sysconfig
+import tomllib
 from dataclasses import fields
 from pathlib import Path
 
@@ -18,7 +20,15 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from hub_config.state import DEFAULT_STATE, HUB_CONFIG, STATE_VARIABLE, HubSettings, HubState
+from hub_config.roles import GROUPS
+from hub_config.state import (
+    DEFAULT_STATE,
+    DEMO_ROSTER,
+    HUB_CONFIG,
+    STATE_VARIABLE,
+    HubSettings,
+    HubState,
+)
 from tito.authoring.export import authored
 from tito.course_dir import CourseDir
 from tito.errors import TitoError
@@ -28,6 +38,7 @@ from tito.project import Paths
 
 console = Console(highlight=False)
 PROXY = "configurable-http-proxy"
+USER_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
 
 def proxy_command() -> str:
@@ -38,6 +49,26 @@ def proxy_command() -> str:
         raise TitoError(f"{PROXY} is not installed: run 'make hub' (it installs it with npm), "
                         f"or 'npm install --prefix {sys.prefix}/node {PROXY}'")
     return found
+
+
+def read_roster(path: Path | None) -> dict[str, list[str]]:
+    """Group → user names from a TOML file (``instructor = ["ada"]``, ``ta = [...]``,
+    ``student = [...]``); the demo class when there is no file."""
+    if path is None:
+        return dict(DEMO_ROSTER)
+    try:
+        roster = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise TitoError(f"{path}: cannot read the roster: {error}") from None
+    for group, users in roster.items():
+        if group not in GROUPS:
+            raise TitoError(f"{path}: unknown group '{group}': the groups are "
+                            f"{', '.join(GROUPS)}")
+        bad = [u for u in users if not isinstance(u, str) or not USER_NAME.fullmatch(u)]
+        if not isinstance(users, list) or bad:
+            raise TitoError(f"{path}: {group} must be a list of user names (lowercase "
+                            f"letters, digits, '-', '_', '.'); not {bad or users!r}")
+    return {group: list(roster.get(group, [])) for group in GROUPS}
 
 
 def check_ports(settings: HubSettings) -> None:
@@ -91,23 +122,26 @@ def show_accounts(settings: HubSettings, passwords: dict[str, str]) -> None:
 @click.option("--hub-port", default=8081, show_default=True, help="The hub's internal API.")
 @click.option("--proxy-api-port", default=8001, show_default=True, help="The proxy's API.")
 @click.option("--grader-port", default=8090, show_default=True, help="The grading service.")
+@click.option("--roster", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="TOML file of the class: instructor = [...], ta = [...], student = [...] "
+                   "(default: the demo class). Each account gets a generated password.")
 @click.option("--prepare-only", is_flag=True, help="Prepare everything, do not start the hub.")
 def main(state_dir: Path, port: int, ip: str, hub_port: int, proxy_api_port: int,
-         grader_port: int, prepare_only: bool) -> None:
+         grader_port: int, roster: Path | None, prepare_only: bool) -> None:
     """Run the course hub on http://IP:PORT with demo accounts (an instructor, a TA and
     three students), preparing the course on first start."""
     try:
         Sandbox().check()
         settings = HubSettings(ip=ip, port=port, hub_port=hub_port,
                                proxy_api_port=proxy_api_port, grader_port=grader_port,
-                               proxy_command=proxy_command())
+                               proxy_command=proxy_command(), roster=read_roster(roster))
         check_ports(settings)
         state = HubState(state_dir.resolve())
         state.ensure()
         state.save_settings(settings)
         for module_id in prepare_course(state):
             console.print(f"released {module_id}")
-        show_accounts(settings, state.demo_passwords(settings.roster))
+        show_accounts(settings, state.passwords(settings.roster))
     except TitoError as error:
         console.print(f"[red]error:[/] {error}")
         sys.exit(1)

@@ -103,9 +103,14 @@ class HubState:
             return HubSettings()
         return HubSettings(**json.loads(self.settings_file.read_text(encoding="utf-8")))
 
-    def demo_passwords(self, roster: dict[str, list[str]]) -> dict[str, str]:
-        """User → password of the demo accounts, generated once and kept in secrets/."""
-        path = self.secrets / "demo_accounts.json"
+    @property
+    def passwords_file(self) -> Path:
+        return self.secrets / "passwords.json"
+
+    def passwords(self, roster: dict[str, list[str]]) -> dict[str, str]:
+        """User → first password of everyone on the roster, generated once and kept in
+        secrets/ (people change theirs on the hub's change-password page)."""
+        path = self.passwords_file
         known = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         users = [user for members in roster.values() for user in members]
         missing = [user for user in users if user not in known]

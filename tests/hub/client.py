@@ -169,5 +169,5 @@ def running_hub(state_dir: Path, env: dict[str, str], log: Path) -> Iterator[Hub
 
     with running(hub_command(state_dir, port), env, log, ready, timeout=180):
         state = HubState(state_dir)
-        passwords = json.loads((state.secrets / "demo_accounts.json").read_text("utf-8"))
+        passwords = json.loads(state.passwords_file.read_text("utf-8"))
         yield Hub(url=url, state=state, passwords=passwords)
