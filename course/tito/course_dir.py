@@ -13,6 +13,7 @@ import os
 import re
 import sysconfig
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,9 +24,11 @@ from tito.authoring.source import instructor_notebook, read_source
 from tito.errors import TitoError
 from tito.exchange import COURSE_ID, ensure_exchange, exchange_config
 from tito.files import write_atomic, write_notebook
+from tito.grading import batch
 from tito.grading.autograde import configure as configure_autograde
 from tito.grading.sandbox import Sandbox
-from tito.manifest import Course, Module
+from tito.manifest import Course, Module, load_course
+from tito.project import Paths
 
 CONFIG_FILE = "nbgrader_config.py"
 _CONFIG_TEXT = '''\
@@ -82,6 +85,15 @@ class ModuleStatus:
     feedback: int
 
 
+@dataclass(frozen=True)
+class Graded:
+    """One submission's autograde: its total points, or why it could not be graded."""
+
+    student: str
+    points: float | None
+    error: str | None
+
+
 # nbgrader's Gradebook touches relationships of objects it has not added to its session yet;
 # SQLAlchemy warns about each one. The data is right; the warnings only bury tito's output.
 warnings.filterwarnings("ignore", message="Object of type <Submitted",
@@ -115,6 +127,15 @@ class CourseDir:
         self.course = course
         self.modules_dir = modules_dir
         self.exchange = exchange or root.parent / "exchange"
+
+    @classmethod
+    def from_env(cls, root: Path | None = None) -> CourseDir:
+        """The course directory ``root`` (default ``TITO_COURSE_DIR``) of the course and
+        exchange tito's environment names (``TITO_ROOT``, ``TITO_EXCHANGE``), as every tito
+        command opens it."""
+        paths = Paths.from_env()
+        return cls((root or paths.course_dir).resolve(), load_course(paths.course_toml),
+                   paths.modules_dir, exchange=paths.exchange)
 
     def source_notebook(self, module: Module) -> Path:
         return self.root / "source" / module.id / f"{module.id}.ipynb"
@@ -256,6 +277,26 @@ class CourseDir:
         marker = self._graded_marker(module, student)
         return not (marker.exists() and marker.read_text(encoding="utf-8")
                     == self._submitted_at(module, student))
+
+    def students_to_grade(self, module: Module, students: tuple[str, ...] = (),
+                          force: bool = False) -> tuple[list[str], list[str]]:
+        """Whom an autograde of ``module`` grades and whom it skips as already graded:
+        ``students`` (default: everyone who submitted), skipping those whose submission is
+        graded unless ``force``."""
+        everyone = list(students) or self.students_with(module, "submitted")
+        if not everyone:
+            raise TitoError(f"no submissions of {module.id} in {self.root / 'submitted'}: "
+                            "collect them first")
+        chosen = [s for s in everyone if force or self.needs_grading(module, s)]
+        return chosen, [s for s in everyone if s not in chosen]
+
+    def autograde_many(self, module: Module, students: list[str], workers: int,
+                       sandboxed: bool = True) -> Iterator[Graded]:
+        """Grade ``students``' submissions of ``module`` with ``workers`` processes; yields
+        each one as it finishes. A failed submission does not stop the others."""
+        for outcome in batch.autograde_many(self.root, module.id, students, workers, sandboxed):
+            points = None if outcome.error else sum(self.scores(module, outcome.student).values())
+            yield Graded(outcome.student, points, outcome.error)
 
     def autograde(self, module: Module, student: str, sandboxed: bool = True) -> None:
         """Grade one student's submission of ``module``: nbgrader's Autograde with the

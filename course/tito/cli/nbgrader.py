@@ -15,7 +15,6 @@ from tito.cli.common import MODULE, MODULE_HELP, console, course, module_arg, pa
 from tito.course_dir import CourseDir
 from tito.errors import TitoError
 from tito.formgrader import formgrader_command, formgrader_url
-from tito.grading.batch import autograde_many
 from tito.grading.report import grade_rows, progress_matrix, write_reports
 from tito.grading.sandbox import Sandbox
 from tito.project import display
@@ -26,8 +25,7 @@ COURSE_DIR = click.option(
 
 
 def open_course_dir(path: Path | None) -> CourseDir:
-    return CourseDir((path or paths().course_dir).resolve(), course(), paths().modules_dir,
-                     exchange=paths().exchange)
+    return CourseDir.from_env(path)
 
 
 @click.group()
@@ -183,23 +181,17 @@ def autograde(module: str, students: tuple[str, ...], workers: int, force: bool,
     target = open_course_dir(course_dir)
     if not no_sandbox:
         Sandbox().check()
-    submitted = target.root / "submitted"
-    everyone = list(students) or sorted(
-        path.name for path in submitted.glob("*") if (path / item.id).is_dir())
-    if not everyone:
-        raise TitoError(f"no submissions of {item.id} in {submitted}: collect them first")
-    chosen = [s for s in everyone if force or target.needs_grading(item, s)]
-    if len(chosen) < len(everyone):
-        console.print(f"{len(everyone) - len(chosen)} already graded (--force grades again)")
+    chosen, skipped = target.students_to_grade(item, students, force)
+    if skipped:
+        console.print(f"{len(skipped)} already graded (--force grades again)")
     failed = 0
     with progress(f"autograding {item.id}", len(chosen)) as bar:
-        for outcome in autograde_many(target.root, item.id, chosen, workers, not no_sandbox):
-            if outcome.error:
+        for graded in target.autograde_many(item, chosen, workers, not no_sandbox):
+            if graded.error:
                 failed += 1
-                bar.console.print(f"[red]✗ {outcome.student}:[/] {escape(outcome.error)}")
+                bar.console.print(f"[red]✗ {graded.student}:[/] {escape(graded.error)}")
             else:
-                total = sum(target.scores(item, outcome.student).values())
-                bar.console.print(f"✓ {outcome.student}: {total:g} points")
+                bar.console.print(f"✓ {graded.student}: {graded.points:g} points")
             bar.advance(bar.task_ids[0])
     return 1 if failed else 0
 

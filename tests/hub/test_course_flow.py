@@ -1,0 +1,135 @@
+"""A module's whole run on the real hub, over HTTP with each person's own hub token:
+students fetch, work and submit through the grading service; the instructor collects
+and autogrades as jobs; the TA enters manual grades in formgrader; the instructor
+releases feedback, which students fetch; the grades come out as CSV."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import time
+
+import nbformat
+import pytest
+
+from tests.grading.submissions import answered, submission
+from tests.hub.client import Hub
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+
+MODULE = "tensor"
+SOLVED = {"alice": "all", "bob": "none"}
+MANUAL_POINTS = 7
+
+
+def wait_for_job(hub: Hub, job: dict, timeout: float = 300) -> dict:
+    """Poll the job until it ends; returns its last state."""
+    deadline = time.monotonic() + timeout
+    while job["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline, f"job still {job['state']}: {job}"
+        time.sleep(0.5)
+        job = hub.grader("instructor", "GET", f"api/jobs/{job['id']}").json()
+    return job
+
+
+def run_job(hub: Hub, action: str, options: dict | None = None) -> dict:
+    answer = hub.grader("instructor", "POST", f"api/modules/{MODULE}/{action}",
+                        json=options or {})
+    assert answer.status_code == 202, answer.text
+    job = wait_for_job(hub, answer.json())
+    assert job["state"] == "succeeded", job
+    return job
+
+
+def fetch(hub: Hub, student: str) -> nbformat.NotebookNode:
+    answer = hub.grader(student, "GET", f"api/assignments/{MODULE}/release")
+    assert answer.status_code == 200, answer.text
+    files = answer.json()["files"]
+    return nbformat.reads(base64.b64decode(files[f"{MODULE}.ipynb"]).decode("utf-8"),
+                          as_version=4)
+
+
+def hand_in(hub: Hub, student: str, notebook: nbformat.NotebookNode) -> str:
+    text = nbformat.writes(notebook).encode("utf-8")
+    answer = hub.grader(student, "POST", f"api/assignments/{MODULE}/submissions",
+                        json={"files": {f"{MODULE}.ipynb": base64.b64encode(text).decode()}})
+    assert answer.status_code == 201, answer.text
+    return answer.json()["timestamp"]
+
+
+def worked(hub: Hub, release: nbformat.NotebookNode, solved: str) -> nbformat.NotebookNode:
+    """The release with every exercise solved (``all``) or none, and the systems questions
+    answered in the student's own words."""
+    instructor = nbformat.read(hub.state.course / "source" / MODULE / f"{MODULE}.ipynb",
+                               as_version=4)
+    graded = {c.metadata.get("nbgrader", {}).get("grade_id") for c in instructor.cells}
+    exercises = {g for g in graded if g and g.startswith("ex-")} if solved == "all" else set()
+    systems = {g for g in graded if g and g.startswith("systems-")}
+    return answered(submission(release, instructor, exercises), systems)
+
+
+def ta_marks_systems_questions(hub: Hub, student: str) -> list[dict]:
+    """The TA, in formgrader's API, gives every manually graded answer of ``student``
+    MANUAL_POINTS."""
+    notebooks = hub.grader("ta", "GET", f"formgrader/api/submitted_notebooks/{MODULE}/{MODULE}")
+    assert notebooks.status_code == 200, notebooks.text
+    notebook_id = next(n["id"] for n in notebooks.json() if n["student"] == student)
+    grades = hub.grader("ta", "GET", f"formgrader/api/grades?submission_id={notebook_id}").json()
+    manual = [g for g in grades if g["name"].startswith("systems-")]
+    assert manual and all(g["needs_manual_grade"] for g in manual)
+    marked = []
+    for grade in manual:
+        answer = hub.grader("ta", "PUT", f"formgrader/api/grade/{grade['id']}",
+                            json={"manual_score": MANUAL_POINTS})
+        assert answer.status_code == 200, answer.text
+        marked.append(answer.json())
+    return marked
+
+
+def test_a_module_from_fetch_to_grades_over_http(hub: Hub) -> None:
+    for student, solved in SOLVED.items():
+        hand_in(hub, student, worked(hub, fetch(hub, student), solved))
+    resubmitted = hand_in(hub, "bob", worked(hub, fetch(hub, "bob"), "all"))
+    history = hub.grader("bob", "GET", f"api/assignments/{MODULE}/submissions").json()
+    assert [s["timestamp"] for s in history["submissions"]][-1] == resubmitted
+    assert len(history["submissions"]) == 2, "a resubmission keeps the first"
+
+    run_job(hub, "collect")
+    autograde = run_job(hub, "autograde", {"workers": 2})
+    assert (autograde["done"], autograde["total"]) == (2, 2)
+
+    course = hub.grader("ta", "GET", "api/course").json()
+    tensor = next(row for row in course["modules"] if row["module"] == MODULE)
+    assert (tensor["handed_in"], tensor["collected"], tensor["autograded"],
+            tensor["needs_manual"]) == (2, 2, 2, 2)
+
+    marked = ta_marks_systems_questions(hub, "alice")
+    tensor = next(row for row in hub.grader("ta", "GET", "api/course").json()["modules"]
+                  if row["module"] == MODULE)
+    assert tensor["needs_manual"] == 1, "alice's answers are graded, bob's wait"
+
+    assert hub.grader("alice", "GET", f"api/assignments/{MODULE}/feedback").json() == {
+        "feedback": []}
+    run_job(hub, "feedback")
+    feedback = hub.grader("alice", "GET", f"api/assignments/{MODULE}/feedback").json()
+    (entry,) = feedback["feedback"]
+    html = base64.b64decode(entry["files"][f"{MODULE}.html"]).decode("utf-8")
+    assert "systems-memory" in html or "Systems" in html
+    assert hub.grader("bob", "GET", f"api/assignments/{MODULE}/feedback?student=alice"
+                      ).status_code == 403
+
+    grades = hub.grader("ta", "GET", "api/grades.csv")
+    assert grades.headers["Content-Type"].startswith("text/csv")
+    rows = {(row["student"], row["module"]): row
+            for row in csv.DictReader(io.StringIO(grades.text))}
+    alice, bob = rows[("alice", MODULE)], rows[("bob", MODULE)]
+    assert float(alice["autograded"]) == 70
+    assert float(alice["manual"]) == MANUAL_POINTS * len(marked)
+    assert float(bob["autograded"]) == 70, "bob's latest submission solves everything"
+    assert float(bob["manual"]) == 0
+
+    progress = hub.grader("instructor", "GET", "api/progress").json()
+    cell = progress["students"]["alice"][MODULE]
+    assert (cell["submitted"], cell["graded"], cell["late"]) == (True, True, False)
+    assert sum(progress["histograms"][MODULE]["counts"]) == 2

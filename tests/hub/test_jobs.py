@@ -1,0 +1,268 @@
+"""The grading service's job queue on a real course directory and exchange: each course
+action as a job run by its own worker, progress while it runs, jobs that outlive the queue
+object, failures with their reasons, and the service killed during an autograde."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from grader_ext.core.jobs import INTERRUPTED, Job, JobNotFound, JobQueue, State
+from tests.conftest import Tito
+from tests.grading.test_course_run import Classroom
+from tito.errors import TitoError
+from tito.manifest import Course
+
+EVERYONE = {"alice": 70, "bob": 20, "carol": 0}  # points autograde gives each of them
+
+# What the grading service does with its queue, in a process of its own.
+SERVICE = """
+import sys, time
+from pathlib import Path
+from grader_ext.core.jobs import JobQueue
+queue = JobQueue(Path(sys.argv[1]))
+queue.recover()
+while True:
+    queue.tick()
+    time.sleep(0.2)
+"""
+
+
+@pytest.fixture
+def room(tmp_path: Path, tito: Tito, course: Course, modules_dir: Path,
+         monkeypatch: pytest.MonkeyPatch) -> Classroom:
+    """A course directory and exchange under ``tmp_path``, which the environment names,
+    as it names them to the grading service and its workers."""
+    classroom = Classroom(tmp_path, tito, course, modules_dir)
+    monkeypatch.setenv("TITO_COURSE_DIR", str(classroom.course_dir.root))
+    monkeypatch.setenv("TITO_EXCHANGE", str(classroom.course_dir.exchange))
+    return classroom
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    return tmp_path / "service" / "jobs.sqlite"
+
+
+def run_to_end(queue: JobQueue, job: Job, seen: list[Job] | None = None) -> Job:
+    """Tick ``queue`` as the service does until ``job`` ended; ``seen`` gets the job as it
+    was at every tick."""
+    deadline = time.monotonic() + 300
+    while not (job := queue.get(job.id)).finished:
+        assert time.monotonic() < deadline, f"job {job.id} did not end: {job}"
+        if seen is not None:
+            seen.append(job)
+        queue.tick()
+        time.sleep(0.1)
+    return job
+
+
+def hand_in(room: Classroom, students: dict[str, int]) -> None:
+    """Each of ``students`` fetches the released module, solves enough of it to earn the
+    points given and hands it in."""
+    solved = {70: room.exercises, 20: room.exercises[:2], 0: []}
+    for name, earned in students.items():
+        room.student(name).fetch(room.setup)
+        room.work(name, solved[earned])
+        room.student(name).submit(room.setup)
+
+
+def points(room: Classroom) -> dict[str, float]:
+    """Every graded student's total points in the gradebook."""
+    with room.course_dir.gradebook() as gradebook:
+        return {submission.student.id: submission.score
+                for submission in gradebook.assignment_submissions("setup")}
+
+
+def test_a_wrong_kind_module_or_option_is_refused_with_what_is_allowed(
+        database: Path) -> None:
+    queue = JobQueue(database)
+    with pytest.raises(TitoError, match="unknown kind of job 'grade': it is one of generate, "
+                                        "release, collect, autograde, feedback"):
+        queue.submit("grade", "setup", "prof")
+    with pytest.raises(TitoError, match="unknown module 'tensr': did you mean 'tensor'"):
+        queue.submit("autograde", "tensr", "prof")
+    with pytest.raises(TitoError, match="autograde has no option student: its options are "
+                                        "students, force, workers"):
+        queue.submit("autograde", "tensor", "prof", {"student": ["bob"]})
+    with pytest.raises(TitoError, match="generate has no option force: it takes none"):
+        queue.submit("generate", "tensor", "prof", {"force": True})
+    assert queue.recent() == []
+
+    job = queue.submit("release", "01", "prof", {"force": True})
+    assert (job.kind, job.module_id, job.options, job.owner, job.state) == (
+        "release", "tensor", {"force": True}, "prof", State.QUEUED)
+    assert json.loads(json.dumps(job.to_dict())) == job.to_dict()
+    with pytest.raises(JobNotFound, match=f"there is no job {job.id + 1}"):
+        queue.get(job.id + 1)
+    with pytest.raises(TitoError, match=f"job {job.id} is queued: only a failed job can be "
+                                        "retried"):
+        queue.retry(job.id, "prof")
+
+
+@pytest.mark.slow
+def test_a_failed_action_says_why_and_its_retry_is_a_new_job(room: Classroom,
+                                                             database: Path) -> None:
+    queue = JobQueue(database)
+    early = run_to_end(queue, queue.submit("autograde", "setup", "prof", {"force": True}))
+    submitted = room.course_dir.root / "submitted"
+    assert (early.state, early.error) == (
+        State.FAILED, f"no submissions of setup in {submitted}: collect them first")
+    assert early.log[-1] == f"failed: {early.error}"
+
+    again = queue.retry(early.id, "ta")
+    assert (again.kind, again.module_id, again.options, again.owner, again.retry_of,
+            again.state) == ("autograde", "setup", {"force": True}, "ta", early.id,
+                             State.QUEUED)
+    assert [job.id for job in queue.recent()] == [again.id, early.id]
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_fails_its_job_and_the_next_job_starts(room: Classroom,
+                                                                  database: Path) -> None:
+    queue = JobQueue(database)
+    doomed = queue.submit("generate", "setup", "prof")
+    after = queue.submit("generate", "setup", "prof")
+    while (running := queue.get(doomed.id)).worker_pid is None:
+        queue.tick()
+    assert queue.get(after.id).state is State.QUEUED, "one job at a time"
+    os.kill(running.worker_pid, signal.SIGKILL)
+    failed = run_to_end(queue, doomed)
+    assert failed.error == (f"the job's worker stopped before the job ended (killed by signal "
+                            f"9); its output is in {queue.log_file(doomed.id)}: retry the job")
+    assert run_to_end(queue, after).state is State.SUCCEEDED
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("jobs")
+def test_a_module_from_generate_to_feedback_as_jobs(room: Classroom, database: Path) -> None:
+    queue = JobQueue(database)
+    generated = run_to_end(queue, queue.submit("generate", "setup", "prof"))
+    assert (generated.state, generated.done, generated.total) == (State.SUCCEEDED, 1, 1)
+    assert generated.message == (f"generated 00 setup: "
+                                 f"{room.course_dir.release_notebook(room.setup)}")
+    released = run_to_end(queue, queue.submit("release", "setup", "prof"))
+    assert released.state is State.SUCCEEDED, released.error
+    hand_in(room, EVERYONE)
+    collected = run_to_end(queue, queue.submit("collect", "setup", "prof"))
+    assert collected.message == "3 new or newer submissions; 3 students have submitted setup"
+
+    seen: list[Job] = []
+    graded = run_to_end(queue, queue.submit("autograde", "setup", "prof"), seen)
+    assert (graded.state, graded.done, graded.total) == (State.SUCCEEDED, 3, 3), graded.error
+    progress = [job.done for job in seen if job.total == 3]
+    assert progress == sorted(progress) and progress[0] == 0, progress
+    assert {1, 2} & set(progress), f"the bar moves while the job runs: {progress}"
+    assert {f"{name}: {score} points" for name, score in EVERYONE.items()} <= set(graded.log)
+    assert points(room) == EVERYONE
+
+    fed_back = run_to_end(queue, queue.submit("feedback", "setup", "prof"))
+    assert (fed_back.state, fed_back.done, fed_back.total) == (State.SUCCEEDED, 3, 3)
+    for name in EVERYONE:
+        assert len(room.student(name).feedback(room.setup)) == 1
+
+    reloaded = JobQueue(database)  # a page reload, or the service started again
+    assert [job.to_dict() for job in reloaded.recent()] == [
+        job.to_dict() for job in queue.recent()]
+    assert [(job.kind, job.state) for job in reloaded.recent()] == [
+        (kind, State.SUCCEEDED) for kind in ("feedback", "autograde", "collect", "release",
+                                             "generate")]
+
+
+def process_table() -> dict[int, tuple[int, int, str]]:
+    """Every process: pid → (parent pid, start time, name)."""
+    table = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_bytes()
+        except OSError:
+            continue  # ended while we looked
+        name, rest = text.split(b" (", 1)[1].rsplit(b")", 1)
+        fields = rest.split()
+        table[int(stat.parent.name)] = (int(fields[1]), int(fields[19]), name.decode())
+    return table
+
+
+def family(root: int) -> dict[int, tuple[int, str]]:
+    """``root`` and every process below it: pid → (start time, name)."""
+    table = process_table()
+    found = {root}
+    while grown := {pid for pid, (parent, _, _) in table.items()
+                    if parent in found and pid not in found}:
+        found |= grown
+    return {pid: table[pid][1:] for pid in found if pid in table}
+
+
+def still_running(processes: dict[int, tuple[int, str]]) -> list[str]:
+    """The names of ``processes`` still there a few seconds on."""
+    for _ in range(50):
+        table = process_table()
+        left = [name for pid, (started, name) in processes.items()
+                if pid in table and table[pid][1] == started]
+        if not left:
+            break
+        time.sleep(0.1)
+    return left
+
+
+def grading(queue: JobQueue, job: Job) -> dict[int, tuple[int, str]]:
+    """Once ``job`` graded a submission and runs a sandbox: its worker's processes."""
+    deadline = time.monotonic() + 300
+    while True:
+        assert time.monotonic() < deadline, f"no submission was graded: {queue.get(job.id)}"
+        running = queue.get(job.id)
+        processes = family(running.worker_pid) if running.worker_pid else {}
+        if running.done and any(name == "bwrap" for _, name in processes.values()):
+            return processes
+        time.sleep(0.1)
+
+
+def files_under(*folders: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for folder in folders for path in folder.rglob("*")
+            if path.is_file()}
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("jobs")
+def test_killing_the_service_during_an_autograde_loses_nothing(room: Classroom,
+                                                                database: Path) -> None:
+    students = {**EVERYONE, "dave": 70}  # with two at a time, one still grades after one
+    room.course_dir.generate(room.setup)
+    room.course_dir.release(room.setup)
+    hand_in(room, students)
+    room.course_dir.collect(room.setup)
+    handed_in = files_under(room.course_dir.root / "submitted", room.course_dir.root / "archive")
+
+    queue = JobQueue(database)
+    job = queue.submit("autograde", "setup", "prof", {"workers": 2})
+    service = subprocess.Popen([sys.executable, "-c", SERVICE, str(database)])
+    try:
+        worker = grading(queue, job)
+    finally:
+        service.kill()
+        service.wait()
+    assert still_running(worker) == [], "the worker and its sandboxes die with the service"
+
+    restarted = JobQueue(database)
+    assert restarted.get(job.id).state is State.RUNNING
+    restarted.recover()
+    interrupted = restarted.get(job.id)
+    assert (interrupted.state, interrupted.error) == (State.FAILED, INTERRUPTED)
+    assert interrupted.error.startswith("interrupted: the grading service stopped")
+    graded_before = [s for s in students if not room.course_dir.needs_grading(room.setup, s)]
+    assert 1 <= len(graded_before) < len(students), "killed in the middle of the run"
+
+    retried = run_to_end(restarted, restarted.retry(job.id, "prof"))
+    assert retried.state is State.SUCCEEDED, retried.error
+    assert retried.total == len(students) - len(graded_before), "it goes on where it stopped"
+    assert f"{len(graded_before)} already graded (force grades them again)" in retried.log
+    assert points(room) == students
+    assert files_under(room.course_dir.root / "submitted",
+                       room.course_dir.root / "archive") == handed_in
