@@ -8,65 +8,17 @@ from __future__ import annotations
 import base64
 import csv
 import io
-import time
 
-import nbformat
 import pytest
 
-from tests.grading.submissions import answered, submission
 from tests.hub.client import Hub
+from tests.hub.course import fetch, hand_in, run_job, worked
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 
 MODULE = "tensor"
 SOLVED = {"alice": "all", "bob": "none"}
 MANUAL_POINTS = 7
-
-
-def wait_for_job(hub: Hub, job: dict, timeout: float = 300) -> dict:
-    """Poll the job until it ends; returns its last state."""
-    deadline = time.monotonic() + timeout
-    while job["state"] in ("queued", "running"):
-        assert time.monotonic() < deadline, f"job still {job['state']}: {job}"
-        time.sleep(0.5)
-        job = hub.grader("instructor", "GET", f"api/jobs/{job['id']}").json()
-    return job
-
-
-def run_job(hub: Hub, action: str, options: dict | None = None) -> dict:
-    answer = hub.grader("instructor", "POST", f"api/modules/{MODULE}/{action}",
-                        json=options or {})
-    assert answer.status_code == 202, answer.text
-    job = wait_for_job(hub, answer.json())
-    assert job["state"] == "succeeded", job
-    return job
-
-
-def fetch(hub: Hub, student: str) -> nbformat.NotebookNode:
-    answer = hub.grader(student, "GET", f"api/assignments/{MODULE}/release")
-    assert answer.status_code == 200, answer.text
-    files = answer.json()["files"]
-    return nbformat.reads(base64.b64decode(files[f"{MODULE}.ipynb"]).decode("utf-8"),
-                          as_version=4)
-
-
-def hand_in(hub: Hub, student: str, notebook: nbformat.NotebookNode) -> str:
-    text = nbformat.writes(notebook).encode("utf-8")
-    answer = hub.grader(student, "POST", f"api/assignments/{MODULE}/submissions",
-                        json={"files": {f"{MODULE}.ipynb": base64.b64encode(text).decode()}})
-    assert answer.status_code == 201, answer.text
-    return answer.json()["timestamp"]
-
-
-def worked(hub: Hub, release: nbformat.NotebookNode, solved: str) -> nbformat.NotebookNode:
-    """The release with every exercise solved (``all``) or none, and the systems questions
-    answered in the student's own words."""
-    instructor = nbformat.read(hub.state.course / "source" / MODULE / f"{MODULE}.ipynb",
-                               as_version=4)
-    graded = {c.metadata.get("nbgrader", {}).get("grade_id") for c in instructor.cells}
-    exercises = {g for g in graded if g and g.startswith("ex-")} if solved == "all" else set()
-    systems = {g for g in graded if g and g.startswith("systems-")}
-    return answered(submission(release, instructor, exercises), systems)
 
 
 def ta_marks_systems_questions(hub: Hub, student: str) -> list[dict]:
@@ -89,14 +41,14 @@ def ta_marks_systems_questions(hub: Hub, student: str) -> list[dict]:
 
 def test_a_module_from_fetch_to_grades_over_http(hub: Hub) -> None:
     for student, solved in SOLVED.items():
-        hand_in(hub, student, worked(hub, fetch(hub, student), solved))
-    resubmitted = hand_in(hub, "bob", worked(hub, fetch(hub, "bob"), "all"))
+        hand_in(hub, student, MODULE, worked(hub, MODULE, fetch(hub, student, MODULE), solved))
+    resubmitted = hand_in(hub, "bob", MODULE, worked(hub, MODULE, fetch(hub, "bob", MODULE), "all"))
     history = hub.grader("bob", "GET", f"api/assignments/{MODULE}/submissions").json()
     assert [s["timestamp"] for s in history["submissions"]][-1] == resubmitted
     assert len(history["submissions"]) == 2, "a resubmission keeps the first"
 
-    run_job(hub, "collect")
-    autograde = run_job(hub, "autograde", {"workers": 2})
+    run_job(hub, MODULE, "collect")
+    autograde = run_job(hub, MODULE, "autograde", {"workers": 2})
     assert (autograde["done"], autograde["total"]) == (2, 2)
 
     course = hub.grader("ta", "GET", "api/course").json()
@@ -111,7 +63,7 @@ def test_a_module_from_fetch_to_grades_over_http(hub: Hub) -> None:
 
     assert hub.grader("alice", "GET", f"api/assignments/{MODULE}/feedback").json() == {
         "feedback": []}
-    run_job(hub, "feedback")
+    run_job(hub, MODULE, "feedback")
     feedback = hub.grader("alice", "GET", f"api/assignments/{MODULE}/feedback").json()
     (entry,) = feedback["feedback"]
     html = base64.b64decode(entry["files"][f"{MODULE}.html"]).decode("utf-8")

@@ -17,6 +17,7 @@ import pytest
 from grader_ext.core.jobs import INTERRUPTED, Job, JobNotFound, JobQueue, State
 from tests.conftest import Tito
 from tests.grading.test_course_run import Classroom
+from tests.processes import family, files_under, still_running
 from tito.errors import TitoError
 from tito.manifest import Course
 
@@ -176,42 +177,6 @@ def test_a_module_from_generate_to_feedback_as_jobs(room: Classroom, database: P
                                              "generate")]
 
 
-def process_table() -> dict[int, tuple[int, int, str]]:
-    """Every process: pid → (parent pid, start time, name)."""
-    table = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_bytes()
-        except OSError:
-            continue  # ended while we looked
-        name, rest = text.split(b" (", 1)[1].rsplit(b")", 1)
-        fields = rest.split()
-        table[int(stat.parent.name)] = (int(fields[1]), int(fields[19]), name.decode())
-    return table
-
-
-def family(root: int) -> dict[int, tuple[int, str]]:
-    """``root`` and every process below it: pid → (start time, name)."""
-    table = process_table()
-    found = {root}
-    while grown := {pid for pid, (parent, _, _) in table.items()
-                    if parent in found and pid not in found}:
-        found |= grown
-    return {pid: table[pid][1:] for pid in found if pid in table}
-
-
-def still_running(processes: dict[int, tuple[int, str]]) -> list[str]:
-    """The names of ``processes`` still there a few seconds on."""
-    for _ in range(50):
-        table = process_table()
-        left = [name for pid, (started, name) in processes.items()
-                if pid in table and table[pid][1] == started]
-        if not left:
-            break
-        time.sleep(0.1)
-    return left
-
-
 def grading(queue: JobQueue, job: Job) -> dict[int, tuple[int, str]]:
     """Once ``job`` graded a submission and runs a sandbox: its worker's processes."""
     deadline = time.monotonic() + 300
@@ -222,11 +187,6 @@ def grading(queue: JobQueue, job: Job) -> dict[int, tuple[int, str]]:
         if running.done and any(name == "bwrap" for _, name in processes.values()):
             return processes
         time.sleep(0.1)
-
-
-def files_under(*folders: Path) -> dict[Path, bytes]:
-    return {path: path.read_bytes() for folder in folders for path in folder.rglob("*")
-            if path.is_file()}
 
 
 @pytest.mark.slow

@@ -1,0 +1,96 @@
+"""The grading service killed with SIGKILL in the middle of an autograde: the hub starts
+it again, the job shows failed and can be retried, no submission is lost and the
+gradebook holds one consistent set of grades."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.hub.client import SERVICE, Hub
+from tests.hub.course import fetch, hand_in, run_job, start_job, wait_for_job, worked
+from tests.processes import family, files_under, process_table, still_running
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+
+MODULE = "setup"
+STUDENTS = ("alice", "bob", "carol")
+
+
+def service_pid(hub: Hub) -> int:
+    """The grading service's process (the hub's managed service for this hub's state)."""
+    marker = str(hub.state.grader).encode()
+    for pid in process_table():
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"grader_ext" in command and marker in command:
+            return pid
+    raise AssertionError("the grading service is not running")
+
+
+def wait_until_graded_one(hub: Hub, job: dict) -> dict:
+    deadline = time.monotonic() + 300
+    while not (job["state"] == "running" and job["done"] >= 1):
+        assert time.monotonic() < deadline and job["state"] in ("queued", "running"), job
+        time.sleep(0.2)
+        job = hub.grader("instructor", "GET", f"api/jobs/{job['id']}").json()
+    return job
+
+
+def wait_for_service(hub: Hub, old_pid: int) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        assert time.monotonic() < deadline, "the hub did not start the grading service again"
+        try:
+            if (requests.get(f"{hub.url}{SERVICE}/api/health", timeout=5).status_code == 200
+                    and service_pid(hub) != old_pid):
+                return
+        except (requests.ConnectionError, AssertionError):
+            pass
+        time.sleep(0.5)
+
+
+def grades(hub: Hub) -> dict[str, float]:
+    rows = csv.DictReader(io.StringIO(hub.grader("instructor", "GET", "api/grades.csv").text))
+    return {row["student"]: float(row["autograded"]) for row in rows
+            if row["module"] == MODULE and row["submitted_at"]}
+
+
+def test_killing_the_grading_service_during_autograde_loses_nothing(hub: Hub) -> None:
+    for student in STUDENTS:
+        hand_in(hub, student, MODULE, worked(hub, MODULE, fetch(hub, student, MODULE), "all"))
+    run_job(hub, MODULE, "collect")
+    course = hub.state.course
+    handed_in = files_under(hub.state.exchange / "tinytorch" / "inbound", course / "submitted",
+                            course / "archive")
+
+    job = wait_until_graded_one(hub, start_job(hub, MODULE, "autograde", {"workers": 1}))
+    service = service_pid(hub)
+    processes = family(service)
+    os.kill(service, signal.SIGKILL)
+    assert still_running(processes) == [], "the job's worker and sandboxes die with it"
+
+    wait_for_service(hub, service)
+    interrupted = hub.grader("instructor", "GET", f"api/jobs/{job['id']}").json()
+    assert interrupted["state"] == "failed"
+    assert interrupted["error"].startswith("interrupted: the grading service stopped")
+    graded_before = len(grades(hub))
+    assert 1 <= graded_before < len(STUDENTS), "killed in the middle of the run"
+
+    retry = hub.grader("instructor", "POST", f"api/jobs/{job['id']}/retry")
+    assert retry.status_code == 202, retry.text
+    retried = wait_for_job(hub, retry.json())
+    assert retried["state"] == "succeeded", retried
+    assert retried["total"] == len(STUDENTS) - graded_before, "it goes on where it stopped"
+    assert grades(hub) == dict.fromkeys(STUDENTS, 70.0)
+    assert files_under(hub.state.exchange / "tinytorch" / "inbound", course / "submitted",
+                       course / "archive") == handed_in, "no submission lost or changed"
