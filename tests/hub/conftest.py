@@ -1,4 +1,5 @@
-"""The hub tests share one real hub per test process (starting one takes seconds)."""
+"""Each hub test module gets a real hub of its own (starting one takes about 10 s), so
+one module's course state never leaks into another's counts."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from tests.hub.client import Hub, running_hub
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     """A running course hub with the demo class, in a temporary state directory."""
     root = tmp_path_factory.mktemp("hub")
