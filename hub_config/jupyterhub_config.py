@@ -36,7 +36,10 @@ c.JupyterHub.template_paths = [str(HUB_CONFIG / "templates")]
 # People: per-user passwords by default; the course's groups carry its roles.
 c.JupyterHub.authenticator_class = "hub_config.authenticator.CourseAuthenticator"
 c.CourseAuthenticator.accounts = state.passwords(settings.roster)
-c.Authenticator.allow_all = True  # NativeAuthenticator lets in only authorized accounts
+# NativeAuthenticator lets in only accounts an instructor authorized; any other
+# authenticator (local_config.py) lets in the roster only, unless told otherwise.
+c.CourseAuthenticator.allow_all = True
+c.Authenticator.allowed_users = {user for users in settings.roster.values() for user in users}
 c.Authenticator.admin_users = set(settings.roster.get("instructor", []))
 c.JupyterHub.custom_scopes = CUSTOM_SCOPES
 c.JupyterHub.load_roles = roles.roles()

@@ -20,6 +20,7 @@ from tornado import web
 
 from grader_ext.core.jobs import JobQueue
 from grader_ext.handlers.base import CallerMixin
+from tito.errors import TitoError
 
 # Formgrader writes that are manual grading, which TAs may do.
 GRADING_WRITES = {(apihandlers.GradeHandler, "PUT"), (apihandlers.CommentHandler, "PUT"),
@@ -60,7 +61,11 @@ class JobAction(RoleGate, apihandlers.BaseApiHandler):
     @web.authenticated
     async def post(self, assignment_id: str, student_id: str | None = None) -> None:
         options = {"students": [student_id]} if student_id else {}
-        job = self.jobs.submit(self.kind, assignment_id, self.caller.name, options)
+        try:
+            job = self.jobs.submit(self.kind, assignment_id, self.caller.name, options)
+        except TitoError as error:
+            self.finish(json.dumps({"success": False, "log": "", "error": str(error)}))
+            return
         while not job.finished:
             await asyncio.sleep(JOB_POLL_SECONDS)
             job = self.jobs.get(job.id)
