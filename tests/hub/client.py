@@ -146,15 +146,17 @@ async def execute(url: str, token: str, code: str, timeout: float = 60) -> str:
         connection.close()
 
 
-def hub_command(state: Path, port: int) -> list[str]:
+def hub_command(state: Path, port: int, roster: Path | None = None) -> list[str]:
     return [sys.executable, "-m", "hub_config", "--state", str(state), "--port", str(port),
             "--hub-port", str(free_port()), "--proxy-api-port", str(free_port()),
-            "--grader-port", str(free_port())]
+            "--grader-port", str(free_port()), *(["--roster", str(roster)] if roster else [])]
 
 
 @contextmanager
-def running_hub(state_dir: Path, env: dict[str, str], log: Path) -> Iterator[Hub]:
-    """A hub in ``state_dir``, ready when both the hub API and the grading service answer."""
+def running_hub(state_dir: Path, env: dict[str, str], log: Path,
+                roster: Path | None = None) -> Iterator[Hub]:
+    """A hub in ``state_dir`` (with the class in ``roster``, default the demo class),
+    ready when both the hub API and the grading service answer."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
 
@@ -167,7 +169,7 @@ def running_hub(state_dir: Path, env: dict[str, str], log: Path) -> Iterator[Hub
             if answer.status_code != 200:
                 raise OSError(f"{path}: {answer.status_code}")
 
-    with running(hub_command(state_dir, port), env, log, ready, timeout=180):
+    with running(hub_command(state_dir, port, roster), env, log, ready, timeout=180):
         state = HubState(state_dir)
         passwords = json.loads(state.passwords_file.read_text("utf-8"))
         yield Hub(url=url, state=state, passwords=passwords)
