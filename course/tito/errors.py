@@ -7,3 +7,8 @@ class TitoError(Exception):
     The CLI prints it as a single ``error:`` line and exits with status 1, without a
     traceback. Raise it before writing anything, so a failed command changes nothing.
     """
+
+
+class NotFound(TitoError):
+    """What the user named (a module, a job, a submission) does not exist; the message
+    says what does. Over HTTP it is a 404."""

@@ -9,7 +9,9 @@ lacks:
   latest in ``submitted/`` and replaces it when a newer one comes), and links are copied
   as links so that autograde refuses them instead of the grader following them.
 - :class:`StudentExchange`: ``tito fetch``, ``submit`` and ``feedback`` on a student's
-  workspace, which lays out modules differently from nbgrader's ``<id>/`` folders.
+  workspace, which lays out modules differently from nbgrader's ``<id>/`` folders. It
+  uses whichever exchange nbgrader's configuration files name, as nbgrader's own
+  commands do: in a hub lab, the hub's (``grader_ext.exchange``).
 
 The stock exchange knows students by their login name, which any local user can claim;
 it suits one machine with trusted users. The hub identifies students by their hub token.
@@ -24,9 +26,11 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from nbgrader.apps.baseapp import NbGrader
 from nbgrader.auth import Authenticator
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange import ExchangeError, ExchangeFactory
+from nbgrader.exchange.default import Exchange as FilesystemExchange
 from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.utils import parse_utc
 from traitlets.config import Config
@@ -92,10 +96,21 @@ class ArchivingCollect(ExchangeCollect):
                         ignore=shutil.ignore_patterns(*self.coursedir.ignore))
 
 
+def nbgrader_config_files() -> Config:
+    """The settings of the ``nbgrader_config.py`` files nbgrader's own commands read: in
+    the current folder and on Jupyter's configuration path (a hub lab's names the hub's
+    exchange there)."""
+    app = NbGrader(log_level="ERROR")  # no warning when there is no file: tito's defaults
+    app.load_config_file()
+    return app.config
+
+
 class StudentExchange:
     """A student's side of the exchange, on their workspace.
 
-    ``student`` names the student to the exchange; by default nbgrader's (the login name).
+    ``exchange`` is the folder of nbgrader's filesystem exchange, used unless the
+    configuration files name another exchange; ``student`` names the student to it (by
+    default nbgrader's: the login name). Other exchanges identify the student themselves.
     """
 
     def __init__(self, workspace: Workspace, exchange: Path, student: str | None = None) -> None:
@@ -105,6 +120,7 @@ class StudentExchange:
 
     def _config(self, module: Module, staging: Path) -> Config:
         config = exchange_config(Config(), self.exchange)
+        config.merge(nbgrader_config_files())
         config.CourseDirectory.assignment_id = module.id
         if self.student:
             config.CourseDirectory.student_id = self.student
@@ -114,13 +130,13 @@ class StudentExchange:
 
     def _run(self, action: str, module: Module, staging: Path) -> None:
         config = self._config(module, staging)
-        if not self.exchange.is_dir():
-            raise TitoError(f"there is no course exchange at {self.exchange}: ask your "
-                            "instructor to release the module, or set TITO_EXCHANGE to the "
-                            "course's exchange directory")
         app = getattr(ExchangeFactory(config=config), action)(
             coursedir=CourseDirectory(config=config), authenticator=Authenticator(config=config),
             config=config)
+        if isinstance(app, FilesystemExchange) and not Path(app.root).is_dir():
+            raise TitoError(f"there is no course exchange at {app.root}: ask your "
+                            "instructor to release the module, or set TITO_EXCHANGE to the "
+                            "course's exchange directory")
         try:
             app.start()
         except ExchangeError as error:

@@ -25,7 +25,7 @@ from sqlalchemy import JSON, ForeignKey, Text, create_engine, event, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from grader_ext.core import actions
-from tito.errors import TitoError
+from tito.errors import NotFound, TitoError
 from tito.manifest import load_course
 from tito.project import Paths
 
@@ -39,10 +39,6 @@ class State(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
-
-
-class JobNotFound(TitoError):
-    """There is no job with the id asked for."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +152,7 @@ class JobStore:
         return _job(row)
 
     def get(self, job_id: int) -> Job:
-        """The job ``job_id``; :class:`JobNotFound` if there is none."""
+        """The job ``job_id``; :class:`NotFound` if there is none."""
         with self._session() as session:
             return _job(self._row(session, job_id))
 
@@ -211,7 +207,7 @@ class JobStore:
     def _row(session: Session, job_id: int) -> _Row:
         row = session.get(_Row, job_id)
         if row is None:
-            raise JobNotFound(f"there is no job {job_id}: the job list shows the jobs there are")
+            raise NotFound(f"there is no job {job_id}: the job list shows the jobs there are")
         return row
 
 
@@ -242,7 +238,7 @@ class JobQueue:
         return self._store.add(kind, module.id, owner, options)
 
     def get(self, job_id: int) -> Job:
-        """The job ``job_id``; :class:`JobNotFound` (a :class:`TitoError`) if there is
+        """The job ``job_id``; :class:`NotFound` (a :class:`TitoError`) if there is
         none."""
         return self._store.get(job_id)
 

@@ -11,7 +11,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from grader_ext.auth import Caller
-from tito.errors import TitoError
+from tito.errors import NotFound, TitoError
 
 
 class CallerMixin:
@@ -45,12 +45,21 @@ class GraderHandler(CallerMixin, ExtensionHandlerMixin, APIHandler):
             raise web.HTTPError(400, "the request body must be a JSON object")
         return value
 
+    def log_exception(self, kind: Any, error: BaseException | None, trace: Any) -> None:
+        """The caller's mistakes are one warning line; only the service's own faults get
+        a traceback in the log."""
+        if isinstance(error, TitoError):
+            self.log.warning("%s %s: %s", self.request.method, self.request.path, error)
+        else:
+            super().log_exception(kind, error, trace)
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Errors as JSON ``{"error": message}``; a :class:`TitoError` is the caller's
-        mistake (400) with its fix in the message."""
+        mistake (400, or 404 for something that does not exist) with its fix in the
+        message."""
         error = kwargs.get("exc_info", (None, None))[1]
         if isinstance(error, TitoError):
-            status_code = 400
+            status_code = 404 if isinstance(error, NotFound) else 400
         message = (str(error) if isinstance(error, TitoError)
                    else getattr(error, "log_message", None) or self._reason)
         self.set_status(status_code)

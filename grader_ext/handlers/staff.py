@@ -119,9 +119,8 @@ class GradesCsvHandler(StaffHandler):
     @web.authenticated
     async def get(self) -> None:
         rows = await asyncio.to_thread(grade_rows, self.course_dir, self.modules())
-        self.set_header("Content-Type", "text/csv; charset=utf-8")
         self.set_header("Content-Disposition", 'attachment; filename="grades.csv"')
-        self.finish(grades_text(rows, "csv"))
+        self.finish(grades_text(rows, "csv"), set_content_type="text/csv; charset=utf-8")
 
 
 def staff_routes() -> list[tuple]:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from grader_ext.core.jobs import INTERRUPTED, Job, JobNotFound, JobQueue, State
+from grader_ext.core.jobs import INTERRUPTED, Job, JobQueue, State
 from tests.conftest import Tito
 from tests.grading.test_course_run import Classroom
 from tests.processes import family, files_under, still_running
-from tito.errors import TitoError
+from tito.errors import NotFound, TitoError
 from tito.manifest import Course
 
 EVERYONE = {"alice": 70, "bob": 20, "carol": 0}  # points autograde gives each of them
@@ -101,7 +101,7 @@ def test_a_wrong_kind_module_or_option_is_refused_with_what_is_allowed(
     assert (job.kind, job.module_id, job.options, job.owner, job.state) == (
         "release", "tensor", {"force": True}, "prof", State.QUEUED)
     assert json.loads(json.dumps(job.to_dict())) == job.to_dict()
-    with pytest.raises(JobNotFound, match=f"there is no job {job.id + 1}"):
+    with pytest.raises(NotFound, match=f"there is no job {job.id + 1}"):
         queue.get(job.id + 1)
     with pytest.raises(TitoError, match=f"job {job.id} is queued: only a failed job can be "
                                         "retried"):
