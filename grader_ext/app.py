@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from jupyter_server.auth.authorizer import Authorizer
-from jupyter_server.extension.application import ExtensionApp
+from jupyter_server.extension.application import ExtensionApp, ExtensionAppJinjaMixin
 from tornado.ioloop import PeriodicCallback
 from traitlets import Float, Unicode
 
@@ -21,6 +21,8 @@ from grader_ext.handlers import routes
 from grader_ext.handlers.formgrader import formgrader_routes
 from tito.cli.common import course, paths
 from tito.course_dir import CourseDir
+
+HERE = Path(__file__).resolve().parent
 
 
 class NoCodeAuthorizer(Authorizer):
@@ -31,7 +33,7 @@ class NoCodeAuthorizer(Authorizer):
         return False
 
 
-class GraderApp(ExtensionApp):
+class GraderApp(ExtensionAppJinjaMixin, ExtensionApp):
     """The grading service: dashboard, job queue, student API, formgrader behind roles."""
 
     name = "grader_ext"
@@ -44,6 +46,8 @@ class GraderApp(ExtensionApp):
         "allow_root": os.geteuid() == 0,
     }
     aliases = {"state": "GraderApp.state_dir"}  # noqa: RUF012
+    static_paths = [str(HERE / "static")]  # noqa: RUF012 (the dashboard's script and styles)
+    template_paths = [str(HERE / "templates")]  # noqa: RUF012
 
     state_dir = Unicode(help="Folder for the service's own files: the job database and "
                         "job logs.").tag(config=True)
@@ -64,8 +68,17 @@ class GraderApp(ExtensionApp):
         self.handlers.extend([*routes(), *formgrader_routes(self.serverapp)])
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:
-        self._ticker = PeriodicCallback(self.jobs.tick, self.tick_interval * 1000)
+        self._hub = os.getppid()
+        self._ticker = PeriodicCallback(self._tick, self.tick_interval * 1000)
         self._ticker.start()
+
+    def _tick(self) -> None:
+        if os.getppid() != self._hub:  # the hub that manages this service is gone
+            self.log.warning("the hub stopped; stopping the grading service")
+            self._ticker.stop()
+            self.serverapp.stop()
+            return
+        self.jobs.tick()
 
     async def stop_extension(self) -> None:
         self._ticker.stop()
