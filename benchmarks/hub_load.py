@@ -103,9 +103,9 @@ def main() -> int:
         if values:
             rows.append((step, str(len(values)), f"{statistics.median(values):.2f}",
                          f"{percentile(values, 0.95):.2f}", f"{max(values):.2f}"))
-    print_table(f"{len(results)}/{len(students)} students succeeded in {wall:.0f} s "
-                f"({os.cpu_count()} cores)", ("step", "n", "p50 s", "p95 s", "max s"), rows,
-                args.plain)
+    print(f"{len(results)}/{len(students)} students succeeded in {wall:.0f} s on "
+          f"{os.cpu_count()} cores; {args.cells} cells each")
+    print_table("seconds per step", ("step", "n", "p50", "p95", "max"), rows, args.plain)
     return 1 if failures else 0
 
 

@@ -104,9 +104,8 @@ def _timed_out(timeout: float) -> TitoError:
 
 
 # ``python -m pytest``, without the optional modules that only slow down importing nbformat
-# (which the judge's imports may reach): see tito.grading.skip_slow_imports.
-_PYTEST_MAIN = ("from tito.grading import skip_slow_imports; skip_slow_imports(); "
-                "import sys, pytest; sys.exit(pytest.console_main())")
+# (which the judge's imports may reach): importing tito makes them look absent.
+_PYTEST_MAIN = "import tito, sys, pytest; sys.exit(pytest.console_main())"
 
 
 def _pytest_subprocess(name: str, scratch: Path, timeout: float) -> tuple[str, str]:

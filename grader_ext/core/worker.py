@@ -17,16 +17,10 @@ import time
 import traceback
 from pathlib import Path
 
-from tito.grading import skip_slow_imports
-
-# Before nbformat: the grading processes of an autograde import this module again as their
-# main module, before they could skip anything themselves.
-skip_slow_imports()
-
-from grader_ext.core.actions import ACTIONS  # noqa: E402
-from grader_ext.core.jobs import JobStore, State  # noqa: E402
-from tito.course_dir import CourseDir  # noqa: E402
-from tito.errors import TitoError  # noqa: E402
+from grader_ext.core.actions import ACTIONS
+from grader_ext.core.jobs import JobStore, State
+from tito.course_dir import CourseDir
+from tito.errors import TitoError
 
 
 class JobProgress:

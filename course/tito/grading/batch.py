@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tito.errors import TitoError
-from tito.grading import skip_slow_imports
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,6 @@ def _take_slot(slots: multiprocessing.Queue) -> None:
     # Each grading process keeps one slot for its life: its sandboxes run as uid_base + slot,
     # so no two concurrent sandboxes share a uid (or a process limit).
     os.environ["TITO_SLOT"] = str(slots.get())
-    skip_slow_imports()
 
 
 def _grade(root: str, module_id: str, student: str, sandboxed: bool) -> Outcome:

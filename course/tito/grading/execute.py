@@ -12,17 +12,13 @@ import sys
 import time
 from queue import Empty
 
-from tito.grading import skip_slow_imports
+import nbformat
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-skip_slow_imports()  # before nbformat: this runs once per graded notebook
-
-import nbformat  # noqa: E402
-from jupyter_client.asynchronous import AsyncKernelClient  # noqa: E402
-from jupyter_client.manager import AsyncKernelManager  # noqa: E402
-from nbclient import NotebookClient  # noqa: E402
-from nbclient.exceptions import CellTimeoutError, DeadKernelError  # noqa: E402
-
-from tito.grading import kernel  # noqa: E402
+from tito.grading import kernel
 
 
 class Client(AsyncKernelClient):
