@@ -13,8 +13,10 @@ TORCH  := torch==2.13.0
 PROXY  := $(VENV)/node/node_modules/.bin/configurable-http-proxy
 PROXY_VERSION := 5.3.0
 
-# Debian packages: bubblewrap sandboxes student code; prlimit and setpriv (util-linux) limit it.
+# Debian packages (command:package): bubblewrap sandboxes student code; prlimit and setpriv
+# (util-linux) limit it. The browser tests also drive chromium.
 SYSTEM_TOOLS := bwrap:bubblewrap prlimit:util-linux setpriv:util-linux
+TEST_TOOLS   := $(SYSTEM_TOOLS) chromium:chromium
 
 .PHONY: hub lab test lint export system-deps clean help
 
@@ -23,7 +25,7 @@ help:
 	@echo "make lab    - set up and open JupyterLab with the course (http://127.0.0.1:8888)"
 	@echo "make test   - set up and run the whole test suite"
 	@echo "make lint   - ruff on the project"
-	@echo "make system-deps - the Debian packages grading needs (bubblewrap)"
+	@echo "make system-deps - the Debian packages grading needs (bubblewrap; TOOLS=... for others)"
 	@echo "make export - regenerate tinytorch/ from course/modules"
 
 $(BIN)/python:
@@ -44,8 +46,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	fi
 	touch $(STAMP)
 
+TOOLS ?= $(SYSTEM_TOOLS)
 system-deps:
-	@missing=""; for tool in $(SYSTEM_TOOLS); do \
+	@missing=""; for tool in $(TOOLS); do \
 		command -v $${tool%%:*} >/dev/null || missing="$$missing $${tool#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
@@ -66,7 +69,8 @@ hub: $(STAMP) system-deps $(PROXY)
 lab: $(STAMP)
 	$(BIN)/tito lab
 
-test: $(STAMP) system-deps $(PROXY)
+test: $(STAMP) $(PROXY)
+	@$(MAKE) --no-print-directory system-deps TOOLS="$(TEST_TOOLS)"
 	$(BIN)/ruff check .
 	@# pytest exits 5 when it collected no test: that is a failure, said plainly.
 	@$(BIN)/python -m pytest -n 2 --dist loadgroup; status=$$?; \

@@ -16,9 +16,9 @@ GRADE = "custom:grader:grade"
 
 CUSTOM_SCOPES = {
     MANAGE: {"description": "Generate, release, collect, autograde and release feedback "
-                            "in the grading service; export grades."},
-    GRADE: {"description": "Read every submission and grade in the grading service, and "
-                           "enter manual grades and comments."},
+                            "in the grading service."},
+    GRADE: {"description": "Read every submission and grade in the grading service (the "
+                           "grades CSV included), and enter manual grades and comments."},
 }
 
 

@@ -67,6 +67,7 @@ c.JupyterHub.services = [{
     "environment": {"TITO_COURSE_DIR": str(state.course), "TITO_EXCHANGE": str(state.exchange),
                     "PYTHONIOENCODING": "utf-8"},
     "oauth_client_allowed_scopes": list(CUSTOM_SCOPES),
+    "oauth_no_confirm": True,  # the course's own service: no "authorize access?" page
 }]
 
 local_config = Path(__file__).with_name("local_config.py")

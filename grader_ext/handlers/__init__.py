@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from grader_ext.handlers.base import HealthHandler, WhoAmIHandler
+from grader_ext.handlers.dashboard import dashboard_routes
 from grader_ext.handlers.staff import staff_routes
 from grader_ext.handlers.student import student_routes
 
@@ -10,4 +11,4 @@ from grader_ext.handlers.student import student_routes
 def routes() -> list[tuple]:
     """Every URL of the service (relative to its base URL)."""
     return [(r"/api/health", HealthHandler), (r"/api/me", WhoAmIHandler),
-            *student_routes(), *staff_routes()]
+            *student_routes(), *staff_routes(), *dashboard_routes()]
