@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -14,10 +15,25 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def _ephemeral_ports() -> range:
+    low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+    return range(int(low), int(high) + 1)
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A free loopback port outside the kernel's ephemeral range, so no outgoing
+    connection takes it between now and the moment the server binds it."""
+    ephemeral = _ephemeral_ports()
+    while True:
+        port = random.randrange(10000, 32000)
+        if port in ephemeral:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def request_json(port: int, path: str, token: str, method: str = "GET",
