@@ -1,5 +1,5 @@
 """N students on the course hub at once, on loopback: log in, start a lab, fetch the
-tensor module, run cells in a kernel, hand in.
+tensor module, start a kernel; then, once everyone has a lab, all run cells and hand in.
 
     .venv/bin/python benchmarks/hub_load.py                # 30 students
     .venv/bin/python benchmarks/hub_load.py --students 5 --cells 3
@@ -7,9 +7,11 @@ tensor module, run cells in a kernel, hand in.
 Starts a real hub (``python -m hub_config``, its labs sandboxed with bubblewrap) in a
 temporary directory with a roster of N students, then runs every student's session in
 its own thread, all at once: password login and a hub token, the lab's spawn (until the
-hub reports it ready), the released notebook fetched from the grading service, a kernel
-started in the lab and CELLS cells executed over its websocket (a NumPy computation,
-like a tensor exercise), and the notebook handed in. Prints how many students got
+hub reports it ready), the released notebook fetched from the grading service and a
+kernel started in the lab; when the whole class is in, every student executes CELLS
+cells over the kernel's websocket (a NumPy computation, like a tensor exercise), each
+after THINK seconds on average (uniformly 0 to 2 THINK, seeded per student; --think 0
+fires everyone's cells at once), and hands the notebook in. Prints how many students got
 through, the spawn times and the p50/p95 latency of each step. The goal is 30 students
 on a 2-core machine, all succeeding, with p95 cell execution under 2 s. It only
 reports; it exits 1 when a student's session failed. See benchmarks/README.md.
@@ -19,9 +21,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections import defaultdict
@@ -46,8 +50,10 @@ T = TypeVar("T")
 STEPS = ("login", "spawn", "fetch", "kernel", "cell", "submit")
 
 
-def session(hub: Hub, student: str, cells: int) -> dict[str, list[float]]:
-    """One student's visit; the seconds each step took."""
+def session(hub: Hub, student: str, cells: int, think: float,
+            class_starts: threading.Barrier) -> dict[str, list[float]]:
+    """One student's visit; the seconds each step took. Everyone gets to work together
+    once the whole class has a lab (``class_starts``), as in a lab session."""
     times: dict[str, list[float]] = defaultdict(list)
 
     def timed(step: str, action: Callable[[], T]) -> T:
@@ -56,11 +62,18 @@ def session(hub: Hub, student: str, cells: int) -> dict[str, list[float]]:
         times[step].append(time.perf_counter() - start)
         return result
 
-    timed("login", lambda: hub.token(student))
-    timed("spawn", lambda: hub.start_lab(student, timeout=600))
-    notebook = timed("fetch", lambda: fetch(hub, student, MODULE))
-    kernel = timed("kernel", lambda: hub.start_kernel(student))
+    try:
+        timed("login", lambda: hub.token(student))
+        timed("spawn", lambda: hub.start_lab(student, timeout=600))
+        notebook = timed("fetch", lambda: fetch(hub, student, MODULE))
+        kernel = timed("kernel", lambda: hub.start_kernel(student))
+    except BaseException:
+        class_starts.abort()  # the class cannot start together: tell the others now
+        raise
+    class_starts.wait()
+    pause = random.Random(student)
     for _ in range(cells):
+        time.sleep(pause.uniform(0, 2 * think))  # reading and typing before the next cell
         timed("cell", lambda: hub.execute(student, kernel, CELL, timeout=120))
     timed("submit", lambda: hand_in(hub, student, MODULE, notebook))
     return times
@@ -75,6 +88,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--cells", type=int, default=5, help="cells each student runs")
+    parser.add_argument("--think", type=float, default=3.0,
+                        help="mean seconds a student spends before each cell (0: all at once)")
     parser.add_argument("--plain", action="store_true", help="plain-text table")
     args = parser.parse_args()
     students = [f"student{i:02d}" for i in range(1, args.students + 1)]
@@ -86,8 +101,10 @@ def main() -> int:
         print(f"starting a hub for {len(students)} students in {root} ...", flush=True)
         with running_hub(root / "state", dict(os.environ), root / "hub.log", roster) as hub:
             started = time.perf_counter()
+            class_starts = threading.Barrier(len(students), timeout=900)
             with ThreadPoolExecutor(max_workers=len(students)) as pool:
-                futures = {s: pool.submit(session, hub, s, args.cells) for s in students}
+                futures = {s: pool.submit(session, hub, s, args.cells, args.think,
+                                          class_starts) for s in students}
             wall = time.perf_counter() - started
             results, failures = {}, {}
             for student, future in futures.items():
@@ -104,7 +121,8 @@ def main() -> int:
             rows.append((step, str(len(values)), f"{statistics.median(values):.2f}",
                          f"{percentile(values, 0.95):.2f}", f"{max(values):.2f}"))
     print(f"{len(results)}/{len(students)} students succeeded in {wall:.0f} s on "
-          f"{os.cpu_count()} cores; {args.cells} cells each")
+          f"{os.cpu_count()} cores; {args.cells} cells each, {args.think:g} s apart on "
+          "average")
     print_table("seconds per step", ("step", "n", "p50", "p95", "max"), rows, args.plain)
     return 1 if failures else 0
 

@@ -52,8 +52,9 @@ c.SandboxedSpawner.releases = str(state.exchange / COURSE_ID / "outbound")
 c.SandboxedSpawner.grader_url = f"{grader_url}/services/{SERVICE_NAME}/"
 c.Spawner.server_token_scopes = roles.server_token_scopes()
 c.Spawner.default_url = "/lab"
-c.Spawner.start_timeout = 60
-c.Spawner.http_timeout = 60
+# A class logging in at once queues on the CPU: 30 labs start in about 1.5 min on 2 cores.
+c.Spawner.start_timeout = 300
+c.Spawner.http_timeout = 300
 
 # The grading service: Jupyter Server with our extension and formgrader, under hub OAuth.
 c.JupyterHub.services = [{

@@ -119,8 +119,9 @@ def _execute_request(code: str) -> dict:
 
 async def execute(url: str, token: str, code: str, timeout: float = 60) -> str:
     """Run ``code`` in the kernel behind the websocket ``url``; its output as text."""
-    connection = await websocket_connect(
-        HTTPRequest(url, headers={"Authorization": f"token {token}"}))
+    connection = await websocket_connect(HTTPRequest(
+        url, headers={"Authorization": f"token {token}"}, connect_timeout=timeout,
+        request_timeout=timeout))
     request = _execute_request(code)
     connection.write_message(json.dumps(request))
     output: list[str] = []
