@@ -66,7 +66,8 @@ def session(hub: Hub, student: str, cells: int, think: float,
         timed("login", lambda: hub.token(student))
         timed("spawn", lambda: hub.start_lab(student, timeout=600))
         notebook = timed("fetch", lambda: fetch(hub, student, MODULE))
-        kernel = timed("kernel", lambda: hub.start_kernel(student))
+        kernel = timed("kernel", lambda: hub.connect_kernel(
+            student, hub.start_kernel(student), timeout=120))
     except BaseException:
         class_starts.abort()  # the class cannot start together: tell the others now
         raise
@@ -74,7 +75,8 @@ def session(hub: Hub, student: str, cells: int, think: float,
     pause = random.Random(student)
     for _ in range(cells):
         time.sleep(pause.uniform(0, 2 * think))  # reading and typing before the next cell
-        timed("cell", lambda: hub.execute(student, kernel, CELL, timeout=120))
+        timed("cell", lambda: kernel.execute(CELL, timeout=120))
+    kernel.close()
     timed("submit", lambda: hand_in(hub, student, MODULE, notebook))
     return times
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 from tornado.httpclient import HTTPRequest
-from tornado.websocket import websocket_connect
+from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from hub_config.state import HubState
 from tests.servers import free_port, running
@@ -91,12 +91,19 @@ class Hub:
         answer.raise_for_status()
         return answer.json()["id"]
 
+    def connect_kernel(self, user: str, kernel: str, timeout: float = 60) -> KernelConnection:
+        """A websocket to ``user``'s kernel ``kernel``, as JupyterLab keeps one open."""
+        url = f"{self.url.replace('http', 'ws', 1)}/user/{user}/api/kernels/{kernel}/channels"
+        return KernelConnection(url, self.token(user), timeout)
+
     def execute(self, user: str, kernel: str, code: str, timeout: float = 60) -> str:
-        """Run ``code`` in ``user``'s kernel ``kernel`` (the Jupyter messaging protocol over
-        the lab's websocket, as JupyterLab does); returns what it printed and its result.
-        An exception in the code raises :class:`KernelError` with its traceback."""
-        url = (f"{self.url.replace('http', 'ws', 1)}/user/{user}/api/kernels/{kernel}/channels")
-        return asyncio.run(execute(url, self.token(user), code, timeout))
+        """Run ``code`` in ``user``'s kernel ``kernel`` over a websocket of its own; returns
+        what it printed and its result (:class:`KernelError` if it raised)."""
+        connection = self.connect_kernel(user, kernel, timeout)
+        try:
+            return connection.execute(code, timeout)
+        finally:
+            connection.close()
 
     def stop_lab(self, user: str) -> None:
         answer = self.call(self.token(user), "DELETE", f"/hub/api/users/{user}/server")
@@ -117,18 +124,31 @@ def _execute_request(code: str) -> dict:
                         "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}}
 
 
-async def execute(url: str, token: str, code: str, timeout: float = 60) -> str:
-    """Run ``code`` in the kernel behind the websocket ``url``; its output as text."""
-    connection = await websocket_connect(HTTPRequest(
-        url, headers={"Authorization": f"token {token}"}, connect_timeout=timeout,
-        request_timeout=timeout))
-    request = _execute_request(code)
-    connection.write_message(json.dumps(request))
-    output: list[str] = []
-    try:
+class KernelConnection:
+    """A kernel's websocket (the Jupyter messaging protocol, as JupyterLab speaks it),
+    driven from synchronous code through an event loop of its own."""
+
+    def __init__(self, url: str, token: str, timeout: float = 60) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._socket = self._loop.run_until_complete(self._connect(url, token, timeout))
+
+    @staticmethod
+    async def _connect(url: str, token: str, timeout: float) -> WebSocketClientConnection:
+        return await websocket_connect(HTTPRequest(
+            url, headers={"Authorization": f"token {token}"}, connect_timeout=timeout,
+            request_timeout=timeout))
+
+    def execute(self, code: str, timeout: float = 60) -> str:
+        """Run ``code``; what it printed and its result, or :class:`KernelError`."""
+        return self._loop.run_until_complete(self._execute(code, timeout))
+
+    async def _execute(self, code: str, timeout: float) -> str:
+        request = _execute_request(code)
+        self._socket.write_message(json.dumps(request))
+        output: list[str] = []
         async with asyncio.timeout(timeout):
             while True:
-                raw = await connection.read_message()
+                raw = await self._socket.read_message()
                 if raw is None:
                     raise KernelError("the kernel's connection closed")
                 message = json.loads(raw)
@@ -143,8 +163,10 @@ async def execute(url: str, token: str, code: str, timeout: float = 60) -> str:
                     raise KernelError("\n".join(content["traceback"]))
                 elif kind == "status" and content["execution_state"] == "idle":
                     return "".join(output)
-    finally:
-        connection.close()
+
+    def close(self) -> None:
+        self._socket.close()
+        self._loop.close()
 
 
 def hub_command(state: Path, port: int, roster: Path | None = None) -> list[str]:
