@@ -130,6 +130,7 @@ class KernelConnection:
 
     def __init__(self, url: str, token: str, timeout: float = 60) -> None:
         self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)  # tornado looks for it, in any thread
         self._socket = self._loop.run_until_complete(self._connect(url, token, timeout))
 
     @staticmethod
