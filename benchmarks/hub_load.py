@@ -47,7 +47,7 @@ CELL = ("import numpy as np\n"
         "x = np.random.default_rng(0).standard_normal((256, 256))\n"
         "print(float((x @ x.T).trace()))")
 T = TypeVar("T")
-STEPS = ("login", "spawn", "fetch", "kernel", "cell", "submit")
+STEPS = ("login", "spawn", "fetch", "kernel", "connect", "cell", "submit")
 
 
 def session(hub: Hub, student: str, cells: int, think: float,
@@ -66,12 +66,13 @@ def session(hub: Hub, student: str, cells: int, think: float,
         timed("login", lambda: hub.token(student))
         timed("spawn", lambda: hub.start_lab(student, timeout=600))
         notebook = timed("fetch", lambda: fetch(hub, student, MODULE))
-        kernel = timed("kernel", lambda: hub.connect_kernel(
-            student, hub.start_kernel(student), timeout=120))
+        kernel_id = timed("kernel", lambda: hub.start_kernel(student))
     except BaseException:
         class_starts.abort()  # the class cannot start together: tell the others now
         raise
     class_starts.wait()
+    # The websocket opens now: a client that waits without reading misses the server's pings.
+    kernel = timed("connect", lambda: hub.connect_kernel(student, kernel_id, timeout=120))
     pause = random.Random(student)
     for _ in range(cells):
         time.sleep(pause.uniform(0, 2 * think))  # reading and typing before the next cell
