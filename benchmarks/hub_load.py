@@ -31,6 +31,7 @@ import traceback
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TypeVar
 
@@ -93,11 +94,15 @@ def main() -> int:
     parser.add_argument("--cells", type=int, default=5, help="cells each student runs")
     parser.add_argument("--think", type=float, default=3.0,
                         help="mean seconds a student spends before each cell (0: all at once)")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="run in the new folder DIR and keep it (the hub's log, homes)")
     parser.add_argument("--plain", action="store_true", help="plain-text table")
     args = parser.parse_args()
     students = [f"student{i:02d}" for i in range(1, args.students + 1)]
-    with tempfile.TemporaryDirectory(prefix="hub-load-") as folder:
+    with (nullcontext(str(args.keep)) if args.keep
+          else tempfile.TemporaryDirectory(prefix="hub-load-")) as folder:
         root = Path(folder)
+        root.mkdir(parents=True, exist_ok=True)
         roster = root / "class.toml"
         names = ", ".join(f'"{student}"' for student in students)
         roster.write_text(f'instructor = ["instructor"]\nstudent = [{names}]\n', encoding="utf-8")
