@@ -19,7 +19,6 @@ from traitlets import Float, Unicode
 from grader_ext.core.jobs import JobQueue
 from grader_ext.handlers import routes
 from grader_ext.handlers.formgrader import formgrader_routes
-from tito.cli.common import course, paths
 from tito.course_dir import CourseDir
 
 HERE = Path(__file__).resolve().parent
@@ -57,8 +56,7 @@ class GraderApp(ExtensionAppJinjaMixin, ExtensionApp):
     def initialize_settings(self) -> None:
         state = Path(self.state_dir or Path.cwd() / ".grader").resolve()
         state.mkdir(parents=True, exist_ok=True)
-        course_dir = CourseDir(paths().course_dir, course(), paths().modules_dir,
-                               paths().exchange)
+        course_dir = CourseDir.from_env()
         course_dir.init()
         self.jobs = JobQueue(state / "jobs.sqlite")
         self.jobs.recover()

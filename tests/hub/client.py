@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import sys
 import time
 import uuid
@@ -31,6 +32,7 @@ class Hub:
     url: str
     state: HubState
     passwords: dict[str, str]
+    process: subprocess.Popen
     _tokens: dict[str, str] = field(default_factory=dict)
 
     def login(self, user: str, password: str | None = None) -> requests.Session:
@@ -193,7 +195,8 @@ def running_hub(state_dir: Path, env: dict[str, str], log: Path,
             if answer.status_code != 200:
                 raise OSError(f"{path}: {answer.status_code}")
 
-    with running(hub_command(state_dir, port, roster), env, log, ready, timeout=180):
+    with running(hub_command(state_dir, port, roster), env, log, ready,
+                 timeout=180) as process:
         state = HubState(state_dir)
         passwords = json.loads(state.passwords_file.read_text("utf-8"))
-        yield Hub(url=url, state=state, passwords=passwords)
+        yield Hub(url=url, state=state, passwords=passwords, process=process)

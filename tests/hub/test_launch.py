@@ -1,0 +1,57 @@
+"""``make hub`` (``python -m hub_config``): a clear error for what would stop it, and
+Ctrl-C stops the hub with everything it started."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.hub.client import hub_command, running_hub
+from tests.processes import family, still_running
+from tests.servers import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+
+
+def launch(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hub_config", *args], capture_output=True,
+                          text=True, encoding="utf-8", timeout=120,
+                          env={**os.environ, "COLUMNS": "200"})
+
+
+def test_a_port_in_use_is_named_with_the_option_that_moves_it(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        port = free_port()
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        result = launch(*hub_command(tmp_path / "state", free_port())[3:],
+                        "--grader-port", str(port))
+    assert result.returncode == 1
+    assert f"error: port {port} is in use: stop what listens there, or pass --grader-port " \
+           "with a free port" in result.stdout
+
+
+def test_a_roster_with_an_unknown_group_says_which_groups_exist(tmp_path: Path) -> None:
+    roster = tmp_path / "class.toml"
+    roster.write_text('students = ["ada"]\n', encoding="utf-8")
+    result = launch("--state", str(tmp_path / "state"), "--roster", str(roster),
+                    "--prepare-only")
+    assert result.returncode == 1
+    assert "unknown group 'students': the groups are instructor, ta, student" in result.stdout
+
+
+def test_ctrl_c_stops_the_hub_and_everything_it_started(tmp_path: Path) -> None:
+    with running_hub(tmp_path / "state", dict(os.environ), tmp_path / "hub.log") as hub:
+        hub.start_lab("alice")
+        started = family(hub.process.pid)
+        names = {name for _, name in started.values()}
+        assert {"node", "bwrap"} <= names, names  # the proxy and alice's sandboxed lab
+        os.killpg(hub.process.pid, signal.SIGINT)  # what Ctrl-C sends the foreground group
+        assert hub.process.wait(timeout=60) == 0
+        assert still_running(started) == []
