@@ -95,7 +95,8 @@ class Hub:
 
     def connect_kernel(self, user: str, kernel: str, timeout: float = 60) -> KernelConnection:
         """A websocket to ``user``'s kernel ``kernel``, as JupyterLab keeps one open."""
-        url = f"{self.url.replace('http', 'ws', 1)}/user/{user}/api/kernels/{kernel}/channels"
+        url = (f"{self.url.replace('http', 'ws', 1)}/user/{user}/api/kernels/{kernel}/channels"
+               f"?session_id={uuid.uuid4().hex}")
         return KernelConnection(url, self.token(user), timeout)
 
     def execute(self, user: str, kernel: str, code: str, timeout: float = 60) -> str:
