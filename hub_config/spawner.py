@@ -18,7 +18,7 @@ from pathlib import Path
 from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Int, Unicode
 
-from tito.grading.sandbox import Sandbox, confine
+from tito.grading.sandbox import Sandbox, confine, prlimit
 from tito.project import PROJECT_ROOT
 
 RELEASES = "/srv/releases"
@@ -82,8 +82,8 @@ class SandboxedSpawner(LocalProcessSpawner):
     def sandboxed_command(self) -> list[str]:
         """The lab's command: bubblewrap, then ``tito lab`` preparing the home and starting
         the single-user server (JupyterHub appends the server's arguments)."""
-        limits = ["prlimit", f"--as={self.memory_limit}", f"--nproc={self.process_limit}",
-                  f"--fsize={self.file_size_limit}", "--core=0", "--"]
+        limits = prlimit(memory=self.memory_limit, processes=self.process_limit,
+                         file_size=self.file_size_limit)
         binds = {self.home_inside: (self.home, True), RELEASES: (Path(self.releases), False),
                  STUDENT_CONFIG: (Path(self.student_config), False),
                  str(GRADER_EXT): (GRADER_EXT, False),

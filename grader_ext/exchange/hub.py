@@ -12,7 +12,6 @@ in any other folder at nbgrader's ``<id>/`` and ``<id>/feedback/<timestamp>/``.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from fnmatch import fnmatch
 from functools import cached_property
@@ -29,6 +28,7 @@ from nbgrader.exchange.abc import (
     ExchangeSubmit,
 )
 
+from grader_ext.core.submissions import checksum
 from grader_ext.exchange.client import GraderClient
 from tito.errors import TitoError
 from tito.exchange import COURSE_ID, stamp_folder
@@ -59,10 +59,6 @@ class LocalLayout:
 def _write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class HubExchange(Exchange):
@@ -230,7 +226,7 @@ class HubList(HubExchange, ExchangeList):
                 "has_exchange_feedback": released is not None,
                 "local_feedback_path": str(local) if has_local else None,
                 "feedback_updated": has_local and released is not None
-                and _sha256(local) != released}
+                and checksum(local) != released}
 
 
 class InstructorsOnly(Exchange):

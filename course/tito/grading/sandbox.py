@@ -65,9 +65,8 @@ class Sandbox(Configurable):
 
     def limits(self) -> list[str]:
         """``prlimit`` with this sandbox's limits, to put before the bubblewrap command."""
-        return ["prlimit", f"--as={self.memory_limit}", f"--cpu={self.cpu_time_limit}",
-                f"--nproc={self.process_limit}", f"--fsize={self.file_size_limit}",
-                "--core=0", "--"]
+        return prlimit(memory=self.memory_limit, processes=self.process_limit,
+                       file_size=self.file_size_limit, cpu_time=self.cpu_time_limit)
 
     def command(self, argv: list[str], scratch: Path, package: Path | None = None,
                 slot: int = 0, env: dict[str, str] | None = None) -> list[str]:
@@ -86,6 +85,15 @@ class Sandbox(Configurable):
         return [*self.limits(), *confine(argv, binds=binds, uid=uid, network=False,
                                          workdir=SCRATCH, python_path=python_path,
                                          env=variables, bwrap=self.check())]
+
+
+def prlimit(*, memory: int, processes: int, file_size: int,
+            cpu_time: int | None = None) -> list[str]:
+    """``prlimit`` setting these limits (and no core dumps) for the command that follows;
+    no CPU-time limit when ``cpu_time`` is None."""
+    cpu = [] if cpu_time is None else [f"--cpu={cpu_time}"]
+    return ["prlimit", f"--as={memory}", *cpu, f"--nproc={processes}", f"--fsize={file_size}",
+            "--core=0", "--"]
 
 
 def _system_mounts(writable_tmp: bool) -> list[str]:
