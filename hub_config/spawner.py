@@ -11,6 +11,7 @@ symbolic links can never make a privileged process write where they point.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ from tito.project import PROJECT_ROOT
 RELEASES = "/srv/releases"
 STUDENT_CONFIG = "/opt/tinytorch/jupyter"
 GRADER_EXT = PROJECT_ROOT / "grader_ext"
+LISTEN_POLL_SECONDS = 0.05
 
 
 class SandboxedSpawner(LocalProcessSpawner):
@@ -99,4 +101,25 @@ class SandboxedSpawner(LocalProcessSpawner):
         Path(self.releases).mkdir(parents=True, exist_ok=True)
         self._make_home()
         self.cmd = self.sandboxed_command()
-        return await super().start()
+        ip, port = await super().start()
+        await self._until_listening(ip, port)
+        return ip, port
+
+    async def _until_listening(self, ip: str, port: int) -> None:
+        """Return once the lab accepts connections, or fail as soon as it exits.
+
+        Without this the hub finds a ready lab only at its next check, and those back off
+        up to 5 s apart; nor would it notice a lab that died starting before
+        ``http_timeout``. The hub bounds this wait by ``start_timeout``.
+        """
+        while (status := await self.poll()) is None:
+            try:
+                _, writer = await asyncio.open_connection(ip, port)
+            except OSError:
+                await asyncio.sleep(LISTEN_POLL_SECONDS)
+                continue
+            writer.close()
+            await writer.wait_closed()
+            return
+        raise RuntimeError(f"{self.user.name}'s lab exited with status {status} while "
+                           "starting; the hub's log shows why")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import sysconfig
 from collections.abc import Callable
 from pathlib import Path
@@ -47,11 +46,10 @@ def student_releases(course: Course, paths: Paths, modules: list[Module] | None 
 
 
 def student_environment(workspace: Path) -> dict[str, str]:
-    """The environment of the lab and its kernels: the student's package first on the path,
-    tito on PATH, tito pointed at this workspace."""
+    """What the lab sets in its environment, for its kernels: the student's package first on
+    the path, tito on PATH, tito pointed at this workspace."""
     scripts = sysconfig.get_path("scripts")
     return {
-        **os.environ,
         "PYTHONPATH": str(workspace),
         "TITO_WORKSPACE": str(workspace),
         "PATH": os.pathsep.join([scripts, os.environ.get("PATH", "")]),
@@ -68,5 +66,20 @@ def jupyter_server_args(root_dir: Path, port: int, open_browser: bool) -> list[s
     return args
 
 
-def jupyterlab_command(workspace: Path, port: int, open_browser: bool) -> list[str]:
-    return [sys.executable, "-m", "jupyterlab", *jupyter_server_args(workspace, port, open_browser)]
+def serve(workspace: Path, port: int, open_browser: bool, server_args: list[str],
+          singleuser: bool = False) -> None:
+    """Run JupyterLab on 127.0.0.1:PORT for ``workspace`` or, in a hub, JupyterHub's
+    single-user server (the hub passes its port and URL in ``server_args``), until stopped.
+
+    The server runs in this process rather than a new one: it then reuses the modules
+    tito has loaded and skips the slow optional imports tito leaves out (tito/__init__.py),
+    which takes about half the time off a lab's start. Its kernels get
+    :func:`student_environment`; the server itself does not import the student's package.
+    """
+    os.environ.update(student_environment(workspace))
+    if singleuser:
+        from jupyterhub.singleuser import main
+    else:
+        from jupyterlab.labapp import main
+        server_args = [*jupyter_server_args(workspace, port, open_browser), *server_args]
+    main(server_args)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import sysconfig
 from pathlib import Path
 
 import click
 
 from tito.authoring.export import authored
 from tito.cli.common import console, course, paths, progress, workspace
-from tito.lab import jupyterlab_command, student_environment, student_releases
+from tito.lab import serve, student_releases
 from tito.project import display
 
 
@@ -39,11 +37,7 @@ def lab(port: int, no_browser: bool, prepare_only: bool, releases: Path | None,
     if prepare_only:
         return
     console.print(f"workspace: {space.root}; your tinytorch package: {space.root / 'tinytorch'}")
-    if singleuser:
-        command = [str(Path(sysconfig.get_path("scripts")) / "jupyterhub-singleuser")]
-    else:
-        command = jupyterlab_command(space.root, port, open_browser=not no_browser)
-    os.execve(command[0], [*command, *server_args], student_environment(space.root))
+    serve(space.root, port, not no_browser, list(server_args), singleuser=singleuser)
 
 
 def built_releases() -> dict[str, Path]:
