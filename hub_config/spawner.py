@@ -28,6 +28,14 @@ GRADER_EXT = PROJECT_ROOT / "grader_ext"
 LISTEN_POLL_SECONDS = 0.05
 
 
+class LabStartError(RuntimeError):
+    """A lab that could not start; its message is what the user sees."""
+
+    @property
+    def jupyterhub_message(self) -> str:  # what JupyterHub shows instead of a bare 500
+        return str(self)
+
+
 class SandboxedSpawner(LocalProcessSpawner):
     """A lab per user, sandboxed; users need no account on the machine."""
 
@@ -121,5 +129,5 @@ class SandboxedSpawner(LocalProcessSpawner):
             writer.close()
             await writer.wait_closed()
             return
-        raise RuntimeError(f"{self.user.name}'s lab exited with status {status} while "
-                           "starting; the hub's log shows why")
+        raise LabStartError(f"{self.user.name}'s lab exited with status {status} while "
+                            "starting; the hub's log shows why")

@@ -193,3 +193,20 @@ def test_system_info_names_the_paths_in_use(tito: Tito, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert str(tmp_path / "workspace") in result.stdout
     assert "21 modules" in result.stdout
+
+
+def test_lab_names_what_is_in_the_way_of_preparing_the_workspace(tito: Tito,
+                                                                  tmp_path: Path) -> None:
+    releases = tmp_path / "releases"
+    (releases / "setup").mkdir(parents=True)
+    (releases / "setup" / "setup.ipynb").write_text("{}", encoding="utf-8")
+    (tmp_path / "workspace").mkdir()
+    in_the_way = tmp_path / "workspace" / "modules"
+    in_the_way.write_text("my notes", encoding="utf-8")
+    result = tito("lab", "--releases", str(releases), "--prepare-only")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: could not prepare your workspace: ")
+    assert f"{in_the_way}/00_setup" in result.stderr
+    assert result.stderr.rstrip().endswith("move or rename what is in the way")
+    assert in_the_way.read_text(encoding="utf-8") == "my notes"

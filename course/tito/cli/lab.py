@@ -8,6 +8,7 @@ import click
 
 from tito.authoring.export import authored
 from tito.cli.common import console, course, paths, progress, workspace
+from tito.errors import TitoError
 from tito.lab import serve, student_releases
 from tito.project import display
 
@@ -31,9 +32,17 @@ def lab(port: int, no_browser: bool, prepare_only: bool, releases: Path | None,
     """
     notebooks = released(releases) if releases else built_releases()
     space = workspace()
-    for module_id, action in space.init(notebooks).items():
-        item = course().module(module_id)
-        console.print(f"{item.label}: {display(space.notebook(item))} ({action})")
+    try:
+        for module_id, action in space.init(notebooks).items():
+            item = course().module(module_id)
+            console.print(f"{item.label}: {display(space.notebook(item))} ({action})")
+    except OSError as error:
+        problem = f"could not prepare your workspace: {error}; move or rename what is in the way"
+        if prepare_only:
+            raise TitoError(problem) from error
+        # A workspace that cannot be prepared must not lock its owner out of the lab,
+        # where they can fix it; the missing pieces come at the next start.
+        console.print(f"[red]error:[/] {problem}, then restart the lab")
     if prepare_only:
         return
     console.print(f"workspace: {space.root}; your tinytorch package: {space.root / 'tinytorch'}")

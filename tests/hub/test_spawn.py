@@ -1,0 +1,51 @@
+"""Starting a student's lab when their home is not as the course left it: a workspace that
+cannot be prepared still gets its lab, and a lab that dies while starting fails its spawn
+at once (JupyterHub alone would wait ``http_timeout`` for it) and can start again once
+the cause is gone."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from tests.hub.client import Hub
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+
+
+def test_a_home_that_cannot_be_prepared_still_gets_its_lab(hub: Hub) -> None:
+    hub.start_lab("alice")
+    hub.stop_lab("alice")
+    (hub.state.homes / "alice" / "modules").rename(hub.state.homes / "alice" / "my-modules")
+    in_the_way = hub.state.homes / "alice" / "modules"
+    in_the_way.write_text("my notes", encoding="utf-8")
+
+    hub.start_lab("alice")
+    listing = hub.call(hub.token("alice"), "GET", "/user/alice/api/contents/my-modules")
+    assert listing.status_code == 200
+    assert "01_tensor" in {item["name"] for item in listing.json()["content"]}
+    assert in_the_way.read_text(encoding="utf-8") == "my notes"
+    hub.stop_lab("alice")
+
+
+def test_a_lab_that_dies_while_starting_fails_its_spawn_at_once(hub: Hub) -> None:
+    hub.start_lab("bob")
+    hub.stop_lab("bob")
+    home = hub.state.homes / "bob"
+    config = home / ".jupyter" / "jupyter_server_config.py"  # as bob could write it himself
+    config.parent.mkdir()
+    config.write_text("import os\nos._exit(3)\n", encoding="utf-8")
+    for path in (config.parent, config):
+        os.chown(path, home.stat().st_uid, home.stat().st_gid)
+
+    started = time.monotonic()
+    answer = hub.call(hub.token("bob"), "POST", "/hub/api/users/bob/server")
+    assert answer.status_code == 500
+    assert "bob's lab exited with status 3 while starting" in answer.json()["message"]
+    assert time.monotonic() - started < 60  # not JupyterHub's http_timeout (300 s)
+    assert hub.call(hub.token("bob"), "GET", "/hub/api/users/bob").json()["servers"] == {}
+
+    config.unlink()
+    assert hub.start_lab("bob") == "/user/bob/"
