@@ -26,6 +26,9 @@ RELEASES = "/srv/releases"
 STUDENT_CONFIG = "/opt/tinytorch/jupyter"
 GRADER_EXT = PROJECT_ROOT / "grader_ext"
 LISTEN_POLL_SECONDS = 0.05
+# Where a lab's kernels put their Unix sockets (student/jupyter_server_config.py): in the
+# lab's private /tmp, on a path short enough for any user name (at most 107 bytes).
+RUNTIME_DIR = "/tmp/jupyter-runtime"
 
 
 class LabStartError(RuntimeError):
@@ -75,8 +78,9 @@ class SandboxedSpawner(LocalProcessSpawner):
 
     def get_env(self) -> dict[str, str]:
         env = super().get_env()
-        env.update(JUPYTER_CONFIG_PATH=STUDENT_CONFIG, TINYTORCH_GRADER_URL=self.grader_url,
-                   TITO_WORKSPACE=self.home_inside, JUPYTERHUB_ROOT_DIR=self.home_inside)
+        env.update(JUPYTER_CONFIG_PATH=STUDENT_CONFIG, JUPYTER_RUNTIME_DIR=RUNTIME_DIR,
+                   TINYTORCH_GRADER_URL=self.grader_url, TITO_WORKSPACE=self.home_inside,
+                   JUPYTERHUB_ROOT_DIR=self.home_inside)
         return env
 
     def _make_home(self) -> None:

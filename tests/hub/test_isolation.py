@@ -69,8 +69,11 @@ def test_a_kernel_sees_no_secret_of_the_course_or_anyone_else(hub: Hub,
 def test_a_kernel_has_its_own_home_and_nothing_else_writable(hub: Hub,
                                                            alice_kernel: str) -> None:
     code = """
-import os, json, tinytorch
+import os, json, tinytorch, ipykernel
 facts = {"home": os.environ["HOME"], "cwd": os.getcwd(), "uid": os.getuid(),
+         "kernel": {key: value for key, value in
+                    ipykernel.get_connection_info(unpack=True).items()
+                    if key in ("transport", "ip")},
          "tinytorch": os.path.dirname(tinytorch.__file__),
          "capabilities": [l.split()[1] for l in open("/proc/self/status")
                           if l.startswith("CapEff")][0],
@@ -89,6 +92,9 @@ print(json.dumps(facts))
     assert facts["tinytorch"] == "/home/alice/tinytorch"  # her own package, not the solutions
     assert facts["uid"] >= 61000
     assert facts["capabilities"] == "0000000000000000"
+    # her kernel's sockets are files in her lab's private /tmp, not ports other labs share
+    assert facts["kernel"]["transport"] == "ipc"
+    assert facts["kernel"]["ip"].startswith("/tmp/")
     assert max(facts["processes"]) < 100  # her own PID namespace: no hub, no other labs
     assert facts["/home/alice/note.txt"] == facts["/tmp/note.txt"] == "written"
     others = {place: outcome for place, outcome in facts.items() if place.endswith("note.txt")
