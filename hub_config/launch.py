@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import socket
 import sys
 import tomllib
@@ -154,6 +155,10 @@ def run_jupyterhub(state: HubState) -> None:
     (tito/__init__.py), a second and a half off every start of the hub."""
     from jupyterhub.app import main
 
+    # A shell that starts us in the background (``make hub &``) ignores SIGINT, and every
+    # server we start would inherit that; the hub stops the grading service and the labs
+    # with SIGINT and would then wait out their interrupt timeouts, one by one.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     os.chdir(state.root)
     os.environ.update({STATE_VARIABLE: str(state.root), "PYTHONIOENCODING": "utf-8"})
     main(["-f", str(HUB_CONFIG / "jupyterhub_config.py")])

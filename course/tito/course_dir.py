@@ -71,6 +71,12 @@ def _nbgrader_reason(result: dict) -> str:
     return errors[0] if errors else "no details in nbgrader's log"
 
 
+class AlreadyReleased(TitoError):
+    """The module is in the exchange already. Releasing it again with ``replace`` puts the
+    current version there; students keep the copy they fetched. Each front end names its
+    own way to ask for that."""
+
+
 @dataclass(frozen=True)
 class ModuleStatus:
     """One module's place in the pipeline; counts are of students."""
@@ -192,7 +198,8 @@ class CourseDir:
 
     def release(self, module: Module, replace: bool = False) -> None:
         """Copy the student version of ``module`` to the exchange for students to fetch.
-        ``replace`` releases it again over an earlier release (students keep their copy)."""
+        ``replace`` releases it again over an earlier release (students keep their copy);
+        without it, an earlier release is :class:`AlreadyReleased`."""
         if not self.release_notebook(module).exists():
             raise TitoError(f"{module.id} has no student version in {self.root / 'release'}: "
                             f"run 'tito nbgrader generate {module.id}' first")
@@ -201,8 +208,7 @@ class CourseDir:
         api.config.ExchangeReleaseAssignment.force = replace
         result = api.release_assignment(module.id)
         if not result["success"] and "already exists" in (result.get("log") or ""):
-            raise TitoError(f"{module.id} is already released: pass --force to release the "
-                            "current version over it (students keep the copy they fetched)")
+            raise AlreadyReleased(f"{module.id} is already released")
         self._succeed(f"releasing {module.id}", result)
 
     def handed_in(self, module: Module) -> dict[str, list[str]]:

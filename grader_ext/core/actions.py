@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from tito.course_dir import CourseDir
+from tito.course_dir import AlreadyReleased, CourseDir
 from tito.errors import TitoError
 from tito.grading.sandbox import Sandbox
 from tito.manifest import Module
@@ -43,7 +43,12 @@ def release(course_dir: CourseDir, module: Module, progress: Progress, *,
     """Put the student version in the exchange; ``force`` releases it again over an
     earlier release."""
     progress.start(1, f"releasing {module.id}")
-    course_dir.release(module, replace=force)
+    try:
+        course_dir.release(module, replace=force)
+    except AlreadyReleased as error:
+        raise TitoError(f"{error}: tick Redo (option force) and release again to put the "
+                        "current version over it (students keep the copy they fetched)"
+                        ) from error
     progress.advance(f"released {module.label} to {course_dir.exchange}")
 
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,9 +181,10 @@ def hub_command(state: Path, port: int, roster: Path | None = None) -> list[str]
 
 @contextmanager
 def running_hub(state_dir: Path, env: dict[str, str], log: Path,
-                roster: Path | None = None) -> Iterator[Hub]:
+                roster: Path | None = None, launcher: Sequence[str] = ()) -> Iterator[Hub]:
     """A hub in ``state_dir`` (with the class in ``roster``, default the demo class),
-    ready when both the hub API and the grading service answer."""
+    started through ``launcher`` (a command that runs its arguments) if given; ready when
+    both the hub API and the grading service answer."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
 
@@ -196,7 +197,7 @@ def running_hub(state_dir: Path, env: dict[str, str], log: Path,
             if answer.status_code != 200:
                 raise OSError(f"{path}: {answer.status_code}")
 
-    with running(hub_command(state_dir, port, roster), env, log, ready,
+    with running([*launcher, *hub_command(state_dir, port, roster)], env, log, ready,
                  timeout=180) as process:
         state = HubState(state_dir)
         passwords = json.loads(state.passwords_file.read_text("utf-8"))

@@ -181,7 +181,7 @@ def test_a_failed_job_shows_its_error_and_can_be_retried(hub: Hub, tmp_path: Pat
         dashboard = open_dashboard(home)
         release = start_job(dashboard, f"Release {MODULE}")  # released already; Redo is off
         expect(release).to_have_attribute("data-state", "failed", timeout=JOB_MS)
-        expect(release.locator(".job-error")).to_contain_text("already released")
+        expect(release.locator(".job-error")).to_contain_text("already released: tick Redo")
         snap(dashboard, "11-dashboard-failed-job")
         job_id = (release.get_attribute("id") or "").removeprefix("job-")
         again = start_job(dashboard, f"Retry job {job_id}")

@@ -55,3 +55,25 @@ def test_ctrl_c_stops_the_hub_and_everything_it_started(tmp_path: Path) -> None:
         os.killpg(hub.process.pid, signal.SIGINT)  # what Ctrl-C sends the foreground group
         assert hub.process.wait(timeout=60) == 0
         assert still_running(started) == []
+
+
+def ignored_signals(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    return int(next(line.split()[1] for line in status.splitlines()
+                    if line.startswith("SigIgn:")), 16)
+
+
+def test_a_hub_started_with_ctrl_c_ignored_stops_its_servers_at_once(tmp_path: Path) -> None:
+    """``make hub &`` from a script: the shell makes the hub ignore SIGINT, the signal the
+    hub stops its servers with; the servers must not inherit that."""
+    ignoring_ctrl_c = ["sh", "-c", 'trap "" INT; exec "$@"', "sh"]
+    with running_hub(tmp_path / "state", dict(os.environ), tmp_path / "hub.log",
+                     launcher=ignoring_ctrl_c) as hub:
+        hub.start_lab("alice")
+        started = family(hub.process.pid)
+        ignoring = {name for pid, (_, name) in started.items()
+                    if ignored_signals(pid) & 1 << (signal.SIGINT - 1)}
+        assert ignoring == set()
+        hub.process.send_signal(signal.SIGTERM)
+        assert hub.process.wait(timeout=60) == 0
+        assert still_running(started) == []

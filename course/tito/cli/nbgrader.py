@@ -12,7 +12,7 @@ from rich.table import Table
 
 from tito.authoring.export import authored
 from tito.cli.common import MODULE, MODULE_HELP, console, course, module_arg, paths, progress
-from tito.course_dir import CourseDir
+from tito.course_dir import AlreadyReleased, CourseDir
 from tito.errors import TitoError
 from tito.formgrader import formgrader_command, formgrader_url
 from tito.grading.report import grade_rows, progress_matrix, write_reports
@@ -78,7 +78,11 @@ def release(module: str, force: bool, course_dir: Path | None) -> None:
     item = module_arg(module)
     target = open_course_dir(course_dir)
     with console.status(f"releasing {item.id}"):
-        target.release(item, replace=force)
+        try:
+            target.release(item, replace=force)
+        except AlreadyReleased as error:
+            raise TitoError(f"{error}: pass --force to release the current version over it "
+                            "(students keep the copy they fetched)") from error
     console.print(f"released {item.label} to {target.exchange}; students run "
                   f"'tito fetch {item.id}'")
 
