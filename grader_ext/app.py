@@ -17,6 +17,7 @@ from tornado.ioloop import PeriodicCallback
 from traitlets import Float, Unicode
 
 from grader_ext.core.jobs import JobQueue
+from grader_ext.core.submissions import SubmissionStore
 from grader_ext.handlers import routes
 from grader_ext.handlers.formgrader import formgrader_routes
 from tito.course_dir import CourseDir
@@ -60,6 +61,8 @@ class GraderApp(ExtensionAppJinjaMixin, ExtensionApp):
         course_dir.init()
         self.jobs = JobQueue(state / "jobs.sqlite")
         self.jobs.recover()
+        for unfinished in SubmissionStore(course_dir).remove_unfinished():
+            self.log.warning("removed %s: a hand-in a crash stopped midway", unfinished)
         self.settings.update(grader_course_dir=course_dir, grader_jobs=self.jobs)
 
     def initialize_handlers(self) -> None:

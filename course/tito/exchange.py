@@ -76,7 +76,13 @@ class ArchivingCollect(ExchangeCollect):
         student = self.coursedir.student_id or "*"
         pattern = os.path.join(self.inbound_path, f"{student}+{self.coursedir.assignment_id}+*")
         course_root = Path(self.coursedir.root)
-        for record in map(self._path_to_record, glob.glob(pattern)):
+        hand_ins = glob.glob(pattern)
+        # nbgrader warns of a cheating attempt when a hand-in's owner is not the student it
+        # names. Hand-ins owned by this very account were written for the students by the
+        # grading service, which knew them by their hub token: no owner to check.
+        if hand_ins and all(os.stat(path).st_uid == os.geteuid() for path in hand_ins):
+            self.check_owner = False
+        for record in map(self._path_to_record, hand_ins):
             target = archive_path(course_root, record["username"], self.coursedir.assignment_id,
                                   record["timestamp"])
             if not target.exists():

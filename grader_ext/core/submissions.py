@@ -261,6 +261,15 @@ class SubmissionStore:
             raise
         _sync_directory(self.inbound)
 
+    def remove_unfinished(self) -> list[str]:
+        """Delete the staging folders of hand-ins a crash stopped midway (none of them was
+        handed in: the student got an error); returns their names. Call it only while no
+        hand-in is being written, as the service does when it starts."""
+        unfinished = sorted(self.inbound.glob(f"{STAGING_PREFIX}*"))
+        for staging in unfinished:
+            shutil.rmtree(staging)
+        return [staging.name for staging in unfinished]
+
     def history(self, student: str, module_id: str) -> list[Submission]:
         """Every hand-in of ``module_id`` by ``student``, oldest first."""
         check_student(student)

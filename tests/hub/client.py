@@ -27,12 +27,13 @@ SERVICE = "/services/grader"
 
 @dataclass
 class Hub:
-    """A running hub: its URL, its state directory and its demo accounts."""
+    """A running hub: its URL, its state directory, its demo accounts and its log."""
 
     url: str
     state: HubState
     passwords: dict[str, str]
     process: subprocess.Popen
+    log: Path
     _tokens: dict[str, str] = field(default_factory=dict)
 
     def login(self, user: str, password: str | None = None) -> requests.Session:
@@ -201,4 +202,4 @@ def running_hub(state_dir: Path, env: dict[str, str], log: Path,
                  timeout=180) as process:
         state = HubState(state_dir)
         passwords = json.loads(state.passwords_file.read_text("utf-8"))
-        yield Hub(url=url, state=state, passwords=passwords, process=process)
+        yield Hub(url=url, state=state, passwords=passwords, process=process, log=log)

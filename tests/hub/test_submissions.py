@@ -171,6 +171,8 @@ def test_a_crash_midway_leaves_nothing_collect_picks_up(
     [leftover] = inbound(store)
     assert leftover.startswith(submissions.STAGING_PREFIX)
     nothing_handed_in(store, course_dir, course)
+    assert store.remove_unfinished() == [leftover]  # as the service does when it starts
+    assert inbound(store) == []
 
 
 def notebook_of(module_id: str) -> bytes:
@@ -252,3 +254,14 @@ def test_feedback_is_found_as_nbgrader_finds_it(store: SubmissionStore, course_d
                                  parent=api, inbound=True).start()
     assert {s["timestamp"]: s["has_exchange_feedback"] for s in listed["submissions"]} == {
         earlier.timestamp: False, graded.timestamp: True}
+
+
+def test_collecting_the_services_hand_ins_raises_no_owner_warning(
+        store: SubmissionStore, course_dir: CourseDir, course: Course, notebook: bytes) -> None:
+    """nbgrader calls a hand-in not owned by the student it names a cheating attempt; the
+    service writes every hand-in itself, for the student the hub token named."""
+    store.submit("alice", "setup", {"setup.ipynb": notebook})
+    result = course_dir.api().collect("setup")
+    assert result["success"], result
+    assert "cheating attempt" not in result.get("log", "")
+    assert course_dir.students_with(course.module("setup"), "submitted") == ["alice"]
