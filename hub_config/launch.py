@@ -23,6 +23,7 @@ from rich.table import Table
 from hub_config.roles import GROUPS
 from hub_config.state import (
     DEFAULT_STATE,
+    DEMO_NAMES,
     DEMO_ROSTER,
     HUB_CONFIG,
     STATE_VARIABLE,
@@ -51,24 +52,49 @@ def proxy_command() -> str:
     return found
 
 
-def read_roster(path: Path | None) -> dict[str, list[str]]:
-    """Group → user names from a TOML file (``instructor = ["ada"]``, ``ta = [...]``,
-    ``student = [...]``); the demo class when there is no file."""
+def read_roster(path: Path | None) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Group → user names, and user name → [first name, last name], from a TOML file::
+
+        instructor = ["ada"]
+        ta = ["grace"]
+        student = ["alan", "edsger"]
+
+        [names]  # optional, for formgrader and the grades
+        alan = { first = "Alan", last = "Turing" }
+
+    The demo class when there is no file."""
     if path is None:
-        return dict(DEMO_ROSTER)
+        return dict(DEMO_ROSTER), dict(DEMO_NAMES)
     try:
         roster = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise TitoError(f"{path}: cannot read the roster: {error}") from None
+    names = _read_names(path, roster.pop("names", {}))
     for group, users in roster.items():
         if group not in GROUPS:
             raise TitoError(f"{path}: unknown group '{group}': the groups are "
-                            f"{', '.join(GROUPS)}")
+                            f"{', '.join(GROUPS)} (and the table names)")
         bad = [u for u in users if not isinstance(u, str) or not USER_NAME.fullmatch(u)]
         if not isinstance(users, list) or bad:
             raise TitoError(f"{path}: {group} must be a list of user names (lowercase "
                             f"letters, digits, '-', '_', '.'); not {bad or users!r}")
-    return {group: list(roster.get(group, [])) for group in GROUPS}
+    groups = {group: list(roster.get(group, [])) for group in GROUPS}
+    unknown = sorted(set(names) - {user for users in groups.values() for user in users})
+    if unknown:
+        raise TitoError(f"{path}: names has {', '.join(unknown)}, who is in no group: add "
+                        "them to a group or remove their names")
+    return groups, names
+
+
+def _read_names(path: Path, table: object) -> dict[str, list[str]]:
+    form = '{ first = "...", last = "..." }'
+    if not isinstance(table, dict):
+        raise TitoError(f"{path}: names must be a table, [names], of user = {form}")
+    for user, name in table.items():
+        if not (isinstance(name, dict) and set(name) == {"first", "last"}
+                and all(isinstance(part, str) for part in name.values())):
+            raise TitoError(f"{path}: names.{user} must be {form}; not {name!r}")
+    return {user: [name["first"], name["last"]] for user, name in table.items()}
 
 
 def check_ports(settings: HubSettings) -> None:
@@ -86,14 +112,15 @@ def check_ports(settings: HubSettings) -> None:
                                 f"{option} with a free port") from None
 
 
-def prepare_course(state: HubState) -> list[str]:
-    """The course directory and exchange of the hub, with every authored module generated
-    and released (once; instructors release again from the dashboard). Returns the
-    modules released now."""
+def prepare_course(state: HubState, settings: HubSettings) -> list[str]:
+    """The course directory and exchange of the hub, with the roster's students in the
+    gradebook and every authored module generated and released (once; instructors release
+    again from the dashboard). Returns the modules released now."""
     paths = Paths.from_env()
     course = load_course(paths.course_toml)
     course_dir = CourseDir(state.course, course, paths.modules_dir, state.exchange)
     course_dir.init()
+    course_dir.enroll(settings.roster["student"], settings.names)
     released = course_dir.api().get_released_assignments()
     newly = []
     for module in authored(course, paths.modules_dir):
@@ -132,14 +159,15 @@ def main(state_dir: Path, port: int, ip: str, hub_port: int, proxy_api_port: int
     three students), preparing the course on first start."""
     try:
         Sandbox().check()
+        groups, names = read_roster(roster)
         settings = HubSettings(ip=ip, port=port, hub_port=hub_port,
                                proxy_api_port=proxy_api_port, grader_port=grader_port,
-                               proxy_command=proxy_command(), roster=read_roster(roster))
+                               proxy_command=proxy_command(), roster=groups, names=names)
         check_ports(settings)
         state = HubState(state_dir.resolve())
         state.ensure()
         state.save_settings(settings)
-        for module_id in prepare_course(state):
+        for module_id in prepare_course(state, settings):
             console.print(f"released {module_id}")
         show_accounts(settings, state.passwords(settings.roster))
     except TitoError as error:

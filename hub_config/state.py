@@ -20,12 +20,15 @@ DEFAULT_STATE = HUB_CONFIG / "runtime"
 STATE_VARIABLE = "TITO_HUB_STATE"
 
 DEMO_ROSTER = {"instructor": ["instructor"], "ta": ["ta"], "student": ["alice", "bob", "carol"]}
+DEMO_NAMES = {"alice": ["Alice", "Liddell"], "bob": ["Bob", "Cratchit"],
+              "carol": ["Carol", "Jenkins"]}
 
 
 @dataclass
 class HubSettings:
-    """Where the hub listens. Saved in the state directory so that the configuration
-    JupyterHub loads and the launcher that wrote it agree."""
+    """Where the hub listens, and who is in the class (group → user names; user name →
+    [first name, last name] for those the roster names). Saved in the state directory so
+    that the configuration JupyterHub loads and the launcher that wrote it agree."""
 
     ip: str = "127.0.0.1"
     port: int = 8000
@@ -34,6 +37,7 @@ class HubSettings:
     grader_port: int = 8090
     proxy_command: str = "configurable-http-proxy"
     roster: dict[str, list[str]] = field(default_factory=lambda: dict(DEMO_ROSTER))
+    names: dict[str, list[str]] = field(default_factory=lambda: dict(DEMO_NAMES))
 
     @property
     def public_url(self) -> str:

@@ -13,7 +13,7 @@ import os
 import re
 import sysconfig
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -356,6 +356,21 @@ class CourseDir:
                     autograded=len(graded), needs_manual=manual,
                     feedback=len(self.students_with(module, "feedback"))))
         return rows
+
+    def enroll(self, students: Iterable[str], names: Mapping[str, Sequence[str]]) -> None:
+        """Put ``students`` in the gradebook, so that formgrader and the grades show the
+        whole class before anyone hands in. ``names`` (student → first name, last name)
+        sets their names; a student without one keeps the name they have, or is listed
+        by user name."""
+        with self.gradebook() as gradebook:
+            known = {student.id for student in gradebook.students}
+            for student in students:
+                if student in names:
+                    first, last = names[student]
+                    gradebook.update_or_create_student(student, first_name=first,
+                                                       last_name=last)
+                elif student not in known:
+                    gradebook.add_student(student, first_name="", last_name=student)
 
     def gradebook(self):
         """nbgrader's gradebook of this course (use it in a ``with`` block)."""

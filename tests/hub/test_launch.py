@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from hub_config.state import HubState
 from tests.hub.client import hub_command, running_hub
 from tests.processes import family, still_running
 from tests.servers import free_port
+from tito.course_dir import CourseDir
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 
@@ -44,6 +46,34 @@ def test_a_roster_with_an_unknown_group_says_which_groups_exist(tmp_path: Path) 
                     "--prepare-only")
     assert result.returncode == 1
     assert "unknown group 'students': the groups are instructor, ta, student" in result.stdout
+
+
+def test_the_rosters_students_are_in_the_gradebook_with_their_names(tmp_path: Path) -> None:
+    roster = tmp_path / "class.toml"
+    roster.write_text('instructor = ["ada"]\nstudent = ["alan", "edsger"]\n\n[names]\n'
+                      'alan = { first = "Alan", last = "Turing" }\n', encoding="utf-8")
+    result = launch("--state", str(tmp_path / "state"), "--roster", str(roster),
+                    "--prepare-only")
+    assert result.returncode == 0, result.stdout + result.stderr
+    course_dir = CourseDir.from_env(HubState(tmp_path / "state").course)
+    with course_dir.gradebook() as gradebook:
+        names = {s.id: (s.first_name, s.last_name) for s in gradebook.students}
+    assert names == {"alan": ("Alan", "Turing"), "edsger": ("", "edsger")}
+
+
+@pytest.mark.parametrize(("names", "said"), [
+    ('kurt = { first = "Kurt", last = "Gödel" }',
+     "names has kurt, who is in no group: add them to a group or remove their names"),
+    ('alan = "Alan Turing"',
+     'names.alan must be { first = "...", last = "..." }; not \'Alan Turing\''),
+])
+def test_a_bad_names_table_says_what_to_write(tmp_path: Path, names: str, said: str) -> None:
+    roster = tmp_path / "class.toml"
+    roster.write_text(f'student = ["alan"]\n\n[names]\n{names}\n', encoding="utf-8")
+    result = launch("--state", str(tmp_path / "state"), "--roster", str(roster),
+                    "--prepare-only")
+    assert result.returncode == 1
+    assert said in result.stdout
 
 
 def test_ctrl_c_stops_the_hub_and_everything_it_started(tmp_path: Path) -> None:
