@@ -64,7 +64,7 @@ $(PROXY): | $(BIN)/python
 	npm install --silent --no-fund --no-audit --prefix $(VENV)/node configurable-http-proxy@$(PROXY_VERSION)
 
 hub: $(STAMP) system-deps $(PROXY)
-	$(BIN)/python -m hub_config
+	$(BIN)/python -m hub_config $(HUB_ARGS)
 
 lab: $(STAMP)
 	$(BIN)/tito lab

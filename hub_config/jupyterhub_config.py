@@ -2,12 +2,11 @@
 
 Everything the hub writes lives in its state directory (``$TITO_HUB_STATE``, by default
 ``hub_config/runtime/``, outside git), with the secrets made on first start. Settings of
-your own (another authenticator, say) go in ``hub_config/local_config.py``, loaded last;
-see README.md, "The course hub".
+your own (another authenticator, say) go in a file loaded last: ``python -m hub_config
+--config FILE``, or ``hub_config/local_config.py``; see README.md, "The course hub".
 """
 
 import sys
-from pathlib import Path
 
 from grader_ext.auth import CUSTOM_SCOPES, SERVICE_NAME
 from hub_config import roles
@@ -71,6 +70,5 @@ c.JupyterHub.services = [{
     "oauth_no_confirm": True,  # the course's own service: no "authorize access?" page
 }]
 
-local_config = Path(__file__).with_name("local_config.py")
-if local_config.exists():
-    load_subconfig(str(local_config))  # noqa: F821 (provided by traitlets)
+if settings.local_config:
+    load_subconfig(settings.local_config)  # noqa: F821 (provided by traitlets)

@@ -97,6 +97,12 @@ def _read_names(path: Path, table: object) -> dict[str, list[str]]:
     return {user: [name["first"], name["last"]] for user, name in table.items()}
 
 
+def default_local_config() -> str:
+    """``hub_config/local_config.py`` if there is one (it is outside git), else nothing."""
+    local_config = HUB_CONFIG / "local_config.py"
+    return str(local_config) if local_config.exists() else ""
+
+
 def check_ports(settings: HubSettings) -> None:
     """A clear error for a port something else holds (before JupyterHub hides it in a log)."""
     for field in fields(settings):
@@ -152,9 +158,15 @@ def show_accounts(settings: HubSettings, passwords: dict[str, str]) -> None:
 @click.option("--roster", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="TOML file of the class: instructor = [...], ta = [...], student = [...] "
                    "(default: the demo class). Each account gets a generated password.")
+@click.option("--config", "local_config", type=click.Path(dir_okay=False, exists=True,
+                                                           path_type=Path),
+              help="JupyterHub settings of your own, loaded after the course's: another "
+                   "authenticator (OAuth, LTI), say [default: hub_config/local_config.py "
+                   "if there is one].")
 @click.option("--prepare-only", is_flag=True, help="Prepare everything, do not start the hub.")
 def main(state_dir: Path, port: int, ip: str, hub_port: int, proxy_api_port: int,
-         grader_port: int, roster: Path | None, prepare_only: bool) -> None:
+         grader_port: int, roster: Path | None, local_config: Path | None,
+         prepare_only: bool) -> None:
     """Run the course hub on http://IP:PORT with demo accounts (an instructor, a TA and
     three students), preparing the course on first start."""
     try:
@@ -162,7 +174,9 @@ def main(state_dir: Path, port: int, ip: str, hub_port: int, proxy_api_port: int
         groups, names = read_roster(roster)
         settings = HubSettings(ip=ip, port=port, hub_port=hub_port,
                                proxy_api_port=proxy_api_port, grader_port=grader_port,
-                               proxy_command=proxy_command(), roster=groups, names=names)
+                               proxy_command=proxy_command(), roster=groups, names=names,
+                               local_config=str(local_config.resolve()) if local_config
+                               else default_local_config())
         check_ports(settings)
         state = HubState(state_dir.resolve())
         state.ensure()

@@ -38,6 +38,7 @@ class HubSettings:
     proxy_command: str = "configurable-http-proxy"
     roster: dict[str, list[str]] = field(default_factory=lambda: dict(DEMO_ROSTER))
     names: dict[str, list[str]] = field(default_factory=lambda: dict(DEMO_NAMES))
+    local_config: str = ""  # a JupyterHub config file loaded after the course's
 
     @property
     def public_url(self) -> str:

@@ -174,18 +174,22 @@ class KernelConnection:
         self._loop.close()
 
 
-def hub_command(state: Path, port: int, roster: Path | None = None) -> list[str]:
+def hub_command(state: Path, port: int, roster: Path | None = None,
+                config: Path | None = None) -> list[str]:
     return [sys.executable, "-m", "hub_config", "--state", str(state), "--port", str(port),
             "--hub-port", str(free_port()), "--proxy-api-port", str(free_port()),
-            "--grader-port", str(free_port()), *(["--roster", str(roster)] if roster else [])]
+            "--grader-port", str(free_port()), *(["--roster", str(roster)] if roster else []),
+            *(["--config", str(config)] if config else [])]
 
 
 @contextmanager
 def running_hub(state_dir: Path, env: dict[str, str], log: Path,
-                roster: Path | None = None, launcher: Sequence[str] = ()) -> Iterator[Hub]:
-    """A hub in ``state_dir`` (with the class in ``roster``, default the demo class),
-    started through ``launcher`` (a command that runs its arguments) if given; ready when
-    both the hub API and the grading service answer."""
+                roster: Path | None = None, launcher: Sequence[str] = (),
+                config: Path | None = None) -> Iterator[Hub]:
+    """A hub in ``state_dir`` (with the class in ``roster``, default the demo class, and
+    the JupyterHub settings in ``config`` loaded last), started through ``launcher`` (a
+    command that runs its arguments) if given; ready when both the hub API and the
+    grading service answer."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
 
@@ -198,8 +202,8 @@ def running_hub(state_dir: Path, env: dict[str, str], log: Path,
             if answer.status_code != 200:
                 raise OSError(f"{path}: {answer.status_code}")
 
-    with running([*launcher, *hub_command(state_dir, port, roster)], env, log, ready,
-                 timeout=180) as process:
+    command = [*launcher, *hub_command(state_dir, port, roster, config)]
+    with running(command, env, log, ready, timeout=180) as process:
         state = HubState(state_dir)
         passwords = json.loads(state.passwords_file.read_text("utf-8"))
         yield Hub(url=url, state=state, passwords=passwords, process=process, log=log)
