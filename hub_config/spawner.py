@@ -134,4 +134,5 @@ class SandboxedSpawner(LocalProcessSpawner):
             await writer.wait_closed()
             return
         raise LabStartError(f"{self.user.name}'s lab exited with status {status} while "
-                            "starting; the hub's log shows why")
+                            "starting: try again, or ask an instructor (the hub's log "
+                            "says why)")
