@@ -36,13 +36,13 @@ class Hub:
     log: Path
     _tokens: dict[str, str] = field(default_factory=dict)
 
-    def login(self, user: str, password: str | None = None) -> requests.Session:
+    def login(self, user: str) -> requests.Session:
         """A browser-like session logged in through the hub's login form."""
         session = requests.Session()
         session.get(f"{self.url}/hub/login", timeout=30).raise_for_status()
         answer = session.post(f"{self.url}/hub/login?next=", timeout=30, allow_redirects=False,
                               data={"username": user, "_xsrf": session.cookies["_xsrf"],
-                                    "password": password or self.passwords[user]})
+                                    "password": self.passwords[user]})
         if answer.status_code != 302:
             raise PermissionError(f"{user} could not log in: {answer.status_code}")
         return session

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import time
 
 import nbformat
@@ -45,13 +46,44 @@ def fetch(hub: Hub, student: str, module: str) -> nbformat.NotebookNode:
                           as_version=4)
 
 
-def hand_in(hub: Hub, student: str, module: str, notebook: nbformat.NotebookNode) -> str:
+def hand_in(hub: Hub, student: str, module: str,
+            notebook: nbformat.NotebookNode | bytes) -> str:
     """``student`` submits ``notebook`` through the service; returns its timestamp."""
-    text = nbformat.writes(notebook).encode("utf-8")
+    data = notebook if isinstance(notebook, bytes) else nbformat.writes(notebook).encode()
     answer = hub.grader(student, "POST", f"api/assignments/{module}/submissions",
-                        json={"files": {f"{module}.ipynb": base64.b64encode(text).decode()}})
+                        json={"files": {f"{module}.ipynb": base64.b64encode(data).decode()}})
     assert answer.status_code == 201, answer.text
+    assert answer.json()["student"] == student
     return answer.json()["timestamp"]
+
+
+def submissions(hub: Hub, student: str, module: str) -> list[dict]:
+    """``student``'s hand-ins of ``module``, oldest first, as the service lists them."""
+    answer = hub.grader(student, "GET", f"api/assignments/{module}/submissions")
+    assert answer.status_code == 200, answer.text
+    return answer.json()["submissions"]
+
+
+def module_row(hub: Hub, module: str, user: str = "instructor") -> dict:
+    """``module``'s row of the pipeline, as the service shows it to ``user``."""
+    [row] = [row for row in hub.grader(user, "GET", "api/course").json()["modules"]
+             if row["module"] == module]
+    return row
+
+
+def edited(notebook: bytes, note: str) -> bytes:
+    """``notebook`` with ``note`` appended as a markdown cell (a student's change)."""
+    parsed = nbformat.reads(notebook.decode("utf-8"), as_version=4)
+    parsed.cells.append(nbformat.v4.new_markdown_cell(note))
+    return nbformat.writes(parsed).encode("utf-8")
+
+
+def feedback_score(html: bytes | str) -> str:
+    """The notebook's total in nbgrader's feedback page: ``points / maximum``."""
+    text = html.decode("utf-8") if isinstance(html, bytes) else html
+    found = re.search(r"\(Score: ([\d.]+ / [\d.]+)\)", text)
+    assert found, "not an nbgrader feedback page"
+    return found.group(1)
 
 
 def worked(hub: Hub, module: str, release: nbformat.NotebookNode,

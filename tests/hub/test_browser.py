@@ -19,6 +19,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.hub.browser import authorize, logged_in, snap
 from tests.hub.client import SERVICE, Hub
+from tests.hub.course import module_row, submissions
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 
@@ -27,17 +28,9 @@ LAB_MS = 90_000  # starting a lab: its sandbox, the workspace, JupyterLab
 JOB_MS = 120_000  # autograding: a sandboxed kernel and the module's tests
 
 
-def submissions(hub: Hub, student: str) -> list[dict]:
-    answer = hub.grader(student, "GET", f"api/assignments/{MODULE}/submissions")
-    assert answer.status_code == 200, answer.text
-    return answer.json()["submissions"]
-
-
 def pipeline_count(hub: Hub, stage: str) -> str:
     """How many students the service counts at ``stage`` of the module, as shown."""
-    [row] = [row for row in hub.grader("instructor", "GET", "api/course").json()["modules"]
-             if row["module"] == MODULE]
-    return str(row[stage])
+    return str(module_row(hub, MODULE)[stage])
 
 
 # ---- the student's lab ----
@@ -119,7 +112,7 @@ def expect_done(job: Locator) -> None:
 
 def test_a_student_hands_in_and_the_instructor_grades_it_on_the_dashboard(
         hub: Hub, tmp_path: Path) -> None:
-    before = len(submissions(hub, "alice"))
+    before = len(submissions(hub, "alice", MODULE))
     with logged_in(hub, "alice", tmp_path / "alice") as page:
         snap(page, "01-student-home")
         open_lab(page, "alice")
@@ -133,7 +126,7 @@ def test_a_student_hands_in_and_the_instructor_grades_it_on_the_dashboard(
         save(notebook)
         submit_from_assignments_tab(page, MODULE)
         snap(page, "04-student-submitted")
-    assert len(submissions(hub, "alice")) == before + 1
+    assert len(submissions(hub, "alice", MODULE)) == before + 1
 
     with logged_in(hub, "instructor", tmp_path / "instructor") as home:
         snap(home, "05-instructor-home")

@@ -1,40 +1,25 @@
 """The grading service's job queue on a real course directory and exchange: each course
 action as a job run by its own worker, progress while it runs, jobs that outlive the queue
-object, failures with their reasons, and the service killed during an autograde."""
+object, and failures with their reasons (the service killed during an autograde is in
+test_faults.py, against the real service)."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from grader_ext.core.jobs import INTERRUPTED, Job, JobQueue, State
+from grader_ext.core.jobs import Job, JobQueue, State
 from tests.conftest import Tito
 from tests.grading.test_course_run import Classroom
-from tests.processes import family, files_under, still_running
 from tito.errors import NotFound, TitoError
 from tito.manifest import Course
 
 EVERYONE = {"alice": 70, "bob": 20, "carol": 0}  # points autograde gives each of them
-
-# What the grading service does with its queue, in a process of its own.
-SERVICE = """
-import sys, time
-from pathlib import Path
-from grader_ext.core.jobs import JobQueue
-queue = JobQueue(Path(sys.argv[1]))
-queue.recover()
-while True:
-    queue.tick()
-    time.sleep(0.2)
-"""
-
 
 @pytest.fixture
 def room(tmp_path: Path, tito: Tito, course: Course, modules_dir: Path,
@@ -175,54 +160,3 @@ def test_a_module_from_generate_to_feedback_as_jobs(room: Classroom, database: P
     assert [(job.kind, job.state) for job in reloaded.recent()] == [
         (kind, State.SUCCEEDED) for kind in ("feedback", "autograde", "collect", "release",
                                              "generate")]
-
-
-def grading(queue: JobQueue, job: Job) -> dict[int, tuple[int, str]]:
-    """Once ``job`` graded a submission and runs a sandbox: its worker's processes."""
-    deadline = time.monotonic() + 300
-    while True:
-        assert time.monotonic() < deadline, f"no submission was graded: {queue.get(job.id)}"
-        running = queue.get(job.id)
-        processes = family(running.worker_pid) if running.worker_pid else {}
-        if running.done and any(name == "bwrap" for _, name in processes.values()):
-            return processes
-        time.sleep(0.1)
-
-
-@pytest.mark.slow
-@pytest.mark.xdist_group("jobs")
-def test_killing_the_service_during_an_autograde_loses_nothing(room: Classroom,
-                                                                database: Path) -> None:
-    students = {**EVERYONE, "dave": 70}  # with two at a time, one still grades after one
-    room.course_dir.generate(room.setup)
-    room.course_dir.release(room.setup)
-    hand_in(room, students)
-    room.course_dir.collect(room.setup)
-    handed_in = files_under(room.course_dir.root / "submitted", room.course_dir.root / "archive")
-
-    queue = JobQueue(database)
-    job = queue.submit("autograde", "setup", "prof", {"workers": 2})
-    service = subprocess.Popen([sys.executable, "-c", SERVICE, str(database)])
-    try:
-        worker = grading(queue, job)
-    finally:
-        service.kill()
-        service.wait()
-    assert still_running(worker) == [], "the worker and its sandboxes die with the service"
-
-    restarted = JobQueue(database)
-    assert restarted.get(job.id).state is State.RUNNING
-    restarted.recover()
-    interrupted = restarted.get(job.id)
-    assert (interrupted.state, interrupted.error) == (State.FAILED, INTERRUPTED)
-    assert interrupted.error.startswith("interrupted: the grading service stopped")
-    graded_before = [s for s in students if not room.course_dir.needs_grading(room.setup, s)]
-    assert 1 <= len(graded_before) < len(students), "killed in the middle of the run"
-
-    retried = run_to_end(restarted, restarted.retry(job.id, "prof"))
-    assert retried.state is State.SUCCEEDED, retried.error
-    assert retried.total == len(students) - len(graded_before), "it goes on where it stopped"
-    assert f"{len(graded_before)} already graded (force grades them again)" in retried.log
-    assert points(room) == students
-    assert files_under(room.course_dir.root / "submitted",
-                       room.course_dir.root / "archive") == handed_in

@@ -6,7 +6,6 @@ the cause is gone."""
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 
@@ -40,11 +39,11 @@ def test_a_lab_that_dies_while_starting_fails_its_spawn_at_once(hub: Hub) -> Non
     for path in (config.parent, config):
         os.chown(path, home.stat().st_uid, home.stat().st_gid)
 
-    started = time.monotonic()
+    # answered by the failed spawn itself, not a 202 "pending" while the hub waits out
+    # http_timeout (300 s) for a lab that is gone
     answer = hub.call(hub.token("bob"), "POST", "/hub/api/users/bob/server")
     assert answer.status_code == 500
     assert "bob's lab exited with status 3 while starting" in answer.json()["message"]
-    assert time.monotonic() - started < 60  # not JupyterHub's http_timeout (300 s)
     assert hub.call(hub.token("bob"), "GET", "/hub/api/users/bob").json()["servers"] == {}
 
     config.unlink()
