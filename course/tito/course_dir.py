@@ -258,14 +258,16 @@ class CourseDir:
                             f"run 'tito nbgrader autograde {module.id}' first")
         return chosen
 
-    def feedback(self, module: Module, student: str) -> None:
+    def feedback(self, module: Module, student: str, release: bool = True) -> None:
         """Make ``student``'s feedback on ``module`` (their graded notebook with every test's
-        pass/fail and message, never hidden test source) and release it to the exchange."""
+        pass/fail and message, never hidden test source) and, unless ``release`` is False
+        (a preview for staff), release it to the exchange."""
         api = self.api()
         self._succeed(f"feedback for {student}'s {module.id}",
                       api.generate_feedback(module.id, student))
-        self._succeed(f"releasing {student}'s feedback on {module.id}",
-                      api.release_feedback(module.id, student))
+        if release:
+            self._succeed(f"releasing {student}'s feedback on {module.id}",
+                          api.release_feedback(module.id, student))
 
     def submitted_notebook(self, module: Module, student: str) -> Path:
         return self.root / "submitted" / student / module.id / f"{module.id}.ipynb"

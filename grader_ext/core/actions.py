@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import typing
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -88,13 +89,14 @@ def autograde(course_dir: CourseDir, module: Module, progress: Progress, *,
 
 
 def feedback(course_dir: CourseDir, module: Module, progress: Progress, *,
-             students: Sequence[str] = ()) -> None:
-    """Make and release feedback for every graded student (or for ``students``)."""
+             students: Sequence[str] = (), release: bool = True) -> None:
+    """Make feedback for every graded student (or for ``students``) and release it, or
+    with ``release`` False only make it (staff preview it in formgrader first)."""
     chosen = course_dir.graded_students(module, tuple(students))
     progress.start(len(chosen), f"feedback on {module.id} for {len(chosen)} students")
     for student in chosen:
-        course_dir.feedback(module, student)
-        progress.advance(f"{student}: feedback released")
+        course_dir.feedback(module, student, release)
+        progress.advance(f"{student}: feedback {'released' if release else 'made'}")
 
 
 ACTIONS: dict[str, Callable[..., None]] = {
@@ -103,12 +105,26 @@ ACTIONS: dict[str, Callable[..., None]] = {
 
 def check(kind: str, options: dict[str, object]) -> None:
     """Raise a :class:`TitoError` unless ``kind`` is an action and ``options`` are its
-    options."""
+    options, each of its type (as JSON gives them: a list of names, true/false, a
+    number)."""
     if kind not in ACTIONS:
         raise TitoError(f"unknown kind of job '{kind}': it is one of {', '.join(ACTIONS)}")
+    types = typing.get_type_hints(ACTIONS[kind])
     allowed = [name for name, parameter in inspect.signature(ACTIONS[kind]).parameters.items()
                if parameter.kind is inspect.Parameter.KEYWORD_ONLY]
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         takes = f"its options are {', '.join(allowed)}" if allowed else "it takes none"
         raise TitoError(f"{kind} has no option {', '.join(unknown)}: {takes}")
+    for name, value in options.items():
+        fits, expected = _OPTION_TYPES[types[name]]
+        if not fits(value):
+            raise TitoError(f"{kind}'s option {name} must be {expected}, not {value!r}")
+
+
+_OPTION_TYPES: dict[object, tuple[Callable[[object], bool], str]] = {
+    bool: (lambda value: isinstance(value, bool), "true or false"),
+    int: (lambda value: isinstance(value, int) and not isinstance(value, bool), "a number"),
+    Sequence[str]: (lambda value: isinstance(value, list)
+                    and all(isinstance(item, str) for item in value), "a list of names"),
+}

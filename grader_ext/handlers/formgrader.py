@@ -25,13 +25,17 @@ from tito.errors import TitoError
 # Formgrader writes that are manual grading, which TAs may do.
 GRADING_WRITES = {(apihandlers.GradeHandler, "PUT"), (apihandlers.CommentHandler, "PUT"),
                   (apihandlers.FlagSubmissionHandler, "POST")}
-# Formgrader's long actions → the job that does the same work.
-JOB_ACTIONS = {apihandlers.AssignHandler: "generate", apihandlers.ReleaseHandler: "release",
-               apihandlers.CollectHandler: "collect", apihandlers.AutogradeHandler: "autograde",
-               apihandlers.GenerateAllFeedbackHandler: "feedback",
-               apihandlers.ReleaseAllFeedbackHandler: "feedback",
-               apihandlers.GenerateFeedbackHandler: "feedback",
-               apihandlers.ReleaseFeedbackHandler: "feedback"}
+# Formgrader's long actions → the job (kind, options) that does the same work: its
+# autograde button grades again what is graded; its "generate feedback" is a preview
+# that students do not get until "release feedback".
+JOB_ACTIONS: dict[type, tuple[str, dict[str, object]]] = {
+    apihandlers.AssignHandler: ("generate", {}), apihandlers.ReleaseHandler: ("release", {}),
+    apihandlers.CollectHandler: ("collect", {}),
+    apihandlers.AutogradeHandler: ("autograde", {"force": True}),
+    apihandlers.GenerateAllFeedbackHandler: ("feedback", {"release": False}),
+    apihandlers.GenerateFeedbackHandler: ("feedback", {"release": False}),
+    apihandlers.ReleaseAllFeedbackHandler: ("feedback", {}),
+    apihandlers.ReleaseFeedbackHandler: ("feedback", {})}
 JOB_POLL_SECONDS = 0.5
 
 
@@ -53,6 +57,7 @@ class JobAction(RoleGate, apihandlers.BaseApiHandler):
     (``{success, log, error}``) once the job is done."""
 
     kind = ""
+    options: dict[str, object] = {}  # noqa: RUF012 (set per formgrader handler by _gated)
 
     @property
     def jobs(self) -> JobQueue:
@@ -60,7 +65,7 @@ class JobAction(RoleGate, apihandlers.BaseApiHandler):
 
     @web.authenticated
     async def post(self, assignment_id: str, student_id: str | None = None) -> None:
-        options = {"students": [student_id]} if student_id else {}
+        options = {**self.options, **({"students": [student_id]} if student_id else {})}
         try:
             job = self.jobs.submit(self.kind, assignment_id, self.caller.name, options)
         except TitoError as error:
@@ -75,8 +80,9 @@ class JobAction(RoleGate, apihandlers.BaseApiHandler):
 
 def _gated(handler: type) -> type:
     if handler in JOB_ACTIONS:
+        kind, options = JOB_ACTIONS[handler]
         return type(handler.__name__, (JobAction,),
-                    {"kind": JOB_ACTIONS[handler], "_formgrader_class": handler})
+                    {"kind": kind, "options": options, "_formgrader_class": handler})
     if issubclass(handler, web.StaticFileHandler):
         return handler  # formgrader's own scripts, styles and fonts
     return type(handler.__name__, (RoleGate, handler), {"_formgrader_class": handler})

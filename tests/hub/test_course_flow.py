@@ -47,6 +47,15 @@ def ta_marks_systems_questions(hub: Hub, student: str) -> list[dict]:
     return marked
 
 
+def formgrader_action(hub: Hub, path: str) -> dict:
+    """The instructor presses one of formgrader's action buttons; its answer, once done."""
+    answer = hub.grader("instructor", "POST", f"formgrader/api/{path}")
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    assert result["success"], result
+    return result
+
+
 def test_a_module_from_fetch_to_grades_over_http(hub: Hub) -> None:
     for student, solved in SOLVED.items():
         hand_in(hub, student, MODULE, worked(hub, MODULE, fetch(hub, student, MODULE), solved))
@@ -58,6 +67,8 @@ def test_a_module_from_fetch_to_grades_over_http(hub: Hub) -> None:
     run_job(hub, MODULE, "collect")
     autograde = run_job(hub, MODULE, "autograde", {"workers": 2})
     assert (autograde["done"], autograde["total"]) == (2, 2)
+    again = formgrader_action(hub, f"submission/{MODULE}/bob/autograde")
+    assert "bob: 70 points" in again["log"], "formgrader's autograde grades again"
 
     tensor = module_row(hub, MODULE, "ta")
     assert (tensor["handed_in"], tensor["collected"], tensor["autograded"],
@@ -67,9 +78,13 @@ def test_a_module_from_fetch_to_grades_over_http(hub: Hub) -> None:
     tensor = module_row(hub, MODULE, "ta")
     assert tensor["needs_manual"] == 1, "alice's answers are graded, bob's wait"
 
-    assert hub.grader("alice", "GET", f"api/assignments/{MODULE}/feedback").json() == {
-        "feedback": []}
-    run_job(hub, MODULE, "feedback")
+    no_feedback = {"feedback": []}
+    assert hub.grader("alice", "GET", f"api/assignments/{MODULE}/feedback").json() == no_feedback
+    preview = formgrader_action(hub, f"assignment/{MODULE}/generate_feedback")
+    assert "alice: feedback made" in preview["log"]
+    assert hub.grader("alice", "GET", f"api/assignments/{MODULE}/feedback").json() == \
+        no_feedback, "formgrader's generate is a preview for staff"
+    formgrader_action(hub, f"assignment/{MODULE}/release_feedback")
     feedback = hub.grader("alice", "GET", f"api/assignments/{MODULE}/feedback").json()
     (entry,) = feedback["feedback"]
     html = base64.b64decode(entry["files"][f"{MODULE}.html"]).decode("utf-8")

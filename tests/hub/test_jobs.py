@@ -80,6 +80,12 @@ def test_a_wrong_kind_module_or_option_is_refused_with_what_is_allowed(
         queue.submit("autograde", "tensor", "prof", {"student": ["bob"]})
     with pytest.raises(TitoError, match="generate has no option force: it takes none"):
         queue.submit("generate", "tensor", "prof", {"force": True})
+    for option, value, expected in (("students", "alice", "a list of names"),
+                                    ("force", "false", "true or false"),
+                                    ("workers", "2", "a number")):
+        with pytest.raises(TitoError, match=f"autograde's option {option} must be {expected}, "
+                                            f"not '{value}'"):
+            queue.submit("autograde", "tensor", "prof", {option: value})
     assert queue.recent() == []
 
     job = queue.submit("release", "01", "prof", {"force": True})
