@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import UTC
 
 from nbgrader.utils import parse_utc
 
 from tito.course_dir import CourseDir
 from tito.grading.report import GradeRow, grade_rows
 from tito.manifest import Module
-
-ACTIONS = ("generate", "release", "collect", "autograde", "feedback")
 
 
 def pipeline(course_dir: CourseDir, modules: list[Module]) -> list[dict]:
@@ -38,7 +37,9 @@ class Cell:
 
 
 def _handed_in_late(module: Module, times: list[str]) -> bool:
-    return bool(module.due and times and parse_utc(times[-1]) > module.due)
+    # nbgrader's timestamps parse to naive UTC; the course's due dates are aware UTC
+    return bool(module.due and times
+                and parse_utc(times[-1]).replace(tzinfo=UTC) > module.due)
 
 
 def _cell(module: Module, row: GradeRow | None, times: list[str]) -> Cell:

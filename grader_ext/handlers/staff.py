@@ -14,6 +14,7 @@ from tornado import web
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
 from grader_ext.core import dashboard
+from grader_ext.core.actions import ACTIONS
 from grader_ext.core.jobs import JobQueue
 from grader_ext.handlers.base import GraderHandler
 from tito.authoring.export import authored
@@ -54,7 +55,12 @@ class StaffHandler(GraderHandler):
         answer = await AsyncHTTPClient().fetch(HTTPRequest(
             f"{hub_auth.api_url}/groups/student",
             headers={"Authorization": f"token {hub_auth.api_token}"}), raise_error=False)
-        return json.loads(answer.body)["users"] if answer.code == 200 else []
+        if answer.code != 200:
+            self.log.warning("the hub did not list the student group (%s %s): the class "
+                             "progress shows only students with work", answer.code,
+                             answer.reason)
+            return []
+        return json.loads(answer.body)["users"]
 
 
 class PipelineHandler(StaffHandler):
@@ -64,7 +70,7 @@ class PipelineHandler(StaffHandler):
     async def get(self) -> None:
         rows = await asyncio.to_thread(dashboard.pipeline, self.course_dir, self.modules())
         self.write_json({"modules": rows, "role": self.caller.role,
-                         "actions": list(dashboard.ACTIONS) if self.caller.can_manage else []})
+                         "actions": list(ACTIONS) if self.caller.can_manage else []})
 
 
 class ActionHandler(StaffHandler):

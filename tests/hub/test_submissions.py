@@ -5,6 +5,7 @@ as nbgrader finds it."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -12,12 +13,15 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.utils import parse_utc
 
 from grader_ext.core import submissions
+from grader_ext.core.dashboard import class_progress
 from grader_ext.core.submissions import MAX_SUBMISSION_BYTES, NotFound, SubmissionStore
 from tests.hub.course import edited, feedback_score
 from tito.course_dir import CourseDir
@@ -260,3 +264,16 @@ def test_collecting_the_services_hand_ins_raises_no_owner_warning(
     assert result["success"], result
     assert "cheating attempt" not in result.get("log", "")
     assert course_dir.students_with(course.module("setup"), "submitted") == ["alice"]
+
+
+@pytest.mark.parametrize(("days_after_the_hand_in", "late"), [(-1, True), (1, False)])
+def test_the_class_progress_marks_a_hand_in_after_the_due_date_late(
+        store: SubmissionStore, course_dir: CourseDir, course: Course, notebook: bytes,
+        days_after_the_hand_in: int, late: bool) -> None:
+    handed_in = store.submit("alice", "setup", {"setup.ipynb": notebook})
+    due = parse_utc(handed_in.timestamp).replace(tzinfo=UTC) + timedelta(
+        days=days_after_the_hand_in)
+    setup = dataclasses.replace(course.module("setup"), due=due)
+    cell = class_progress(course_dir, [setup], roster=["alice", "bob"])
+    assert (cell["alice"]["setup"].submitted, cell["alice"]["setup"].late) == (True, late)
+    assert (cell["bob"]["setup"].submitted, cell["bob"]["setup"].late) == (False, False)
