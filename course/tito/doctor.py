@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import os
 import platform
@@ -15,6 +14,7 @@ from pathlib import Path
 from tito.authoring.export import authored, reference_files, stale_files
 from tito.authoring.source import read_source
 from tito.errors import TitoError
+from tito.files import file_sha256
 from tito.manifest import Course
 from tito.project import Paths
 
@@ -128,8 +128,7 @@ def _datasets(course: Course) -> list[Check]:
                                 f"downloaded on first use (modules {users}); offline, copy "
                                 f"the file to {path}"))
             continue
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest != dataset.sha256:
+        if file_sha256(path) != dataset.sha256:
             checks.append(Check(f"data: {dataset.id}", FAIL, f"{path} has the wrong checksum",
                                 f"delete {path}; it is downloaded again on first use"))
         else:

@@ -1,7 +1,8 @@
-"""Writing files so that a crash never leaves half of one."""
+"""Writing files so that a crash never leaves half of one; their content's fingerprint."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -25,3 +26,8 @@ def write_atomic(path: Path, text: str) -> None:
 
 def write_notebook(path: Path, notebook: NotebookNode) -> None:
     write_atomic(path, nbformat.writes(notebook) + "\n")
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of ``path``'s bytes, in hex."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -17,7 +17,6 @@ wrong and how to fix it, raised before anything is written.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import re
@@ -35,6 +34,7 @@ from nbgrader.utils import make_unique_key, notebook_hash
 from tito.course_dir import CourseDir
 from tito.errors import NotFound, TitoError
 from tito.exchange import COURSE_ID
+from tito.files import file_sha256
 from tito.manifest import Module
 
 MAX_SUBMISSION_BYTES = 20 * 1024 * 1024
@@ -121,10 +121,6 @@ def check_files(module_id: str, files: dict[str, bytes]) -> None:
 def now_timestamp() -> str:
     """The current time as nbgrader stamps hand-ins."""
     return datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
-
-
-def checksum(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _write_synced(path: Path, data: bytes) -> None:
@@ -309,7 +305,7 @@ class SubmissionStore:
         notebook's released feedback (none until the instructor releases some)."""
         return {"timestamp": submission.timestamp, "files": sorted(submission.paths()),
                 "notebooks": submission.notebook_ids(),
-                "feedback": {notebook_id: checksum(html) for notebook_id, html
+                "feedback": {notebook_id: file_sha256(html) for notebook_id, html
                              in self.feedback_paths(submission).items()}}
 
     def overview(self, student: str) -> list[dict]:

@@ -28,10 +28,10 @@ from nbgrader.exchange.abc import (
     ExchangeSubmit,
 )
 
-from grader_ext.core.submissions import checksum
 from grader_ext.exchange.client import GraderClient
 from tito.errors import TitoError
 from tito.exchange import COURSE_ID, stamp_folder
+from tito.files import file_sha256
 from tito.manifest import load_course
 from tito.project import Paths
 from tito.workspace import Workspace
@@ -226,7 +226,7 @@ class HubList(HubExchange, ExchangeList):
                 "has_exchange_feedback": released is not None,
                 "local_feedback_path": str(local) if has_local else None,
                 "feedback_updated": has_local and released is not None
-                and checksum(local) != released}
+                and file_sha256(local) != released}
 
 
 class InstructorsOnly(Exchange):
