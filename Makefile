@@ -60,7 +60,7 @@ system-deps:
 	fi
 
 $(PROXY): | $(BIN)/python
-	@command -v npm >/dev/null || { echo "error: npm is missing (Debian: apt-get install nodejs npm)"; exit 1; }
+	@$(MAKE) --no-print-directory system-deps TOOLS="npm:npm"
 	npm install --silent --no-fund --no-audit --prefix $(VENV)/node configurable-http-proxy@$(PROXY_VERSION)
 
 hub: $(STAMP) system-deps $(PROXY)

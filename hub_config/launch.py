@@ -74,10 +74,11 @@ def read_roster(path: Path | None) -> tuple[dict[str, list[str]], dict[str, list
         if group not in GROUPS:
             raise TitoError(f"{path}: unknown group '{group}': the groups are "
                             f"{', '.join(GROUPS)} (and the table names)")
-        bad = [u for u in users if not isinstance(u, str) or not USER_NAME.fullmatch(u)]
-        if not isinstance(users, list) or bad:
+        bad = ([u for u in users if not isinstance(u, str) or not USER_NAME.fullmatch(u)]
+               if isinstance(users, list) else users)
+        if bad:
             raise TitoError(f"{path}: {group} must be a list of user names (lowercase "
-                            f"letters, digits, '-', '_', '.'); not {bad or users!r}")
+                            f"letters, digits, '-', '_', '.'); not {bad!r}")
     groups = {group: list(roster.get(group, [])) for group in GROUPS}
     unknown = sorted(set(names) - {user for users in groups.values() for user in users})
     if unknown:
@@ -109,9 +110,10 @@ def check_ports(settings: HubSettings) -> None:
         if not field.name.endswith("port"):
             continue
         port = getattr(settings, field.name)
+        address = settings.ip if field.name == "port" else "127.0.0.1"  # the public one: --ip
         with socket.socket() as probe:
             try:
-                probe.bind(("127.0.0.1", port))
+                probe.bind((address, port))
             except OSError:
                 option = "--" + field.name.replace("_", "-")
                 raise TitoError(f"port {port} is in use: stop what listens there, or pass "
@@ -177,7 +179,8 @@ def main(state_dir: Path, port: int, ip: str, hub_port: int, proxy_api_port: int
                                proxy_command=proxy_command(), roster=groups, names=names,
                                local_config=str(local_config.resolve()) if local_config
                                else default_local_config())
-        check_ports(settings)
+        if not prepare_only:  # preparing again beside a running hub is fine
+            check_ports(settings)
         state = HubState(state_dir.resolve())
         state.ensure()
         state.save_settings(settings)

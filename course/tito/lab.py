@@ -1,5 +1,6 @@
-"""The single-user course lab (a student's laptop, no hub): released notebooks in the
-student's workspace, and JupyterLab started so that their own ``tinytorch`` comes first."""
+"""A student's course lab, on their laptop or in the hub: released notebooks in the
+student's workspace, and JupyterLab (or JupyterHub's single-user server) started so that
+their own ``tinytorch`` comes first."""
 
 from __future__ import annotations
 
@@ -69,7 +70,8 @@ def jupyter_server_args(root_dir: Path, port: int, open_browser: bool) -> list[s
 def serve(workspace: Path, port: int, open_browser: bool, server_args: list[str],
           singleuser: bool = False) -> None:
     """Run JupyterLab on 127.0.0.1:PORT for ``workspace`` or, in a hub, JupyterHub's
-    single-user server (the hub passes its port and URL in ``server_args``), until stopped.
+    single-user server (which takes its port and URLs from the hub's environment), until
+    stopped.
 
     The server runs in this process rather than a new one: it then reuses the modules
     tito has loaded and skips the slow optional imports tito leaves out (tito/__init__.py),

@@ -172,5 +172,5 @@ def test_a_huge_file_stops_at_the_file_size_limit(tmp_path: Path) -> None:
 
 def test_without_bubblewrap_the_error_names_the_fix() -> None:
     with pytest.raises(TitoError, match=r"bubblewrap is not installed.*apt-get install "
-                                        r"bubblewrap.*--no-sandbox"):
-        Sandbox(bwrap="no-such-bwrap").check()
+                                        r"bubblewrap\)$"):
+        Sandbox(bwrap="no-such-bwrap").check()  # the hub and the service have no --no-sandbox

@@ -48,6 +48,18 @@ def test_a_roster_with_an_unknown_group_says_which_groups_exist(tmp_path: Path) 
     assert "unknown group 'students': the groups are instructor, ta, student" in result.stdout
 
 
+@pytest.mark.parametrize("members", ["3", '"bob"', '["Bob Smith"]'])
+def test_a_group_that_is_not_a_list_of_user_names_is_named(tmp_path: Path,
+                                                            members: str) -> None:
+    roster = tmp_path / "class.toml"
+    roster.write_text(f"ta = {members}\n", encoding="utf-8")
+    result = launch("--state", str(tmp_path / "state"), "--roster", str(roster),
+                    "--prepare-only")
+    assert result.returncode == 1
+    assert "ta must be a list of user names (lowercase letters, digits, '-', '_', '.')" \
+        in result.stdout
+
+
 def test_the_rosters_students_are_in_the_gradebook_with_their_names(tmp_path: Path) -> None:
     roster = tmp_path / "class.toml"
     roster.write_text('instructor = ["ada"]\nstudent = ["alan", "edsger"]\n\n[names]\n'

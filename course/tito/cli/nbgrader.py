@@ -184,7 +184,11 @@ def autograde(module: str, students: tuple[str, ...], workers: int, force: bool,
     item = module_arg(module)
     target = open_course_dir(course_dir)
     if not no_sandbox:
-        Sandbox().check()
+        try:
+            Sandbox().check()
+        except TitoError as error:
+            raise TitoError(f"{error}, or pass --no-sandbox to grade without a sandbox "
+                            "(trusted code only)") from error
     chosen, skipped = target.students_to_grade(item, students, force)
     if skipped:
         console.print(f"{len(skipped)} already graded (--force grades again)")

@@ -59,8 +59,7 @@ class Sandbox(Configurable):
         found = shutil.which(self.bwrap)
         if not found:
             raise TitoError("bubblewrap is not installed, and student code must run sandboxed: "
-                            "install it (Debian: apt-get install bubblewrap), or pass "
-                            "--no-sandbox to grade without a sandbox (trusted code only)")
+                            "install it (Debian: apt-get install bubblewrap)")
         return found
 
     def limits(self) -> list[str]:
@@ -120,8 +119,9 @@ def confine(argv: list[str], *, binds: dict[str, tuple[Path, bool]], uid: int, n
     otherwise in an unprivileged user namespace. ``network`` keeps the host's network
     (loopback included); ``python_path`` comes before tito on PYTHONPATH. ``clear_env``
     False passes bubblewrap's own environment in (under ``env`` and the basics), which
-    keeps secrets such as tokens off the command line. ``writable_tmp`` gives the command
-    a private writable /tmp (student code under grading gets none)."""
+    keeps secrets such as tokens off the command line. ``writable_tmp`` gives the command a
+    private /tmp it can write; without it, a root-started sandbox (where student code is
+    graded) leaves /tmp root's, not writable by the code."""
     mounts = _system_mounts(writable_tmp)
     made: set[Path] = set()
 
