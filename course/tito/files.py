@@ -1,4 +1,6 @@
-"""Writing files so that a crash never leaves half of one; their content's fingerprint."""
+"""Writing files so that a crash never leaves half of one; their permissions and their
+content's fingerprint. Light to import (the grading judge uses it): nbformat is imported
+only to write a notebook."""
 
 from __future__ import annotations
 
@@ -6,9 +8,10 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
-from nbformat import NotebookNode
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -25,9 +28,20 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def write_notebook(path: Path, notebook: NotebookNode) -> None:
+    import nbformat
+
     write_atomic(path, nbformat.writes(notebook) + "\n")
 
 
 def file_sha256(path: Path) -> str:
     """The SHA-256 of ``path``'s bytes, in hex."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def make_readable(root: Path) -> None:
+    """Let every user read ``root`` and what is below it (folders 0755, files 0644): a
+    sandbox's own uid reads what the grader wrote. Links are left alone (chmod would
+    change what they point to)."""
+    for path in [root, *root.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o755 if path.is_dir() else 0o644)

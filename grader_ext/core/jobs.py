@@ -16,7 +16,6 @@ import sys
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from grader_ext.core import actions
 from tito.errors import NotFound, TitoError
 from tito.manifest import load_course
 from tito.project import Paths
+from tito.workspace import now
 
 LOG_LINES = 200
 INTERRUPTED = ("interrupted: the grading service stopped while this job ran; retry it "
@@ -105,10 +105,6 @@ def _job(row: _Row) -> Job:
     return Job(**{**values, "state": State(row.state), "log": tuple(row.log.splitlines())})
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def _append_log(row: _Row, lines: Sequence[str]) -> None:
     row.log = "\n".join([*row.log.splitlines(), *"\n".join(lines).splitlines()][-LOG_LINES:])
 
@@ -146,7 +142,7 @@ class JobStore:
         """A new queued job."""
         row = _Row(kind=kind, module_id=module_id, owner=owner, options=options,
                    state=State.QUEUED, done=0, total=0, message="queued", log="",
-                   created_at=_now(), retry_of=retry_of)
+                   created_at=now(), retry_of=retry_of)
         with self._session.begin() as session:
             session.add(row)
         return _job(row)
@@ -178,7 +174,7 @@ class JobStore:
                                  .order_by(_Row.id).limit(1))
             if row is None:
                 return None
-            row.state, row.started_at, row.message = State.RUNNING, _now(), "starting"
+            row.state, row.started_at, row.message = State.RUNNING, now(), "starting"
             return _job(row)
 
     def update(self, job_id: int, log: Sequence[str] = (), **changes: Any) -> None:
@@ -198,7 +194,7 @@ class JobStore:
             if row.state != State.RUNNING:
                 return
             row.state = State.FAILED if error else State.SUCCEEDED
-            row.error, row.finished_at = error, _now()
+            row.error, row.finished_at = error, now()
             if error:  # a success keeps its last message: the action's result
                 row.message = f"failed: {error}"
             _append_log(row, [*log, row.message if error else "succeeded"])

@@ -42,7 +42,7 @@ from traitlets.config import Config
 from tito.authoring.export import module_code
 from tito.authoring.tests import AutogradedCell, autograded_cells, pytest_module
 from tito.errors import TitoError
-from tito.files import write_atomic
+from tito.files import make_readable, write_atomic
 from tito.grading.sandbox import Sandbox
 from tito.manifest import Course, Module, load_course
 from tito.project import Paths
@@ -92,9 +92,7 @@ def student_package(root: Path, course: Course, module: Module, notebook: Notebo
         except TitoError as error:
             code = _compile_failure(item, error)
         write_atomic(space.package_file(item), code)
-    # The notebook's sandbox user reads it (files are written private, 0600, by default).
-    for path in [root, *root.rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
+    make_readable(root)  # write_atomic's files are private (0600); the sandbox reads them
     return root
 
 

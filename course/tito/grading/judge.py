@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from tito.files import make_readable
 from tito.grading import GRADE_CELLS, plain
 from tito.grading.sandbox import Sandbox
 
@@ -130,9 +131,7 @@ class Worker:
             root = Path(self._scratch.name)
             submission = root / "submission"
             shutil.copytree(self.spec.package, submission, symlinks=True)
-            for path in [submission, *submission.rglob("*")]:
-                if not path.is_symlink():
-                    path.chmod(0o755 if path.is_dir() else 0o644)
+            make_readable(submission)
             (root / "scratch").mkdir()
             command = Sandbox(**self.spec.sandbox).command(
                 argv, root / "scratch", package=submission, slot=self.spec.slot)
