@@ -2,11 +2,12 @@
 
 Inside, the lab sees the system, Python and the course tooling read-only, its own home
 read-write at ``/home/<name>``, and the released modules read-only; it runs as a uid of
-its own (``uid_base`` + the user's hub id). Nothing else of the machine exists there:
-not other homes, the course directory with its sources, hidden tests and gradebook, the
-grading service's files or the hub's secrets. The home is prepared as a tito workspace by
-``tito lab --releases`` inside the sandbox, with the student's rights, so a student's
-symbolic links can never make a privileged process write where they point.
+its own (``uid_base`` + the user's hub id), named after the user in the sandbox's
+``/etc/passwd`` and ``/etc/group`` (:func:`lab_accounts`). Nothing else of the machine
+exists there: not other homes, the course directory with its sources, hidden tests and
+gradebook, the grading service's files or the hub's secrets. The home is prepared as a
+tito workspace by ``tito lab --releases`` inside the sandbox, with the student's rights,
+so a student's symbolic links can never make a privileged process write where they point.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import sys
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner
-from traitlets import Int, Unicode
+from traitlets import Int, Unicode, default
 
+from tito.files import write_atomic
 from tito.grading.sandbox import Sandbox, confine, prlimit
 from tito.project import PROJECT_ROOT
 
@@ -29,6 +31,22 @@ LISTEN_POLL_SECONDS = 0.05
 # Where a lab's kernels put their Unix sockets (student/jupyter_server_config.py): in the
 # lab's private /tmp, on a path short enough for any user name (at most 107 bytes).
 RUNTIME_DIR = "/tmp/jupyter-runtime"
+SHELL = "/bin/bash"
+
+
+def lab_accounts(name: str, uid: int, passwd: str, group: str) -> tuple[str, str]:
+    """A lab's ``/etc/passwd`` and ``/etc/group`` from the host's: the lab user (uid and
+    gid ``uid``) in place of any entry with their name or id, so ``whoami``, ``id`` and the
+    shell's prompt name the student, and only them."""
+
+    def others(text: str) -> list[str]:
+        # Field 3 is the uid in passwd and the gid in group.
+        return [line for line in text.splitlines()
+                if (fields := line.split(":"))[0] != name and fields[2:3] != [str(uid)]]
+
+    user = f"{name}:x:{uid}:{uid}::/home/{name}:{SHELL}"
+    return ("\n".join([*others(passwd), user]) + "\n",
+            "\n".join([*others(group), f"{name}:x:{uid}:"]) + "\n")
 
 
 class LabStartError(RuntimeError):
@@ -49,6 +67,9 @@ class SandboxedSpawner(LocalProcessSpawner):
                              help="Jupyter configuration folder every lab reads (read-only)."
                              ).tag(config=True)
     grader_url = Unicode(help="The grading service, as labs reach it.").tag(config=True)
+    accounts = Unicode(help="Folder of each lab's /etc/passwd and /etc/group (a subfolder "
+                       "per user, rewritten at every start; labs see only their own). "
+                       "Default: 'lab-accounts' beside the homes.").tag(config=True)
     uid_base = Int(61000, help="A lab runs as uid_base + the user's hub id (as root).").tag(
         config=True)
     memory_limit = Int(4 * 1024**3, help="Address-space limit per process, in bytes.").tag(
@@ -56,6 +77,10 @@ class SandboxedSpawner(LocalProcessSpawner):
     process_limit = Int(512, help="Processes and threads of one lab at once.").tag(config=True)
     file_size_limit = Int(1024**3, help="Largest file a lab may write, in bytes.").tag(
         config=True)
+
+    @default("accounts")
+    def _accounts_default(self) -> str:
+        return str(Path(self.homes).with_name("lab-accounts"))
 
     @property
     def uid(self) -> int:
@@ -73,7 +98,7 @@ class SandboxedSpawner(LocalProcessSpawner):
         return None  # bubblewrap drops to the lab's uid; there is no system user to switch to
 
     def user_env(self, env: dict[str, str]) -> dict[str, str]:
-        env.update(USER=self.user.name, HOME=self.home_inside, SHELL="/bin/bash")
+        env.update(USER=self.user.name, HOME=self.home_inside, SHELL=SHELL)
         return env
 
     def get_env(self) -> dict[str, str]:
@@ -93,6 +118,22 @@ class SandboxedSpawner(LocalProcessSpawner):
         os.chown(self.home, self.uid, self.uid)
         self.home.chmod(0o711)  # bwrap, root without capabilities, must enter it
 
+    def _account_binds(self) -> dict[str, tuple[Path, bool]]:
+        """Write the lab's passwd and group files (:func:`lab_accounts`); the binds that put
+        them, read-only, over the sandbox's ``/etc/passwd`` and ``/etc/group``. Without an
+        entry for its uid, the lab's shell prompt reads 'I have no name!' and ``whoami``
+        fails."""
+        folder = Path(self.accounts) / self.user.name
+        files = dict(zip(("passwd", "group"), lab_accounts(
+            self.user.name, self.uid, Path("/etc/passwd").read_text(encoding="utf-8"),
+            Path("/etc/group").read_text(encoding="utf-8")), strict=True))
+        binds = {}
+        for name, text in files.items():
+            write_atomic(folder / name, text)
+            (folder / name).chmod(0o644)  # as the host's: the sandbox's programs read them
+            binds[f"/etc/{name}"] = (folder / name, False)
+        return binds
+
     def sandboxed_command(self) -> list[str]:
         """The lab's command: bubblewrap, then ``tito lab`` preparing the home and starting
         the single-user server (JupyterHub appends the server's arguments)."""
@@ -102,7 +143,8 @@ class SandboxedSpawner(LocalProcessSpawner):
                  STUDENT_CONFIG: (Path(self.student_config), False),
                  str(GRADER_EXT): (GRADER_EXT, False),
                  str(PROJECT_ROOT / "course" / "course.toml"):
-                     (PROJECT_ROOT / "course" / "course.toml", False)}
+                     (PROJECT_ROOT / "course" / "course.toml", False),
+                 **self._account_binds()}
         tito = [sys.executable, "-m", "tito", "lab", "--releases", RELEASES, "--singleuser"]
         return [*limits, *confine(tito, binds=binds, uid=self.uid, network=True,
                                   workdir=self.home_inside, python_path=[],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sysconfig
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,8 @@ from tito.authoring.source import read_source
 from tito.course_dir import CourseDir
 from tito.manifest import Course, Module
 from tito.project import Paths
+
+TERMINAL_RC = Path(__file__).resolve().with_name("terminal.bashrc")
 
 
 def lab_course_dir(course: Course, paths: Paths) -> CourseDir:
@@ -58,6 +61,26 @@ def student_environment(workspace: Path) -> dict[str, str]:
     }
 
 
+def terminal_args() -> list[str]:
+    """Jupyter server options that start each terminal as bash reading ``TERMINAL_RC``
+    (else ``$SHELL``), not as a login shell.
+
+    Jupyter starts a login shell whenever its output is not a terminal (in a hub, under
+    ``make``), and a login profile may reset ``PATH`` (Debian's ``/etc/profile`` does,
+    macOS's reorders it), losing the course's Python and ``tito``; so may the user's
+    ``~/.bashrc`` (conda's and pyenv's lines put their Python first). The lab's environment
+    is already the one the course needs (:func:`student_environment`; in the hub, the
+    sandbox's), so the shell inherits it, as the kernels do, and ``TERMINAL_RC`` puts the
+    lab's ``PATH`` first again after the user's own start-up file. Bash even for users of
+    another shell: the course's instructions are written for it, and only a start-up
+    file of its own can have the last word on ``PATH``.
+    """
+    bash = shutil.which("bash")
+    shell = [bash, "--rcfile", str(TERMINAL_RC)] if bash else [
+        os.environ.get("SHELL") or "/bin/sh"]
+    return [f"--ServerApp.terminado_settings=shell_command={json.dumps(shell)}"]
+
+
 def jupyter_server_args(root_dir: Path, port: int, open_browser: bool) -> list[str]:
     """Options every Jupyter server tito starts shares: loopback only, one fixed port."""
     args = ["--ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={root_dir}",
@@ -76,9 +99,15 @@ def serve(workspace: Path, port: int, open_browser: bool, server_args: list[str]
     The server runs in this process rather than a new one: it then reuses the modules
     tito has loaded and skips the slow optional imports tito leaves out (tito/__init__.py),
     which takes about half the time off a lab's start. Its kernels get
-    :func:`student_environment`; the server itself does not import the student's package.
+    :func:`student_environment`, and so do its terminals (:func:`terminal_args`); the
+    server itself does not import the student's package.
     """
     os.environ.update(student_environment(workspace))
+    # A terminal opened from the file browser's top starts in the server's folder: make it
+    # the workspace, not where ``make lab`` ran (the checkout, whose reference tinytorch
+    # ``python -c``/``-m`` would import ahead of the student's).
+    os.chdir(workspace)
+    server_args = [*terminal_args(), *server_args]  # the caller's own settings win
     if singleuser:
         from jupyterhub.singleuser import main
     else:

@@ -4,10 +4,13 @@ student's notebooks, whose kernels import the student's own package."""
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import os
 import sysconfig
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from tornado.websocket import websocket_connect
 
 from tests.conftest import TITO
 from tests.servers import free_port, request_json, running
+from tests.terminal import Terminal
 
 TOKEN = "test-token"
 pytestmark = pytest.mark.slow
@@ -52,7 +56,18 @@ async def execute(port: int, kernel_id: str, code: str) -> str:
             return "".join(output)
 
 
-def test_tito_lab_serves_the_students_notebooks_and_package(tmp_path: Path) -> None:
+@dataclass
+class Lab:
+    """A running ``tito lab``: its port and the student's workspace."""
+
+    port: int
+    workspace: Path
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """``tito lab`` started as ``make lab`` starts it, its output going to a file."""
+    tmp_path = tmp_path_factory.mktemp("lab")
     workspace = tmp_path / "workspace"
     port = free_port()
     env = {**os.environ, "TITO_WORKSPACE": str(workspace), "JUPYTER_TOKEN": TOKEN,
@@ -63,24 +78,47 @@ def test_tito_lab_serves_the_students_notebooks_and_package(tmp_path: Path) -> N
     env.pop("PYTHONPATH", None)
     with running([*TITO, "lab", "--no-browser", "--port", str(port)], env,
                  tmp_path / "lab.log", ready=lambda: api(port, "/api/status")):
-        listing = api(port, "/api/contents/modules/00_setup")
-        assert [item["name"] for item in listing["content"]] == ["setup.ipynb"]
-        notebook = api(port, "/api/contents/modules/00_setup/setup.ipynb")
-        assert notebook["type"] == "notebook"
+        yield Lab(port, workspace)
 
-        kernel = api(port, "/api/kernels", "POST", {"name": "python3"})
-        output = asyncio.run(execute(port, kernel["id"], (
-            "import tinytorch, shutil, os\n"
-            "print(tinytorch.__file__)\n"
-            "print(shutil.which('tito'))\n"
-            "print(os.environ['TITO_WORKSPACE'])\n"
-            "try:\n"
-            "    import tinytorch.core.setup\n"
-            "except ImportError as error:\n"
-            "    print(error)\n")))
-        lines = output.splitlines()
-        assert lines[0] == str(workspace / "tinytorch" / "__init__.py"), output
-        assert lines[1] == str(Path(sysconfig.get_path("scripts")) / "tito"), output
-        assert lines[2] == str(workspace)
-        assert lines[3].startswith("tinytorch.core.setup is not exported yet: complete module "
-                                   "00 setup"), output
+
+def test_tito_lab_serves_the_students_notebooks_and_package(lab: Lab) -> None:
+    port, workspace = lab.port, lab.workspace
+    listing = api(port, "/api/contents/modules/00_setup")
+    assert [item["name"] for item in listing["content"]] == ["setup.ipynb"]
+    notebook = api(port, "/api/contents/modules/00_setup/setup.ipynb")
+    assert notebook["type"] == "notebook"
+
+    kernel = api(port, "/api/kernels", "POST", {"name": "python3"})
+    output = asyncio.run(execute(port, kernel["id"], (
+        "import tinytorch, shutil, os\n"
+        "print(tinytorch.__file__)\n"
+        "print(shutil.which('tito'))\n"
+        "print(os.environ['TITO_WORKSPACE'])\n"
+        "try:\n"
+        "    import tinytorch.core.setup\n"
+        "except ImportError as error:\n"
+        "    print(error)\n")))
+    lines = output.splitlines()
+    assert lines[0] == str(workspace / "tinytorch" / "__init__.py"), output
+    assert lines[1] == str(Path(sysconfig.get_path("scripts")) / "tito"), output
+    assert lines[2] == str(workspace)
+    assert lines[3].startswith("tinytorch.core.setup is not exported yet: complete module "
+                               "00 setup"), output
+
+
+def test_tito_labs_terminal_finds_the_course(lab: Lab) -> None:
+    """The terminal of ``make lab`` (a login shell whenever Jupyter's output is not a
+    terminal, whose /etc/profile reset PATH; and here root's ~/.bashrc puts pyenv's python
+    first) finds the course's Python, NumPy, the student's package and tito."""
+    scripts = Path(sysconfig.get_path("scripts"))
+    name = api(lab.port, "/api/terminals", "POST")["name"]
+    url = f"ws://127.0.0.1:{lab.port}/terminals/websocket/{name}"
+    with Terminal(url, TOKEN) as terminal:
+        assert terminal.run("pwd") == str(lab.workspace)  # where the file browser starts
+        assert terminal.run("which python tito").splitlines() == [
+            str(scripts / "python"), str(scripts / "tito")]
+        assert terminal.run('python -c "import numpy, tinytorch; print(tinytorch.__file__)"'
+                            ) == str(lab.workspace / "tinytorch" / "__init__.py")
+        assert "Usage: tito" in terminal.run("tito --help")
+        assert terminal.run("whoami") == terminal.run("id -un") == getpass.getuser()
+    assert "I have no name!" not in terminal.transcript
