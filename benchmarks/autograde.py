@@ -36,7 +36,7 @@ from nbformat import NotebookNode
 from table import print_table  # benchmarks/table.py: this script's folder is on sys.path
 
 from tito.authoring.source import Role, read_source
-from tito.course_dir import CourseDir
+from tito.course_dir import CourseDir, gradebook_path
 from tito.files import write_atomic, write_notebook
 from tito.manifest import load_course
 from tito.project import PROJECT_ROOT
@@ -149,22 +149,22 @@ def timed(command: list[str], cwd: Path, env: dict[str, str],
     return timing
 
 
-def graded_count(root: Path) -> tuple[int, int]:
+def graded_count(root: Path, gradebook_file: Path) -> tuple[int, int]:
     """Autograded notebooks on disk, and the module's submissions in the gradebook."""
     from nbgrader.api import Gradebook
 
     notebooks = len(list((root / "autograded").glob(f"*/{MODULE}/{MODULE}.ipynb")))
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+    with Gradebook(f"sqlite:///{gradebook_file}") as gradebook:
         submissions = len(gradebook.assignment_submissions(MODULE))
     return notebooks, submissions
 
 
-def auto_scores(root: Path, students: list[str]) -> dict[str, float | None]:
+def auto_scores(gradebook_file: Path, students: list[str]) -> dict[str, float | None]:
     """Each student's autograded points (the manual ``systems-`` cells left out)."""
     from nbgrader.api import Gradebook, MissingEntry
 
     scores: dict[str, float | None] = {}
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+    with Gradebook(f"sqlite:///{gradebook_file}") as gradebook:
         for student in students:
             try:
                 notebook = gradebook.find_submission_notebook(MODULE, MODULE, student)
@@ -246,15 +246,17 @@ def run(work: Path, count: int, workers: int, plain_text: bool) -> int:
 
     problems: list[str] = []
     summaries = {}
-    for name, root, timing in (("plain", plain, plain_run), ("ours", ours.root, ours_run)):
-        notebooks, submissions = graded_count(root)
+    for name, root, gradebook_file, timing in (
+            ("plain", plain, plain / "gradebook.db", plain_run),
+            ("ours", ours.root, gradebook_path(ours.root), ours_run)):
+        notebooks, submissions = graded_count(root, gradebook_file)
         if timing.returncode != 0:
             problems.append(f"{name}: exit status {timing.returncode} (log: "
                             f"{work / (name + '.log')})")
         if notebooks != count or submissions != count:
             problems.append(f"{name}: {notebooks} autograded notebooks and {submissions} "
                             f"gradebook submissions, expected {count}")
-        scores = auto_scores(root, students)
+        scores = auto_scores(gradebook_file, students)
         summaries[name] = (notebooks, submissions, score_summary(scores, kinds))
         if name == "ours":
             wrong = [f"{s} ({kinds[s]}): {scores[s]}" for s in students

@@ -2,8 +2,9 @@
 
 ``python -m grader_ext --state DIR`` starts a Jupyter Server with two extensions only:
 JupyterHub's single-user extension (hub OAuth: every request carries a hub identity) and
-this one. It runs no kernels or terminals for anyone; long work goes to the job queue's
-worker processes, so the server always answers.
+this one. It runs no kernels or terminals for anyone and starts no processes: long work is
+queued for the job runner (:mod:`grader_ext.core.runner`), so the server always answers
+and needs no rights beyond its own files (the hub runs it as an unprivileged user).
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from pathlib import Path
 
 from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.extension.application import ExtensionApp, ExtensionAppJinjaMixin
-from tornado.ioloop import PeriodicCallback
-from traitlets import Float, Unicode
+from traitlets import Unicode
 
 from grader_ext.core.jobs import JobQueue
 from grader_ext.core.submissions import SubmissionStore
@@ -49,40 +49,20 @@ class GraderApp(ExtensionAppJinjaMixin, ExtensionApp):
     static_paths = [str(HERE / "static")]  # noqa: RUF012 (the dashboard's script and styles)
     template_paths = [str(HERE / "templates")]  # noqa: RUF012
 
-    state_dir = Unicode(help="Folder for the service's own files: the job database and "
-                        "job logs.").tag(config=True)
-    tick_interval = Float(0.5, help="Seconds between looks at the job queue.").tag(
-        config=True)
+    state_dir = Unicode(help="Folder for the service's own files: the job database."
+                        ).tag(config=True)
 
     def initialize_settings(self) -> None:
         state = Path(self.state_dir or Path.cwd() / ".grader").resolve()
         state.mkdir(parents=True, exist_ok=True)
         course_dir = CourseDir.from_env()
-        course_dir.init()
         self.jobs = JobQueue(state / "jobs.sqlite")
-        self.jobs.recover()
         for unfinished in SubmissionStore(course_dir).remove_unfinished():
             self.log.warning("removed %s: a hand-in a crash stopped midway", unfinished)
         self.settings.update(grader_course_dir=course_dir, grader_jobs=self.jobs)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend([*routes(), *formgrader_routes(self.serverapp)])
-
-    async def _start_jupyter_server_extension(self, serverapp) -> None:
-        self._hub = os.getppid()
-        self._ticker = PeriodicCallback(self._tick, self.tick_interval * 1000)
-        self._ticker.start()
-
-    def _tick(self) -> None:
-        if os.getppid() != self._hub:  # the hub that manages this service is gone
-            self.log.warning("the hub stopped; stopping the grading service")
-            self._ticker.stop()
-            self.serverapp.stop()
-            return
-        self.jobs.tick()
-
-    async def stop_extension(self) -> None:
-        self._ticker.stop()
 
 
 main = GraderApp.launch_instance

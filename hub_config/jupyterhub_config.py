@@ -6,10 +6,9 @@ your own (another authenticator, say) go in a file loaded last: ``python -m hub_
 --config FILE``, or ``hub_config/local_config.py``; see README.md, "The course hub".
 """
 
-import sys
-
 from grader_ext.auth import CUSTOM_SCOPES, SERVICE_NAME
 from hub_config import roles
+from hub_config.services import services
 from hub_config.state import HUB_CONFIG, HubState
 from tito.exchange import COURSE_ID
 
@@ -55,20 +54,8 @@ c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 300
 c.Spawner.http_timeout = 300
 
-# The grading service: Jupyter Server with our extension and formgrader, under hub OAuth.
-c.JupyterHub.services = [{
-    "name": SERVICE_NAME,
-    "display": True,
-    "info": {"description": "Grading dashboard and formgrader"},
-    "url": grader_url,
-    "api_token": state.secret("grader_token"),
-    "command": [sys.executable, "-m", "grader_ext", "--state", str(state.grader)],
-    "cwd": str(state.course),
-    "environment": {"TITO_COURSE_DIR": str(state.course), "TITO_EXCHANGE": str(state.exchange),
-                    "PYTHONIOENCODING": "utf-8"},
-    "oauth_client_allowed_scopes": list(CUSTOM_SCOPES),
-    "oauth_no_confirm": True,  # the course's own service: no "authorize access?" page
-}]
+# The grading service: the web side unprivileged and sandboxed, the job runner as root.
+c.JupyterHub.services = services(state, settings, grader_url)
 
 if settings.local_config:
     load_subconfig(settings.local_config)  # noqa: F821 (provided by traitlets)

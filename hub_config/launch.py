@@ -20,7 +20,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from grader_ext.core.jobs import JobStore
 from hub_config.roles import GROUPS
+from hub_config.services import give_to_service
 from hub_config.state import (
     DEFAULT_STATE,
     DEMO_NAMES,
@@ -104,20 +106,40 @@ def default_local_config() -> str:
     return str(local_config) if local_config.exists() else ""
 
 
+def _ports(settings: HubSettings) -> dict[str, int]:
+    """The command-line option → port of every port the hub listens on."""
+    return {"--" + field.name.replace("_", "-"): getattr(settings, field.name)
+            for field in fields(settings) if field.name.endswith("port")}
+
+
+def _lowest_unprivileged_port() -> int:
+    return int(Path("/proc/sys/net/ipv4/ip_unprivileged_port_start").read_text())
+
+
 def check_ports(settings: HubSettings) -> None:
-    """A clear error for a port something else holds (before JupyterHub hides it in a log)."""
-    for field in fields(settings):
-        if not field.name.endswith("port"):
-            continue
-        port = getattr(settings, field.name)
-        address = settings.ip if field.name == "port" else "127.0.0.1"  # the public one: --ip
+    """A clear error for a port something else holds (before JupyterHub hides it in a log),
+    or one below 1024 without root; a warning for a port that anyone may bind."""
+    unprivileged = _lowest_unprivileged_port()
+    ports = _ports(settings)
+    if os.geteuid() != 0 and min(ports.values()) < unprivileged:
+        raise TitoError(f"ports below {unprivileged} need root: run 'make hub' as root "
+                        "(labs and grading then run as users of their own), or pass "
+                        "--port 8000 --hub-port 8081 --proxy-api-port 8001 --grader-port 8090")
+    for option, port in ports.items():
+        address = settings.ip if option == "--port" else "127.0.0.1"  # the public one: --ip
         with socket.socket() as probe:
+            # As the servers do: a connection of a hub that just stopped (TIME_WAIT) does
+            # not keep the port from being listened on.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((address, port))
             except OSError:
-                option = "--" + field.name.replace("_", "-")
                 raise TitoError(f"port {port} is in use: stop what listens there, or pass "
                                 f"{option} with a free port") from None
+        if os.geteuid() == 0 and port >= unprivileged:
+            console.print(f"[yellow]warning:[/] {option} {port}: any process may listen on "
+                          "it while the hub's service there is down (a student's too): use a "
+                          f"port below {unprivileged}")
 
 
 def prepare_course(state: HubState, settings: HubSettings) -> list[str]:
@@ -152,11 +174,14 @@ def show_accounts(settings: HubSettings, passwords: dict[str, str]) -> None:
 @click.option("--state", "state_dir", type=click.Path(file_okay=False, path_type=Path),
               default=DEFAULT_STATE, show_default=True,
               help="Folder for everything the hub writes (secrets, databases, course, homes).")
-@click.option("--port", default=8000, show_default=True, help="Public port on --ip.")
+@click.option("--port", default=HubSettings.port, show_default=True, help="Public port on --ip.")
 @click.option("--ip", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--hub-port", default=8081, show_default=True, help="The hub's internal API.")
-@click.option("--proxy-api-port", default=8001, show_default=True, help="The proxy's API.")
-@click.option("--grader-port", default=8090, show_default=True, help="The grading service.")
+@click.option("--hub-port", default=HubSettings.hub_port, show_default=True,
+              help="The hub's internal API.")
+@click.option("--proxy-api-port", default=HubSettings.proxy_api_port, show_default=True,
+              help="The proxy's API.")
+@click.option("--grader-port", default=HubSettings.grader_port, show_default=True,
+              help="The grading service.")
 @click.option("--roster", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="TOML file of the class: instructor = [...], ta = [...], student = [...] "
                    "(default: the demo class). Each account gets a generated password.")
@@ -186,6 +211,8 @@ def main(state_dir: Path, port: int, ip: str, hub_port: int, proxy_api_port: int
         state.save_settings(settings)
         for module_id in prepare_course(state, settings):
             console.print(f"released {module_id}")
+        JobStore(state.jobs_database)
+        give_to_service(state, settings.grader_uid)
         show_accounts(settings, state.passwords(settings.roster))
     except TitoError as error:
         console.print(f"[red]error:[/] {error}")

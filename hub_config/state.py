@@ -30,11 +30,14 @@ class HubSettings:
     [first name, last name] for those the roster names). Saved in the state directory so
     that the configuration JupyterHub loads and the launcher that wrote it agree."""
 
+    # Ports below 1024: only root may bind them, so while a service is down no student's
+    # process can listen in its place (and collect passwords or hand-ins).
     ip: str = "127.0.0.1"
-    port: int = 8000
-    hub_port: int = 8081
-    proxy_api_port: int = 8001
-    grader_port: int = 8090
+    port: int = 80
+    hub_port: int = 881
+    proxy_api_port: int = 801
+    grader_port: int = 890
+    grader_uid: int = 59999  # the web-facing grading service runs as this unprivileged uid
     proxy_command: str = "configurable-http-proxy"
     roster: dict[str, list[str]] = field(default_factory=lambda: dict(DEMO_ROSTER))
     names: dict[str, list[str]] = field(default_factory=lambda: dict(DEMO_NAMES))
@@ -42,7 +45,7 @@ class HubSettings:
 
     @property
     def public_url(self) -> str:
-        return f"http://{self.ip}:{self.port}"
+        return f"http://{self.ip}" + ("" if self.port == 80 else f":{self.port}")
 
 
 class HubState:
@@ -73,22 +76,38 @@ class HubState:
 
     @property
     def grader(self) -> Path:
+        """The web-facing grading service's own folder (its job queue)."""
         return self.root / "grader"
 
     @property
+    def jobs_database(self) -> Path:
+        return self.grader / "jobs.sqlite"
+
+    @property
+    def runner(self) -> Path:
+        """The job runner's own folder (its workers' output), root's only."""
+        return self.root / "runner"
+
+    @property
+    def database(self) -> Path:
+        return self.root / "jupyterhub.sqlite"
+
+    @property
     def database_url(self) -> str:
-        return f"sqlite:///{self.root / 'jupyterhub.sqlite'}"
+        return f"sqlite:///{self.database}"
 
     @property
     def settings_file(self) -> Path:
         return self.root / "settings.json"
 
     def ensure(self) -> None:
-        """Create the folders; generate each secret the first time (owner-only files)."""
+        """Create the folders, the hub's database (owner-only, like the secrets) and each
+        secret the first time."""
         for folder, mode in ((self.root, 0o755), (self.secrets, 0o700), (self.homes, 0o755),
-                             (self.grader, 0o700)):
+                             (self.grader, 0o700), (self.runner, 0o700)):
             folder.mkdir(parents=True, exist_ok=True)
             folder.chmod(mode)
+        _owner_only(self.database)
         for name in ("cookie_secret", "proxy_token", "grader_token"):
             self.secret(name)
 
@@ -96,8 +115,8 @@ class HubState:
         """The secret called ``name``, made on first use (32 random bytes, hex)."""
         path = self.secrets / name
         if not path.exists():
-            write_atomic(path, secrets.token_hex(32))
-            path.chmod(0o600)
+            write_atomic(path, secrets.token_hex(32), mode=0o600)
+        path.chmod(0o600)  # a state directory from before secrets were owner-only
         return path.read_text(encoding="utf-8").strip()
 
     def save_settings(self, settings: HubSettings) -> None:
@@ -121,6 +140,13 @@ class HubState:
         missing = [user for user in users if user not in known]
         if missing:
             known.update({user: secrets.token_urlsafe(9) for user in missing})
-            write_atomic(path, json.dumps(known, indent=2))
-            path.chmod(0o600)
+            write_atomic(path, json.dumps(known, indent=2), mode=0o600)
+        path.chmod(0o600)
         return {user: known[user] for user in users}
+
+
+def _owner_only(path: Path) -> None:
+    """Create ``path`` empty if missing (SQLite makes a database of an empty file) and make
+    it readable by its owner only; SQLite gives its journals the database's mode."""
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_NOFOLLOW, 0o600))
+    path.chmod(0o600)

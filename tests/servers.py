@@ -20,12 +20,13 @@ def _ephemeral_ports() -> range:
     return range(int(low), int(high) + 1)
 
 
-def free_port() -> int:
+def free_port(privileged: bool = False) -> int:
     """A free loopback port outside the kernel's ephemeral range, so no outgoing
-    connection takes it between now and the moment the server binds it."""
+    connection takes it between now and the moment the server binds it; below 1024 (only
+    root may bind those, as the hub's services use) if ``privileged``."""
     ephemeral = _ephemeral_ports()
     while True:
-        port = random.randrange(10000, 32000)
+        port = random.randrange(600, 1000) if privileged else random.randrange(10000, 32000)
         if port in ephemeral:
             continue
         with socket.socket() as probe:

@@ -46,10 +46,17 @@ nbgrader_config(c, Path(__file__).resolve().parent, exchange=Path({exchange!r}))
 '''
 
 
+def gradebook_path(root: Path) -> Path:
+    """The course's gradebook file, in a folder of its own: SQLite writes its journal next
+    to it, so whoever grades needs that folder writable, and nothing else of the course
+    directory (its configuration, the sources) need be writable to them."""
+    return root / "gradebook" / "gradebook.db"
+
+
 def gradebook_url(root: Path) -> str:
     """The course's gradebook. Parallel graders write the same SQLite file, so connections
     wait for its lock (up to 120 s) instead of failing with "database is locked"."""
-    return f"sqlite:///{root / 'gradebook.db'}?timeout=120"
+    return f"sqlite:///{gradebook_path(root)}?timeout=120"
 
 
 def nbgrader_config(config: Config, root: Path, exchange: Path) -> Config:
@@ -152,7 +159,7 @@ class CourseDir:
     def ensure(self) -> None:
         """Create the directory and its ``nbgrader_config.py`` (rewritten when the exchange
         moved)."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        gradebook_path(self.root).parent.mkdir(parents=True, exist_ok=True)
         config_file = self.root / CONFIG_FILE
         text = _CONFIG_TEXT.format(exchange=str(self.exchange))
         if not config_file.exists() or config_file.read_text(encoding="utf-8") != text:

@@ -32,7 +32,8 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange import ExchangeError, ExchangeFactory
 from nbgrader.exchange.default import Exchange as FilesystemExchange
 from nbgrader.exchange.default.collect import ExchangeCollect
-from nbgrader.utils import parse_utc
+from nbgrader.exchange.default.list import ExchangeList
+from nbgrader.utils import check_directory, parse_utc
 from traitlets.config import Config
 
 from tito.errors import TitoError
@@ -48,6 +49,7 @@ def exchange_config(config: Config, exchange: Path) -> Config:
     config.Exchange.root = str(exchange)
     config.Exchange.path_includes_course = False
     config.ExchangeFactory.collect = ArchivingCollect
+    config.ExchangeFactory.list = ReadingList
     return config
 
 
@@ -69,6 +71,15 @@ def archive_path(course_root: Path, student: str, module_id: str, timestamp: dat
     return course_root / "archive" / student / module_id / stamp_folder(timestamp)
 
 
+class ReadingList(ExchangeList):
+    """nbgrader's list, which only reads the exchange: it asks for a readable exchange, not
+    a writable one (the hub's grading service lists hand-ins it may not change)."""
+
+    def ensure_root(self) -> None:
+        if not check_directory(self.root, read=True, execute=True):
+            self.fail(f"Unreadable directory, please contact your instructor: {self.root}")
+
+
 class ArchivingCollect(ExchangeCollect):
     """nbgrader's collect, which first archives every submission (not only the latest)."""
 
@@ -78,9 +89,11 @@ class ArchivingCollect(ExchangeCollect):
         course_root = Path(self.coursedir.root)
         hand_ins = glob.glob(pattern)
         # nbgrader warns of a cheating attempt when a hand-in's owner is not the student it
-        # names. Hand-ins owned by this very account were written for the students by the
-        # grading service, which knew them by their hub token: no owner to check.
-        if hand_ins and all(os.stat(path).st_uid == os.geteuid() for path in hand_ins):
+        # names. Hand-ins owned by the account that owns inbound were written for the
+        # students by the grading service, which knew them by their hub token: no owner to
+        # check.
+        service = os.stat(self.inbound_path).st_uid
+        if hand_ins and all(os.stat(path).st_uid == service for path in hand_ins):
             self.check_owner = False
         for record in map(self._path_to_record, hand_ins):
             target = archive_path(course_root, record["username"], self.coursedir.assignment_id,

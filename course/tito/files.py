@@ -14,13 +14,15 @@ if TYPE_CHECKING:
     from nbformat import NotebookNode
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) so that readers see the old file or the new one, never half."""
+def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
+    """Write ``text`` (UTF-8) so that readers see the old file or the new one, never half;
+    the file gets ``mode`` (owner-only for secrets) before anyone can open it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
+            os.fchmod(stream.fileno(), mode)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -1,20 +1,16 @@
 """The grading service's job queue: course work (generate, release, collect, autograde,
-feedback) run one job at a time, each in a worker process of its own, never in the service.
+feedback) asked for on the web and run elsewhere, one job at a time.
 
 Jobs live in a SQLite database, so a page reload or a restart of the service finds them as
-they were. The service calls :meth:`JobQueue.recover` once when it starts and
-:meth:`JobQueue.tick` about every half second from its event loop; the workers
-(:mod:`grader_ext.core.worker`) write their progress into the same database.
+they were. The web service (unprivileged) only queues and reads jobs through
+:class:`JobQueue`; the job runner (:mod:`grader_ext.core.runner`, the one part with the
+rights that starting sandboxes needs) claims them and starts a worker per job
+(:mod:`grader_ext.core.worker`), which writes its progress into the same database.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from pathlib import Path
@@ -30,8 +26,6 @@ from tito.project import Paths
 from tito.workspace import now
 
 LOG_LINES = 200
-INTERRUPTED = ("interrupted: the grading service stopped while this job ran; retry it "
-               "(autograde continues where it stopped)")
 
 
 class State(StrEnum):
@@ -208,19 +202,11 @@ class JobStore:
 
 
 class JobQueue:
-    """Course work for the grading service, run one job at a time (the course directory
-    and its gradebook are shared), each job in a worker process of its own.
-
-    A worker runs in a process group of its own (so stopping the group stops its grading
-    processes and their sandboxes too), writes its output to :meth:`log_file`, and dies
-    with the process that started it. The course is the one tito's environment names
-    (``TITO_ROOT``, ``TITO_COURSE_DIR``, ``TITO_EXCHANGE``), which the workers inherit.
-    """
+    """The web side of the queue: jobs asked for, listed and retried. Running them is the
+    job runner's (:class:`grader_ext.core.runner.JobRunner`)."""
 
     def __init__(self, database: Path) -> None:
         self._store = JobStore(database)
-        self._logs = database.parent / "job-logs"
-        self._workers: dict[int, subprocess.Popen] = {}
 
     def submit(self, kind: str, module_id: str, owner: str,
                options: dict[str, Any] | None = None) -> Job:
@@ -249,93 +235,3 @@ class JobQueue:
         if job.state is not State.FAILED:
             raise TitoError(f"job {job_id} is {job.state}: only a failed job can be retried")
         return self._store.add(job.kind, job.module_id, owner, job.options, retry_of=job.id)
-
-    def log_file(self, job_id: int) -> Path:
-        """Where the worker of job ``job_id`` writes its output."""
-        return self._logs / f"{job_id}.log"
-
-    def tick(self) -> None:
-        """Fail the running job if its worker stopped without ending it, then start the
-        oldest queued job if none is running. The service calls it about every half
-        second; it returns at once."""
-        ended = self._reap()
-        for job in self._store.in_state(State.RUNNING):
-            if job.id in ended or not _worker_alive(job):
-                self._give_up(job, _stopped(ended.get(job.id), self.log_file(job.id)))
-        self._start_next()
-
-    def recover(self) -> None:
-        """Fail every job an earlier run of the service left running, after killing what
-        is left of its worker. Call it once when the service starts, before any tick."""
-        for job in self._store.in_state(State.RUNNING):
-            self._give_up(job, INTERRUPTED)
-
-    def _reap(self) -> dict[int, int]:
-        """The exit statuses, by job id, of this queue's workers that ended."""
-        ended = {job_id: status for job_id, process in self._workers.items()
-                 if (status := process.poll()) is not None}
-        for job_id in ended:
-            del self._workers[job_id]
-        return ended
-
-    def _give_up(self, job: Job, reason: str) -> None:
-        _kill_group(job)
-        self._store.finish(job.id, error=reason)
-
-    def _start_next(self) -> None:
-        job = self._store.claim_next()
-        if job is None:
-            return
-        self._logs.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "grader_ext.core.worker", str(self._store.database),
-                   str(job.id), str(os.getpid())]
-        with self.log_file(job.id).open("ab") as log:
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
-                                       stderr=subprocess.STDOUT, start_new_session=True,
-                                       env={**os.environ, "PYTHONUTF8": "1",
-                                            "PYTHONIOENCODING": "utf-8"})
-        self._workers[job.id] = process
-        # Not reaped yet, the worker is in /proc even if it already ended.
-        stat = _process_stat(process.pid)
-        self._store.update(job.id, worker_pid=process.pid, worker_started=stat[1] if stat else None)
-
-
-def _process_stat(pid: int) -> tuple[str, int] | None:
-    """A process's state letter (``Z``: ended, not reaped yet) and start time in clock
-    ticks after boot, from ``/proc/<pid>/stat``; None if there is no such process."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_bytes()
-    except OSError:
-        return None
-    after_name = stat.rsplit(b")", 1)[1].split()  # the name before ")" may hold anything
-    return after_name[0].decode(), int(after_name[19])
-
-
-def _worker_alive(job: Job) -> bool:
-    stat = _process_stat(job.worker_pid) if job.worker_pid else None
-    return stat is not None and stat[0] != "Z" and stat[1] == job.worker_started
-
-
-def _kill_group(job: Job) -> None:
-    """Kill every process left in the job worker's process group (its id is the worker's
-    pid). While any process of a group lives, Linux gives its id to no new process; so a
-    pid held by a process that started at another time is someone else's: left alone."""
-    if job.worker_pid is None:
-        return
-    stat = _process_stat(job.worker_pid)
-    if stat is not None and stat[1] != job.worker_started:
-        return
-    with suppress(ProcessLookupError):
-        os.killpg(job.worker_pid, signal.SIGKILL)
-
-
-def _stopped(status: int | None, log: Path) -> str:
-    """Why a running job failed whose worker is gone, exit ``status`` known or not."""
-    if status is None:
-        how = ""
-    elif status < 0:
-        how = f" (killed by signal {-status})"
-    else:
-        how = f" (exit status {status})"
-    return (f"the job's worker stopped before the job ended{how}; its output is in {log}: "
-            "retry the job")

@@ -1,10 +1,11 @@
-"""A job's worker: ``python -m grader_ext.core.worker DATABASE JOB_ID SERVICE_PID``.
+"""A job's worker: ``python -m grader_ext.core.worker DATABASE JOB_ID RUNNER_PID``.
 
-:class:`grader_ext.core.jobs.JobQueue` starts one per job, in a process group of its own.
-It runs the job's action on the course directory tito's environment names, writes the
+:class:`grader_ext.core.runner.JobRunner` starts one per job, in a process group of its
+own. It checks the job (the web service that queued it is less trusted than this
+process), runs its action on the course directory tito's environment names, writes the
 progress into the jobs database as it goes, and ends the job succeeded or failed. It dies
-with the service: once the service's process is gone it kills its whole process group
-(itself, its grading processes, their sandboxes), and the restarted service fails the job.
+with the runner: once the runner's process is gone it kills its whole process group
+(itself, its grading processes, their sandboxes), and the restarted runner fails the job.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 import traceback
 from pathlib import Path
 
-from grader_ext.core.actions import ACTIONS
+from grader_ext.core.actions import ACTIONS, check
 from grader_ext.core.jobs import JobStore, State
 from tito.course_dir import CourseDir
 from tito.errors import TitoError
@@ -51,6 +52,7 @@ def run(store: JobStore, job_id: int) -> bool:
         print(f"job {job_id} is {job.state}, not running: nothing to do", file=sys.stderr)
         return False
     try:
+        check(job.kind, job.options)
         course_dir = CourseDir.from_env()
         module = course_dir.course.module(job.module_id)
         ACTIONS[job.kind](course_dir, module, JobProgress(store, job_id), **job.options)
@@ -66,22 +68,22 @@ def run(store: JobStore, job_id: int) -> bool:
     return True
 
 
-def die_with(service: int) -> None:
-    """Kill this process group as soon as ``service`` is no longer this process's parent.
+def die_with(runner: int) -> None:
+    """Kill this process group as soon as ``runner`` is no longer this process's parent.
     (PR_SET_PDEATHSIG would signal this process only, not its grading processes, and
-    when the service's thread that started it ends rather than the service.)"""
+    when the runner's thread that started it ends rather than the runner.)"""
 
     def watch() -> None:
-        while os.getppid() == service:
+        while os.getppid() == runner:
             time.sleep(0.2)
         os.killpg(os.getpgrp(), signal.SIGKILL)
 
-    threading.Thread(target=watch, name="die-with-service", daemon=True).start()
+    threading.Thread(target=watch, name="die-with-runner", daemon=True).start()
 
 
 def main(argv: list[str]) -> int:
-    database, job_id, service = argv
-    die_with(int(service))
+    database, job_id, runner = argv
+    die_with(int(runner))
     return 0 if run(JobStore(Path(database)), int(job_id)) else 1
 
 

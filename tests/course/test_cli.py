@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from tests.conftest import Tito
 from tito.cli import cli
+from tito.course_dir import gradebook_path
 from tito.project import PROJECT_ROOT
 from tito.workspace import PLACEHOLDER
 
@@ -161,7 +162,7 @@ def test_nbgrader_generate_writes_instructor_and_student_notebooks(tito: Tito,
     assert result.returncode == 0, result.stderr
     for kind in ("source", "release"):
         assert (course_dir / kind / "setup" / "setup.ipynb").exists()
-    assert (course_dir / "gradebook.db").exists()
+    assert gradebook_path(course_dir).exists()
     assert (course_dir / "nbgrader_config.py").exists()
     refused = tito("nbgrader", "generate", "setup", "--all")
     assert refused.returncode == 1

@@ -24,7 +24,7 @@ from tito.authoring.source import (
     read_source,
 )
 from tito.authoring.tests import autograded_cells
-from tito.course_dir import CourseDir
+from tito.course_dir import CourseDir, gradebook_path
 from tito.manifest import Course, Module
 from tito.project import PROJECT_ROOT
 from tito.runner import run_module_tests
@@ -87,7 +87,7 @@ def test_every_path_to_student_material_applies_the_same_policy(
     copy = tmp_path / "course"
     shutil.copytree(generated.root, copy)
     shutil.rmtree(copy / "release")
-    (copy / "gradebook.db").unlink()
+    gradebook_path(copy).unlink()
     env = {**os.environ,
            "PATH": os.pathsep.join([sysconfig.get_path("scripts"), os.environ["PATH"]])}
     completed = subprocess.run(["nbgrader", "generate_assignment", module.id, "--force"],

@@ -17,7 +17,7 @@ from nbformat import NotebookNode
 
 from tests.grading.submissions import submission, submit
 from tito.authoring.source import Role, read_source
-from tito.course_dir import CourseDir
+from tito.course_dir import CourseDir, gradebook_path
 from tito.errors import TitoError
 from tito.grading.sandbox import Sandbox
 from tito.manifest import Course
@@ -60,7 +60,7 @@ class Course00:
                    if not name.startswith("systems-"))
 
     def secrets(self) -> list[str]:
-        return [str(self.dir.root / "gradebook.db"), str(self.dir.source_notebook(self.setup)),
+        return [str(gradebook_path(self.dir.root)), str(self.dir.source_notebook(self.setup)),
                 str(self.dir.root / "submitted" / "honest" / "setup" / "setup.ipynb"),
                 str(self.canary)]
 

@@ -1,6 +1,7 @@
-"""The grading service killed with SIGKILL in the middle of an autograde: the hub starts
-it again, the job shows failed and can be retried, no submission is lost and the
-gradebook holds one consistent set of grades."""
+"""The grading service's processes killed with SIGKILL in the middle of an autograde. The
+job runner: the hub starts it again, the job shows failed and can be retried, no
+submission is lost and the gradebook holds one consistent set of grades. The web service:
+the job goes on to its end while the hub starts the web service again."""
 
 from __future__ import annotations
 
@@ -22,19 +23,21 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 
 MODULE = "setup"
 STUDENTS = ("alice", "bob", "carol")
+RUNNER, WEB = "grader_ext.core.runner", "grader_ext"
 
 
-def service_pid(hub: Hub) -> int:
-    """The grading service's process (the hub's managed service for this hub's state)."""
+def process_of(hub: Hub, module: str) -> int:
+    """The Python process running ``module`` (``-m``) for this hub's state."""
     marker = str(hub.state.grader).encode()
     for pid in process_table():
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"grader_ext" in command and marker in command:
+        if (Path(command[0].decode()).name.startswith("python") and module.encode() in command
+                and any(marker in part for part in command)):
             return pid
-    raise AssertionError("the grading service is not running")
+    raise AssertionError(f"{module} is not running")
 
 
 def wait_until_graded_one(hub: Hub, job: dict) -> dict:
@@ -46,13 +49,13 @@ def wait_until_graded_one(hub: Hub, job: dict) -> dict:
     return job
 
 
-def wait_for_service(hub: Hub, old_pid: int) -> None:
+def wait_for_restart(hub: Hub, module: str, old_pid: int) -> None:
     deadline = time.monotonic() + 120
     while True:
-        assert time.monotonic() < deadline, "the hub did not start the grading service again"
+        assert time.monotonic() < deadline, f"the hub did not start {module} again"
         try:
             if (requests.get(f"{hub.url}{SERVICE}/api/health", timeout=5).status_code == 200
-                    and service_pid(hub) != old_pid):
+                    and process_of(hub, module) != old_pid):
                 return
         except (requests.ConnectionError, AssertionError):
             pass
@@ -65,7 +68,7 @@ def grades(hub: Hub) -> dict[str, float]:
             if row["module"] == MODULE and row["submitted_at"]}
 
 
-def test_killing_the_grading_service_during_autograde_loses_nothing(hub: Hub) -> None:
+def test_killing_the_job_runner_during_autograde_loses_nothing(hub: Hub) -> None:
     for student in STUDENTS:
         hand_in(hub, student, MODULE, worked(hub, MODULE, fetch(hub, student, MODULE), "all"))
     run_job(hub, MODULE, "collect")
@@ -74,16 +77,16 @@ def test_killing_the_grading_service_during_autograde_loses_nothing(hub: Hub) ->
                             course / "archive")
 
     job = wait_until_graded_one(hub, start_job(hub, MODULE, "autograde", {"workers": 1}))
-    service = service_pid(hub)
-    processes = family(service)
-    os.kill(service, signal.SIGKILL)
-    del processes[service]  # the hub reaps it when it notices, then starts it again
+    runner = process_of(hub, RUNNER)
+    processes = family(runner)
+    os.kill(runner, signal.SIGKILL)
+    del processes[runner]  # the hub reaps it when it notices, then starts it again
     assert still_running(processes) == [], "the job's worker and sandboxes die with it"
 
-    wait_for_service(hub, service)
-    interrupted = hub.grader("instructor", "GET", f"api/jobs/{job['id']}").json()
+    wait_for_restart(hub, RUNNER, runner)
+    interrupted = wait_for_job(hub, job)
     assert interrupted["state"] == "failed"
-    assert interrupted["error"].startswith("interrupted: the grading service stopped")
+    assert interrupted["error"].startswith("interrupted: the job runner stopped")
     graded_before = interrupted["done"]
     assert 1 <= graded_before < len(STUDENTS), "killed in the middle of the run"
 
@@ -95,3 +98,17 @@ def test_killing_the_grading_service_during_autograde_loses_nothing(hub: Hub) ->
     assert grades(hub) == dict.fromkeys(STUDENTS, 70.0)
     assert files_under(hub.state.exchange / "tinytorch" / "inbound", course / "submitted",
                        course / "archive") == handed_in, "no submission lost or changed"
+
+
+def test_killing_the_web_service_during_autograde_stops_no_job(hub: Hub) -> None:
+    for student in STUDENTS:
+        hand_in(hub, student, MODULE, worked(hub, MODULE, fetch(hub, student, MODULE), "all"))
+    run_job(hub, MODULE, "collect")
+    job = wait_until_graded_one(hub, start_job(hub, MODULE, "autograde",
+                                               {"workers": 1, "force": True}))
+    web = process_of(hub, WEB)
+    os.kill(web, signal.SIGKILL)
+    wait_for_restart(hub, WEB, web)
+    finished = wait_for_job(hub, job)
+    assert finished["state"] == "succeeded", finished
+    assert finished["done"] == len(STUDENTS)

@@ -1,7 +1,7 @@
-"""The grading service's job queue on a real course directory and exchange: each course
-action as a job run by its own worker, progress while it runs, jobs that outlive the queue
-object, and failures with their reasons (the service killed during an autograde is in
-test_faults.py, against the real service)."""
+"""The grading service's job queue and job runner on a real course directory and
+exchange: each course action as a job run by its own worker, progress while it runs, jobs
+that outlive the queue object, rows the runner refuses, and failures with their reasons
+(the runner killed during an autograde is in test_faults.py, against the real hub)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from grader_ext.core.jobs import Job, JobQueue, State
+from grader_ext.core.jobs import Job, JobQueue, JobStore, State
+from grader_ext.core.runner import JobRunner
 from tests.conftest import Tito
 from tests.grading.test_course_run import Classroom
 from tito.errors import NotFound, TitoError
@@ -37,15 +38,21 @@ def database(tmp_path: Path) -> Path:
     return tmp_path / "service" / "jobs.sqlite"
 
 
-def run_to_end(queue: JobQueue, job: Job, seen: list[Job] | None = None) -> Job:
-    """Tick ``queue`` as the service does until ``job`` ended; ``seen`` gets the job as it
-    was at every tick."""
+@pytest.fixture
+def runner(database: Path, tmp_path: Path) -> JobRunner:
+    return JobRunner(database, tmp_path / "runner" / "logs")
+
+
+def run_to_end(runner: JobRunner, queue: JobQueue, job: Job,
+               seen: list[Job] | None = None) -> Job:
+    """Tick ``runner`` as the job runner does until ``job`` of ``queue`` ended; ``seen``
+    gets the job as it was at every tick."""
     deadline = time.monotonic() + 300
     while not (job := queue.get(job.id)).finished:
         assert time.monotonic() < deadline, f"job {job.id} did not end: {job}"
         if seen is not None:
             seen.append(job)
-        queue.tick()
+        runner.tick()
         time.sleep(0.1)
     return job
 
@@ -101,9 +108,11 @@ def test_a_wrong_kind_module_or_option_is_refused_with_what_is_allowed(
 
 @pytest.mark.slow
 def test_a_failed_action_says_why_and_its_retry_is_a_new_job(room: Classroom,
-                                                             database: Path) -> None:
+                                                             database: Path,
+                                                             runner: JobRunner) -> None:
     queue = JobQueue(database)
-    early = run_to_end(queue, queue.submit("autograde", "setup", "prof", {"force": True}))
+    early = run_to_end(runner, queue,
+                       queue.submit("autograde", "setup", "prof", {"force": True}))
     submitted = room.course_dir.root / "submitted"
     assert (early.state, early.error) == (
         State.FAILED, f"no submissions of setup in {submitted}: collect them first")
@@ -117,37 +126,58 @@ def test_a_failed_action_says_why_and_its_retry_is_a_new_job(room: Classroom,
 
 
 @pytest.mark.slow
+def test_the_runner_checks_each_job_again_before_it_runs_it(room: Classroom, database: Path,
+                                                           runner: JobRunner) -> None:
+    """A row written straight into the database (as a compromised web service could) is
+    refused by the root side with the same reasons the web side gives."""
+    queue = JobQueue(database)
+    store = JobStore(database)
+    for kind, module_id, options, error in (
+            ("shell", "setup", {}, "unknown kind of job 'shell'"),
+            ("autograde", "setup", {"students": "alice"},
+             "autograde's option students must be a list of names, not 'alice'"),
+            ("collect", "setup", {"path": "/etc"}, "collect has no option path"),
+            ("generate", "../../etc", {}, "unknown module '../../etc'")):
+        job = run_to_end(runner, queue, store.add(kind, module_id, "intruder", options))
+        assert job.state is State.FAILED
+        assert error in job.error, job.error
+    assert not (room.course_dir.root / "submitted").exists(), "nothing ran"
+
+
+@pytest.mark.slow
 def test_a_worker_that_dies_fails_its_job_and_the_next_job_starts(room: Classroom,
-                                                                  database: Path) -> None:
+                                                                  database: Path,
+                                                                  runner: JobRunner) -> None:
     queue = JobQueue(database)
     doomed = queue.submit("generate", "setup", "prof")
     after = queue.submit("generate", "setup", "prof")
     while (running := queue.get(doomed.id)).worker_pid is None:
-        queue.tick()
+        runner.tick()
     assert queue.get(after.id).state is State.QUEUED, "one job at a time"
     os.kill(running.worker_pid, signal.SIGKILL)
-    failed = run_to_end(queue, doomed)
+    failed = run_to_end(runner, queue, doomed)
     assert failed.error == (f"the job's worker stopped before the job ended (killed by signal "
-                            f"9); its output is in {queue.log_file(doomed.id)}: retry the job")
-    assert run_to_end(queue, after).state is State.SUCCEEDED
+                            f"9); its output is in {runner.log_file(doomed.id)}: retry the job")
+    assert run_to_end(runner, queue, after).state is State.SUCCEEDED
 
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("jobs")
-def test_a_module_from_generate_to_feedback_as_jobs(room: Classroom, database: Path) -> None:
+def test_a_module_from_generate_to_feedback_as_jobs(room: Classroom, database: Path,
+                                                    runner: JobRunner) -> None:
     queue = JobQueue(database)
-    generated = run_to_end(queue, queue.submit("generate", "setup", "prof"))
+    generated = run_to_end(runner, queue, queue.submit("generate", "setup", "prof"))
     assert (generated.state, generated.done, generated.total) == (State.SUCCEEDED, 1, 1)
     assert generated.message == (f"generated 00 setup: "
                                  f"{room.course_dir.release_notebook(room.setup)}")
-    released = run_to_end(queue, queue.submit("release", "setup", "prof"))
+    released = run_to_end(runner, queue, queue.submit("release", "setup", "prof"))
     assert released.state is State.SUCCEEDED, released.error
     hand_in(room, EVERYONE)
-    collected = run_to_end(queue, queue.submit("collect", "setup", "prof"))
+    collected = run_to_end(runner, queue, queue.submit("collect", "setup", "prof"))
     assert collected.message == "3 new or newer submissions; 3 students have submitted setup"
 
     seen: list[Job] = []
-    graded = run_to_end(queue, queue.submit("autograde", "setup", "prof"), seen)
+    graded = run_to_end(runner, queue, queue.submit("autograde", "setup", "prof"), seen)
     assert (graded.state, graded.done, graded.total) == (State.SUCCEEDED, 3, 3), graded.error
     progress = [job.done for job in seen if job.total == 3]
     assert progress == sorted(progress) and progress[0] == 0, progress
@@ -155,7 +185,7 @@ def test_a_module_from_generate_to_feedback_as_jobs(room: Classroom, database: P
     assert {f"{name}: {score} points" for name, score in EVERYONE.items()} <= set(graded.log)
     assert points(room) == EVERYONE
 
-    fed_back = run_to_end(queue, queue.submit("feedback", "setup", "prof"))
+    fed_back = run_to_end(runner, queue, queue.submit("feedback", "setup", "prof"))
     assert (fed_back.state, fed_back.done, fed_back.total) == (State.SUCCEEDED, 3, 3)
     for name in EVERYONE:
         assert len(room.student(name).feedback(room.setup)) == 1

@@ -1,0 +1,97 @@
+"""The grading service's two processes, as JupyterHub managed services.
+
+- ``grader``, the web service (Jupyter Server: the APIs, the dashboard, formgrader): what
+  the network reaches, so it holds no rights. It runs in a bubblewrap sandbox as an
+  unprivileged uid (``grader_uid``) that keeps one capability, binding its port below
+  1024. It sees the course directory and the exchange read-only, and writes only its own
+  folder (the job queue), the gradebook's folder and the exchange's inbound (hand-ins). The
+  hub's secrets, its database and the students' homes do not exist there.
+- ``grader-runner``, the job runner (:mod:`grader_ext.core.runner`): root, because it
+  starts grading sandboxes, each as a uid of its own. It listens on nothing and takes
+  work only from the job queue's database.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from grader_ext.auth import CUSTOM_SCOPES, SERVICE_NAME
+from hub_config.state import HubSettings, HubState
+from tito.course_dir import gradebook_path
+from tito.exchange import COURSE_ID
+from tito.grading.sandbox import Sandbox, confine
+from tito.project import PROJECT_ROOT
+
+RUNNER_NAME = "grader-runner"
+RUNTIME_DIR = "/tmp/jupyter-runtime"  # in the service's private /tmp
+
+
+def inbound(state: HubState) -> Path:
+    """Where the grading service writes students' hand-ins."""
+    return state.exchange / COURSE_ID / "inbound"
+
+
+def service_writable(state: HubState) -> list[Path]:
+    """The folders the web service writes, and nothing else."""
+    return [state.grader, gradebook_path(state.course).parent, inbound(state)]
+
+
+def give_to_service(state: HubState, uid: int) -> None:
+    """Make the web service's folders (and what is in them) ``uid``'s, owner-only; as
+    root only (otherwise everything runs as one user anyway)."""
+    if os.geteuid() != 0:
+        return
+    for folder in service_writable(state):
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in [folder, *folder.rglob("*")]:
+            os.chown(path, uid, uid, follow_symlinks=False)
+        folder.chmod(0o700)
+    for database in (state.jobs_database, gradebook_path(state.course)):
+        database.chmod(0o600)
+
+
+def _environment(state: HubState) -> dict[str, str]:
+    return {"TITO_COURSE_DIR": str(state.course), "TITO_EXCHANGE": str(state.exchange),
+            "PYTHONIOENCODING": "utf-8"}
+
+
+def grader_command(state: HubState, settings: HubSettings) -> list[str]:
+    """The web service's command: ``python -m grader_ext`` in its sandbox."""
+    writable = set(service_writable(state))
+    binds = {str(path): (path, path in writable)
+             for path in (state.course, *service_writable(state), state.exchange)}
+    for code in (PROJECT_ROOT / "grader_ext", PROJECT_ROOT / "course"):
+        binds[str(code)] = (code, False)
+    # Mounts are made in order: each folder before the writable ones inside it.
+    ordered = dict(sorted(binds.items(), key=lambda item: len(Path(item[0]).parts)))
+    service = [sys.executable, "-m", "grader_ext", "--state", str(state.grader)]
+    return confine(service, binds=ordered, uid=settings.grader_uid, network=True,
+                   workdir=str(state.course), python_path=[str(PROJECT_ROOT)],
+                   env={"HOME": str(state.grader), "JUPYTER_RUNTIME_DIR": RUNTIME_DIR},
+                   bwrap=Sandbox().check(), clear_env=False, writable_tmp=True,
+                   keep_capability="net_bind_service")
+
+
+def services(state: HubState, settings: HubSettings, grader_url: str) -> list[dict]:
+    """``c.JupyterHub.services``: the web service and the job runner."""
+    return [{
+        "name": SERVICE_NAME,
+        "display": True,
+        "info": {"description": "Grading dashboard and formgrader"},
+        "url": grader_url,
+        "api_token": state.secret("grader_token"),
+        "command": grader_command(state, settings),
+        "cwd": str(state.course),
+        "environment": _environment(state),
+        "oauth_client_allowed_scopes": list(CUSTOM_SCOPES),
+        "oauth_no_confirm": True,  # the course's own service: no "authorize access?" page
+    }, {
+        "name": RUNNER_NAME,
+        "display": False,
+        "command": [sys.executable, "-m", "grader_ext.core.runner",
+                    "--jobs", str(state.jobs_database), "--logs", str(state.runner / "logs")],
+        "cwd": str(state.course),
+        "environment": _environment(state),
+    }]
