@@ -1,8 +1,8 @@
 """Per-user passwords (NativeAuthenticator), with the accounts the hub is given up front.
 
-People can sign up as NativeAuthenticator allows and an instructor authorizes them; the
-accounts listed in ``accounts`` (the demo class of ``make hub``) exist and are authorized
-from the first start.
+The accounts listed in ``accounts`` (the roster's, or the demo class of ``make hub``) exist
+and are authorized from the first start, and nobody else can make one: the roster says who
+is in the class, so NativeAuthenticator's sign-up page is off.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import bcrypt
 from nativeauthenticator import NativeAuthenticator
 from nativeauthenticator.handlers import LoginHandler
 from nativeauthenticator.orm import UserInfo
-from traitlets import Dict, Unicode
+from traitlets import Bool, Dict, Unicode
 
 
 class _NoTimer:
@@ -39,6 +39,12 @@ class CourseAuthenticator(NativeAuthenticator):
 
     accounts = Dict(value_trait=Unicode(), help="User name → password of accounts that "
                     "exist and are authorized from the start.").tag(config=True)
+    # Off for the demo class too: whoever signs up is in no group of the roster (no course
+    # role, not in the gradebook), and a demo hub started with --ip is as reachable as a
+    # real one. New people join by being added to the roster.
+    enable_signup = Bool(False, help="Whether /hub/signup lets people make accounts (an "
+                         "instructor then authorizes them at /hub/authorize). Off: the "
+                         "roster says who is in the class.").tag(config=True)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ OAuth test stops at the redirect to the provider."""
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,3 +92,29 @@ def test_the_login_page_sends_people_to_the_oauth_provider(tmp_path: Path) -> No
         assert query["redirect_uri"] == [f"{hub.url}/hub/oauth_callback"]
         assert query["scope"] == ["openid profile"]
         assert query["state"][0]
+
+
+@pytest.mark.parametrize("roster", ['instructor = ["ada"]\nstudent = ["alan"]\n', None],
+                         ids=["a roster", "the demo class"])
+def test_nobody_signs_up(tmp_path: Path, roster: str | None) -> None:
+    """The roster (or the demo class) says who is in the class: /hub/signup is not there,
+    and a sign-up posted anyway makes no account."""
+    roster_file = None
+    if roster is not None:
+        roster_file = tmp_path / "class.toml"
+        roster_file.write_text(roster, encoding="utf-8")
+    with running_hub(tmp_path / "state", dict(os.environ), tmp_path / "hub.log",
+                     roster=roster_file) as hub:
+        session = requests.Session()
+        login_page = session.get(f"{hub.url}/hub/login", timeout=30)
+        assert "Sign up" not in login_page.text
+        assert session.get(f"{hub.url}/hub/signup", timeout=30).status_code == 404
+        answer = session.post(f"{hub.url}/hub/signup", timeout=30, data={
+            "username": "mallory", "signup_password": "a long password 123",
+            "signup_password_confirmation": "a long password 123",
+            "_xsrf": session.cookies["_xsrf"]})
+        assert answer.status_code == 404
+        with sqlite3.connect(hub.state.root / "jupyterhub.sqlite") as database:
+            accounts = [name for (name,) in database.execute("SELECT username FROM users_info")]
+        assert "mallory" not in accounts
+        assert set(accounts) == set(hub.passwords)  # the class's accounts, nobody else's
