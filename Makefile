@@ -1,5 +1,5 @@
 # Two commands do all set-up on a fresh machine:
-#   make hub   - the course hub on http://127.0.0.1:8000 with demo accounts
+#   make hub   - the course hub on http://127.0.0.1/ with demo accounts
 #   make test  - the whole test suite
 # (make lab: a single-user JupyterLab with the course modules, a student's laptop.)
 # Each creates .venv and installs what it needs into it.
@@ -21,7 +21,7 @@ TEST_TOOLS   := $(SYSTEM_TOOLS) chromium:chromium
 .PHONY: hub lab test lint export system-deps clean help
 
 help:
-	@echo "make hub    - set up and run the course hub (http://127.0.0.1:8000, demo accounts)"
+	@echo "make hub    - set up and run the course hub (http://127.0.0.1/, demo accounts)"
 	@echo "make lab    - set up and open JupyterLab with the course (http://127.0.0.1:8888)"
 	@echo "make test   - set up and run the whole test suite"
 	@echo "make lint   - ruff on the project"
