@@ -20,8 +20,10 @@ from pathlib import Path
 from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Int, Unicode, default
 
+from hub_config.homes import limit_home
 from tito.files import write_atomic
-from tito.grading.sandbox import Sandbox, confine, prlimit
+from tito.grading import cgroups
+from tito.grading.sandbox import Limits, Sandbox, confine, group_name
 from tito.project import PROJECT_ROOT
 
 RELEASES = "/srv/releases"
@@ -72,11 +74,26 @@ class SandboxedSpawner(LocalProcessSpawner):
                        "Default: 'lab-accounts' beside the homes.").tag(config=True)
     uid_base = Int(61000, help="A lab runs as uid_base + the user's hub id (as root).").tag(
         config=True)
-    memory_limit = Int(4 * 1024**3, help="Address-space limit per process, in bytes.").tag(
-        config=True)
     process_limit = Int(512, help="Processes and threads of one lab at once.").tag(config=True)
     file_size_limit = Int(1024**3, help="Largest file a lab may write, in bytes.").tag(
         config=True)
+    tmp_size = Int(256 * 1024**2, help="Size of a lab's /tmp (a tmpfs, counted in its "
+                   "memory), in bytes.").tag(config=True)
+    home_size_limit = Int(2 * 1024**3, help="Size of each home, in bytes: an ext4 image "
+                          "per home, loop-mounted (needs root). 0: no limit. Applies to "
+                          "homes made after it is set.").tag(config=True)
+    home_images = Unicode(help="Folder of the homes' images. Default: 'home-images' beside "
+                          "the homes.").tag(config=True)
+
+    @default("mem_limit")
+    def _mem_limit_default(self) -> int:
+        # JupyterHub's own setting, enforced here: all the lab's processes together (a
+        # cgroup), and each one's address space.
+        return 4 * 1024**3
+
+    @default("home_images")
+    def _home_images_default(self) -> str:
+        return str(Path(self.homes).with_name("home-images"))
 
     @default("accounts")
     def _accounts_default(self) -> str:
@@ -137,8 +154,6 @@ class SandboxedSpawner(LocalProcessSpawner):
     def sandboxed_command(self) -> list[str]:
         """The lab's command: bubblewrap, then ``tito lab`` preparing the home and starting
         the single-user server (JupyterHub appends the server's arguments)."""
-        limits = prlimit(memory=self.memory_limit, processes=self.process_limit,
-                         file_size=self.file_size_limit)
         binds = {self.home_inside: (self.home, True), RELEASES: (Path(self.releases), False),
                  STUDENT_CONFIG: (Path(self.student_config), False),
                  str(GRADER_EXT): (GRADER_EXT, False),
@@ -146,18 +161,39 @@ class SandboxedSpawner(LocalProcessSpawner):
                      (PROJECT_ROOT / "course" / "course.toml", False),
                  **self._account_binds()}
         tito = [sys.executable, "-m", "tito", "lab", "--releases", RELEASES, "--singleuser"]
-        return [*limits, *confine(tito, binds=binds, uid=self.uid, network=True,
-                                  workdir=self.home_inside, python_path=[],
-                                  env={}, bwrap=Sandbox().check(), clear_env=False,
-                                  writable_tmp=True)]
+        sandbox = Sandbox(config=self.config)
+        return confine(tito, binds=binds, uid=self.uid, network=True,
+                       workdir=self.home_inside, python_path=[], env={},
+                       bwrap=sandbox.check(), clear_env=False, writable_tmp=True,
+                       limits=self.limits(sandbox.cgroup_parent))
+
+    def limits(self, cgroup_parent: str) -> Limits:
+        """The lab's limits: ``mem_limit``, ``cpu_limit`` and ``process_limit`` for all its
+        processes together (its cgroup, under ``cgroup_parent``), and per process."""
+        return Limits(memory=self.mem_limit, processes=self.process_limit,
+                      file_size=self.file_size_limit, tmp_size=self.tmp_size,
+                      cpus=self.cpu_limit, cgroup_parent=cgroup_parent)
+
+    def _limit_home(self) -> None:
+        """Put the home on its own size-limited file system (:mod:`hub_config.homes`)."""
+        limit_home(self.home, Path(self.home_images) / f"{self.user.name}.ext4",
+                   self.home_size_limit, self.uid, self.log)
 
     async def start(self) -> tuple[str, int]:
         Path(self.releases).mkdir(parents=True, exist_ok=True)
         self._make_home()
+        await asyncio.to_thread(self._limit_home)  # mkfs and mount: not on the hub's loop
         self.cmd = self.sandboxed_command()
         ip, port = await super().start()
         await self._until_listening(ip, port)
         return ip, port
+
+    async def stop(self, now: bool = False) -> None:
+        await super().stop(now=now)
+        # The lab's processes are gone with its bubblewrap; its cgroup goes with them.
+        if (found := cgroups.hierarchy()) is not None:
+            parent = Sandbox(config=self.config).cgroup_parent
+            await asyncio.to_thread(found.remove, parent, group_name(self.uid))
 
     async def _until_listening(self, ip: str, port: int) -> None:
         """Return once the lab accepts connections, or fail as soon as it exits.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import socket
@@ -13,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.confinement import assert_confined, probe_code
+from tito.course_dir import gradebook_path
 from tito.errors import TitoError
-from tito.grading.sandbox import Sandbox
+from tito.grading import cgroups
+from tito.grading.sandbox import Limits, Sandbox, confine
 from tito.project import PROJECT_ROOT
 
 
@@ -78,7 +82,7 @@ def test_only_the_allowed_files_exist_and_only_scratch_is_writable(tmp_path: Pat
     secrets = {
         "course source": PROJECT_ROOT / "course" / "modules" / "tensor" / "tensor.py",
         "reference package": PROJECT_ROOT / "tinytorch" / "core" / "tensor.py",
-        "gradebook": tmp_path / "instructor" / "gradebook.db",
+        "gradebook": gradebook_path(tmp_path / "instructor"),
         "another student": tmp_path / "submissions" / "bob" / "tensor.ipynb",
     }
     for path in secrets.values():
@@ -174,3 +178,45 @@ def test_without_bubblewrap_the_error_names_the_fix() -> None:
     with pytest.raises(TitoError, match=r"bubblewrap is not installed.*apt-get install "
                                         r"bubblewrap\)$"):
         Sandbox(bwrap="no-such-bwrap").check()  # the hub and the service have no --no-sandbox
+
+
+def test_student_code_holds_no_capability_and_no_way_into_the_kernel(tmp_path: Path) -> None:
+    result = sandboxed(probe_code(), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert_confined(result.stdout)
+
+
+def test_tmp_is_a_bounded_tmpfs(tmp_path: Path) -> None:
+    # The lab's /tmp (writable, as in a lab) through the same confine(): full at tmp_size.
+    limits = Limits(memory=None, processes=64, file_size=1024**3, tmp_size=8 * 1024**2)
+    code = """
+        try:
+            open("/tmp/big", "wb").write(b"x" * (16 * 1024**2))
+            print("wrote")
+        except OSError as error:
+            print("refused", error.errno)
+    """
+    command = confine([sys.executable, "-c", textwrap.dedent(code)], binds={}, uid=60000,
+                      network=False, workdir="/", python_path=[], env={},
+                      writable_tmp=True, limits=limits)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert result.stdout.split() == ["refused", str(errno.ENOSPC)], result.stderr
+
+
+@pytest.mark.skipif(cgroups.hierarchy() is None, reason="needs root and cgroup controllers")
+def test_the_memory_limit_holds_for_all_processes_together(tmp_path: Path) -> None:
+    # Each child stays far below the per-process limit; together they pass the group's.
+    result = sandboxed("""
+        import os
+        children = []
+        for _ in range(6):
+            pid = os.fork()
+            if pid == 0:
+                block = b"x" * (150 * 1024**2)
+                os._exit(0)
+            children.append(pid)
+        outcomes = [os.waitpid(pid, 0)[1] for pid in children]
+        print(sum(os.WIFSIGNALED(status) for status in outcomes), "killed")
+    """, tmp_path, memory_limit=512 * 1024**2)
+    killed = int(result.stdout.split()[0])
+    assert 0 < killed < 6, result.stdout + result.stderr  # the group's OOM killer

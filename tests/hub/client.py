@@ -203,7 +203,21 @@ def running_hub(state_dir: Path, env: dict[str, str], log: Path,
                 raise OSError(f"{path}: {answer.status_code}")
 
     command = [*launcher, *hub_command(state_dir, port, roster, config)]
-    with running(command, env, log, ready, timeout=180) as process:
-        state = HubState(state_dir)
-        passwords = json.loads(state.passwords_file.read_text("utf-8"))
-        yield Hub(url=url, state=state, passwords=passwords, process=process, log=log)
+    try:
+        with running(command, env, log, ready, timeout=180) as process:
+            state = HubState(state_dir)
+            passwords = json.loads(state.passwords_file.read_text("utf-8"))
+            yield Hub(url=url, state=state, passwords=passwords, process=process, log=log)
+    finally:
+        unmount_under(state_dir)
+
+
+def unmount_under(folder: Path) -> None:
+    """Unmount what is mounted under ``folder`` (the homes' images stay mounted after the
+    hub stops, as on a real server; a test's folder is then removed)."""
+    mounts = Path("/proc/self/mounts").read_text(encoding="utf-8").splitlines()
+    # /proc/self/mounts escapes spaces in paths as \040; the hub's own paths have none.
+    points = [line.split()[1] for line in mounts]
+    for point in reversed(points):  # the innermost first
+        if Path(point).is_relative_to(folder.resolve()):
+            subprocess.run(["umount", point], check=False)

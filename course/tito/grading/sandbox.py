@@ -9,6 +9,12 @@ Started by root, bubblewrap sets up the mounts and namespaces and the code insid
 dedicated unprivileged uid per slot (``uid_base + slot``), so the process limit counts only
 that sandbox's processes and student code never holds the grader's uid. Limits follow
 PrairieLearn's spirit: 2 GiB, 60 s, 256 processes.
+
+Every sandbox (grading and labs alike, see :func:`confine`) also has an empty capability
+bounding set, no way to make a user namespace, a seccomp filter
+(:mod:`tito.grading.seccomp`), a bounded ``/tmp``, and, where the machine's cgroups allow,
+a control group that bounds the memory and processes of all its processes together
+(:mod:`tito.grading.cgroups`).
 """
 
 from __future__ import annotations
@@ -17,15 +23,22 @@ import importlib.util
 import os
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from traitlets import Bool, Float, Int, Unicode
 from traitlets.config import Configurable
 
 from tito.errors import TitoError
+from tito.grading import cgroups, seccomp
 
 SCRATCH = "/scratch"
 SUBMISSION = "/submission"
+ENTER = Path(__file__).resolve().with_name("enter.py")
+# The descriptor bubblewrap reads the seccomp filter from (opened there by enter.py): above
+# the standard three and any a caller passes on.
+SECCOMP_FD = 9
+CGROUP_PARENT = "tinytorch"
 
 
 def _tito_dir() -> Path:
@@ -36,6 +49,43 @@ def _reference_dir() -> Path | None:
     spec = importlib.util.find_spec("tinytorch")
     locations = list(spec.submodule_search_locations or []) if spec else []
     return Path(locations[0]).resolve() if locations else None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one sandbox may use. Each process (rlimits): ``memory`` bytes of address
+    space (None: unlimited), files up to ``file_size``, ``cpu_time`` CPU seconds (None:
+    unlimited); its uid: ``processes`` at once. All its processes together (a cgroup, where
+    available): ``memory``, ``processes`` and ``cpus`` (None: unlimited). Its ``/tmp``: a
+    tmpfs of ``tmp_size`` bytes."""
+
+    memory: int | None
+    processes: int
+    file_size: int
+    tmp_size: int
+    cpu_time: int | None = None
+    cpus: float | None = None
+    cgroup_parent: str = CGROUP_PARENT
+
+
+def group_name(uid: int) -> str:
+    """The cgroup of the sandbox running as ``uid``: a grading slot's, or a lab's."""
+    return f"sandbox-{uid}"
+
+
+def _enter(uid: int, limits: Limits | None) -> list[str]:
+    """The start of a sandbox's command: :mod:`tito.grading.enter` (the cgroup, if any,
+    and the seccomp filter), then ``prlimit`` with ``limits`` (if any)."""
+    procs: list[Path] = []
+    if limits is not None and (found := cgroups.hierarchy()) is not None:
+        procs = found.create(limits.cgroup_parent, group_name(uid), cgroups.GroupLimits(
+            limits.memory, limits.processes, limits.cpus))
+    enter = [sys.executable, "-I", "-S", str(ENTER), seccomp.filter_path(), str(SECCOMP_FD),
+             *map(str, procs), "--"]
+    if limits is None:
+        return enter
+    return [*enter, *prlimit(memory=limits.memory, processes=limits.processes,
+                             file_size=limits.file_size, cpu_time=limits.cpu_time)]
 
 
 class Sandbox(Configurable):
@@ -50,6 +100,12 @@ class Sandbox(Configurable):
     process_limit = Int(256, help="Processes (and threads) at once.").tag(config=True)
     file_size_limit = Int(64 * 1024**2, help="Largest file student code may write, in bytes."
                           ).tag(config=True)
+    tmp_size = Int(128 * 1024**2, help="Size of the sandbox's /tmp (a tmpfs, in memory), in "
+                   "bytes.").tag(config=True)
+    cgroup_parent = Unicode(CGROUP_PARENT, help="The cgroup (in each hierarchy) under which "
+                            "every sandbox, a grading slot's or a lab's, gets its own group, "
+                            "limiting its processes together. Grading slots keep theirs; a "
+                            "lab's is removed when it stops.").tag(config=True)
     uid_base = Int(60000, help="Sandboxes started by root run as uid_base + slot.").tag(
         config=True)
     bwrap = Unicode("bwrap", help="The bubblewrap executable.").tag(config=True)
@@ -62,10 +118,11 @@ class Sandbox(Configurable):
                             "install it (Debian: apt-get install bubblewrap)")
         return found
 
-    def limits(self) -> list[str]:
-        """``prlimit`` with this sandbox's limits, to put before the bubblewrap command."""
-        return prlimit(memory=self.memory_limit, processes=self.process_limit,
-                       file_size=self.file_size_limit, cpu_time=self.cpu_time_limit)
+    def limits(self) -> Limits:
+        """This sandbox's limits: memory and processes per process and for all together."""
+        return Limits(memory=self.memory_limit, processes=self.process_limit,
+                      file_size=self.file_size_limit, tmp_size=self.tmp_size,
+                      cpu_time=self.cpu_time_limit, cgroup_parent=self.cgroup_parent)
 
     def command(self, argv: list[str], scratch: Path, package: Path | None = None,
                 slot: int = 0, env: dict[str, str] | None = None) -> list[str]:
@@ -81,23 +138,25 @@ class Sandbox(Configurable):
             binds[SUBMISSION] = (package, False)
             python_path.append(SUBMISSION)
         variables = {"HOME": SCRATCH, "MPLBACKEND": "Agg", **(env or {})}
-        return [*self.limits(), *confine(argv, binds=binds, uid=uid, network=False,
-                                         workdir=SCRATCH, python_path=python_path,
-                                         env=variables, bwrap=self.check())]
+        return confine(argv, binds=binds, uid=uid, network=False, workdir=SCRATCH,
+                       python_path=python_path, env=variables, bwrap=self.check(),
+                       limits=self.limits())
 
 
-def prlimit(*, memory: int, processes: int, file_size: int,
+def prlimit(*, memory: int | None, processes: int, file_size: int,
             cpu_time: int | None = None) -> list[str]:
     """``prlimit`` setting these limits (and no core dumps) for the command that follows;
-    no CPU-time limit when ``cpu_time`` is None."""
+    no address-space or CPU-time limit when ``memory`` or ``cpu_time`` is None."""
+    space = [] if memory is None else [f"--as={memory}"]
     cpu = [] if cpu_time is None else [f"--cpu={cpu_time}"]
-    return ["prlimit", f"--as={memory}", *cpu, f"--nproc={processes}", f"--fsize={file_size}",
+    return ["prlimit", *space, *cpu, f"--nproc={processes}", f"--fsize={file_size}",
             "--core=0", "--"]
 
 
-def _system_mounts(writable_tmp: bool) -> list[str]:
+def _system_mounts(writable_tmp: bool, tmp_size: int | None) -> list[str]:
     """Read-only views of what any program needs: /usr, /etc and the top-level links or
-    folders into /usr; a fresh /proc, /dev and /tmp (everyone's, if ``writable_tmp``)."""
+    folders into /usr; a fresh /proc, /dev and /tmp (everyone's, if ``writable_tmp``; of
+    ``tmp_size`` bytes, if given)."""
     mounts = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         path = Path("/") / name
@@ -105,14 +164,16 @@ def _system_mounts(writable_tmp: bool) -> list[str]:
             mounts += ["--symlink", os.readlink(path), str(path)]
         elif path.is_dir():
             mounts += ["--ro-bind", str(path), str(path)]
-    tmp = ["--perms", "1777", "--tmpfs", "/tmp"] if writable_tmp else ["--tmpfs", "/tmp"]
+    tmp = ["--perms", "1777"] if writable_tmp else []
+    tmp += ["--size", str(tmp_size)] if tmp_size is not None else []
+    tmp += ["--tmpfs", "/tmp"]
     return [*mounts, "--proc", "/proc", "--dev", "/dev", *tmp]
 
 
 def confine(argv: list[str], *, binds: dict[str, tuple[Path, bool]], uid: int, network: bool,
             workdir: str, python_path: list[str], env: dict[str, str],
-            bwrap: str = "bwrap", clear_env: bool = True, writable_tmp: bool = False
-            ) -> list[str]:
+            bwrap: str = "bwrap", clear_env: bool = True, writable_tmp: bool = False,
+            keep_capability: str | None = None, limits: Limits | None = None) -> list[str]:
     """``argv`` under bubblewrap: the system, Python and tito read-only, the solutions
     hidden, and nothing else of the machine but ``binds`` (destination → (source,
     writable)). Started by root, the command inside runs as ``uid`` with no capabilities;
@@ -121,8 +182,14 @@ def confine(argv: list[str], *, binds: dict[str, tuple[Path, bool]], uid: int, n
     False passes bubblewrap's own environment in (under ``env`` and the basics), which
     keeps secrets such as tokens off the command line. ``writable_tmp`` gives the command a
     private /tmp it can write; without it, a root-started sandbox (where student code is
-    graded) leaves /tmp root's, not writable by the code."""
-    mounts = _system_mounts(writable_tmp)
+    graded) leaves /tmp root's, not writable by the code. ``keep_capability`` (such as
+    ``net_bind_service``) is the one capability a root-started command keeps after
+    dropping to ``uid``; none otherwise.
+
+    The whole command: entered through :mod:`tito.grading.enter` (the seccomp filter and,
+    with ``limits``, the sandbox's cgroup and ``prlimit``), so that callers start it as is,
+    whether with their own ``Popen`` or JupyterHub's."""
+    mounts = _system_mounts(writable_tmp, limits.tmp_size if limits else None)
     made: set[Path] = set()
 
     def bind(source: Path, dest: str, writable: bool = False) -> None:
@@ -157,15 +224,28 @@ def confine(argv: list[str], *, binds: dict[str, tuple[Path, bool]], uid: int, n
     shared = [] if network else ["--unshare-net"]
     if os.geteuid() == 0:
         # Root sets up mounts and namespaces, then the code inside drops to its own
-        # unprivileged uid: no capabilities, no way back (no_new_privs), and the process
-        # limit counts only this sandbox's processes.
+        # unprivileged uid: no capabilities, none it could ever regain (an empty bounding
+        # set, which dropping needs CAP_SETPCAP for), no way back (no_new_privs), and the
+        # process limit counts only this sandbox's processes. Its user namespace is the
+        # host's (one of its own would map its uid to root's): the seccomp filter is what
+        # refuses it a new one.
         isolation = [*shared, "--unshare-pid", "--unshare-ipc", "--unshare-uts",
                      "--unshare-cgroup-try", "--cap-drop", "ALL", "--cap-add", "CAP_SETUID",
-                     "--cap-add", "CAP_SETGID"]
+                     "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]
+        kept = ""
+        keep: list[str] = []
+        if keep_capability:
+            isolation += ["--cap-add", f"CAP_{keep_capability.upper()}"]
+            kept = f",+{keep_capability}"
+            keep = [f"--ambient-caps=+{keep_capability}"]
         drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                f"--bounding-set=-all{kept}", f"--inh-caps=-all{kept}", *keep,
                 "--no-new-privs", "--"]
     else:
-        isolation = ["--unshare-all", *(["--share-net"] if network else [])]
+        # bubblewrap's own user namespace, in which no further one can be made.
+        isolation = ["--unshare-all", "--unshare-user", "--disable-userns",
+                     *(["--share-net"] if network else [])]
         drop = []
-    return [bwrap, *isolation, "--die-with-parent", "--new-session", *mounts,
+    return [*_enter(uid, limits), bwrap, *isolation, "--seccomp", str(SECCOMP_FD),
+            "--die-with-parent", "--new-session", *mounts,
             *(["--clearenv"] if clear_env else []), *setenv, "--chdir", workdir, "--", *drop, *argv]
