@@ -55,13 +55,18 @@ class Hierarchy:
         process writes its pid into to join it."""
         if self.version == 2:
             self._delegate(self.folders["memory"] / parent)
+        joined = set()
         for controller, folder in self.folders.items():
+            settings = self._settings(controller, limits)
+            if not settings:  # v1: joining a hierarchy costs each sandbox's start ~3 ms
+                continue
             group = folder / parent / name
             group.mkdir(parents=True, exist_ok=True)
-            for file, value in self._settings(controller, limits):
+            for file, value in settings:
                 with contextlib.suppress(FileNotFoundError):  # memsw/swap: no swap accounting
                     (group / file).write_text(value, encoding="ascii")
-        return [group / "cgroup.procs" for group in self.groups(parent, name)]
+            joined.add(group / "cgroup.procs")
+        return sorted(joined)
 
     def _delegate(self, parent: Path) -> None:
         # v2 gives a group's children a controller only if every ancestor enables it for
