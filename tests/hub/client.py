@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ from hub_config.state import HubState
 from tests.servers import free_port, running
 
 SERVICE = "/services/grader"
+PRIVILEGED = os.geteuid() == 0  # as root, the hub's ports are below 1024 as in make hub
 
 
 @dataclass
@@ -176,9 +178,13 @@ class KernelConnection:
 
 def hub_command(state: Path, port: int, roster: Path | None = None,
                 config: Path | None = None) -> list[str]:
+    """``make hub``'s command on ``port``, with the hub's own ports below 1024 as it has
+    them by default."""
     return [sys.executable, "-m", "hub_config", "--state", str(state), "--port", str(port),
-            "--hub-port", str(free_port()), "--proxy-api-port", str(free_port()),
-            "--grader-port", str(free_port()), *(["--roster", str(roster)] if roster else []),
+            "--hub-port", str(free_port(PRIVILEGED)),
+            "--proxy-api-port", str(free_port(PRIVILEGED)),
+            "--grader-port", str(free_port(PRIVILEGED)),
+            *(["--roster", str(roster)] if roster else []),
             *(["--config", str(config)] if config else [])]
 
 
@@ -190,7 +196,7 @@ def running_hub(state_dir: Path, env: dict[str, str], log: Path,
     the JupyterHub settings in ``config`` loaded last), started through ``launcher`` (a
     command that runs its arguments) if given; ready when both the hub API and the
     grading service answer."""
-    port = free_port()
+    port = free_port(PRIVILEGED)
     url = f"http://127.0.0.1:{port}"
 
     def ready() -> None:
