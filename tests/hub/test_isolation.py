@@ -9,6 +9,7 @@ import json
 import pytest
 
 from tests.hub.client import Hub
+from tito.course_dir import gradebook_path
 from tito.project import PROJECT_ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
@@ -51,7 +52,7 @@ def test_a_kernel_sees_no_secret_of_the_course_or_anyone_else(hub: Hub,
         "the course directory": str(state.course),
         "the instructor notebook (solutions, hidden tests)":
             str(state.course / "source" / "tensor" / "tensor.ipynb"),
-        "the gradebook": str(state.course / "gradebook.db"),
+        "the gradebook": str(gradebook_path(state.course)),
         "submissions in the exchange": str(state.exchange / "tinytorch" / "inbound"),
         "the hub's secrets": str(state.secrets / "cookie_secret"),
         "the hub's database": str(state.root / "jupyterhub.sqlite"),
