@@ -12,3 +12,8 @@ class TitoError(Exception):
 class NotFound(TitoError):
     """What the user named (a module, a job, a submission) does not exist; the message
     says what does. Over HTTP it is a 404."""
+
+
+class TooLarge(TitoError):
+    """What the user sent is over a size limit; the message says the limit and what to
+    leave out. Over HTTP it is a 413."""

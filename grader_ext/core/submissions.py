@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import re
 import secrets
@@ -30,14 +31,20 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 from nbgrader.utils import make_unique_key, notebook_hash
+from traitlets import Int
+from traitlets.config import Configurable
 
 from tito.course_dir import CourseDir
-from tito.errors import NotFound, TitoError
+from tito.errors import NotFound, TitoError, TooLarge
 from tito.exchange import COURSE_ID
 from tito.files import file_sha256
 from tito.manifest import Module
 
 MAX_SUBMISSION_BYTES = 20 * 1024 * 1024
+MAX_SUBMISSION_FILES = 100
+MAX_NAME_BYTES = 1024  # a file's relative name; each of its parts at most NAME_MAX (255)
+# What a file adds to a hand-in's JSON besides its base64: its name, escaped, and quotes.
+FILE_ENTRY_BYTES = 6 * MAX_NAME_BYTES + 16
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's default Exchange.timestamp_format
 TIMESTAMP_FILE = "timestamp.txt"
 SECRET_FILE = "submission_secret.txt"
@@ -62,6 +69,13 @@ def check_path(path: str) -> PurePosixPath:
     relative = PurePosixPath(path) if isinstance(path, str) and path else None
     if relative is None or "\\" in path or "\0" in path or str(relative) != path:
         raise TitoError(f"{path!r} is not a plain relative file name: {fix}")
+    try:
+        size = len(path.encode("utf-8"))
+    except UnicodeEncodeError:  # JSON can carry lone surrogates; no file name can
+        raise TitoError(f"{path!r} is not a valid Unicode name: {fix}") from None
+    if size > MAX_NAME_BYTES or any(len(part.encode("utf-8")) > 255 for part in relative.parts):
+        raise TitoError(f"{path[:40]!r}... is too long a name (at most {MAX_NAME_BYTES} bytes, "
+                        f"255 per folder or file name): {fix}")
     if relative.is_absolute():
         raise TitoError(f"{path!r} is an absolute path: {fix}")
     if ".." in relative.parts:
@@ -97,18 +111,41 @@ def check_notebook(path: str, data: bytes, module_id: str) -> None:
                         f"submit module {module_id}'s notebook")
 
 
-def check_files(module_id: str, files: dict[str, bytes]) -> None:
+def check_layout(paths: Iterable[PurePosixPath]) -> None:
+    """Refuse a file inside a folder that is also a file: of the hand-in (``a`` and
+    ``a/b``) or of the exchange (``timestamp.txt/x``)."""
+    paths = list(paths)
+    files = {str(path) for path in paths} | {TIMESTAMP_FILE, SECRET_FILE}
+    for path in paths:
+        for folder in map(str, path.parents[:-1]):
+            if folder in files:
+                raise TitoError(f"{str(path)!r} puts a file inside {folder!r}, which is a file "
+                                "of the hand-in (or a name the exchange keeps for itself): "
+                                "rename the file or the folder")
+
+
+def too_large(module_id: str, size: int, what: str, max_bytes: int) -> TooLarge:
+    """The refusal of a hand-in of ``size`` bytes (``what``: which bytes) over ``max_bytes``."""
+    return TooLarge(f"the submission of {module_id} is {size / 2**20:.1f} MB{what}, more than "
+                    f"the {max_bytes / 2**20:.0f} MB allowed: leave data files and outputs you "
+                    "do not need out of it (in Jupyter: Edit > Clear Outputs of All Cells, "
+                    "then save), then hand in again")
+
+
+def check_files(module_id: str, files: dict[str, bytes], max_bytes: int = MAX_SUBMISSION_BYTES,
+                max_files: int = MAX_SUBMISSION_FILES) -> None:
     """Everything a submission must be before any of it is written."""
     if not files:
         raise TitoError(f"the submission of {module_id} holds no files: send at least "
                         f"{module_id}.ipynb")
-    for path in files:
-        check_path(path)
+    if len(files) > max_files:
+        raise TitoError(f"the submission of {module_id} holds {len(files)} files, more than "
+                        f"the {max_files} allowed: hand in the notebook and the files it "
+                        "needs, not whole folders")
+    check_layout(check_path(path) for path in files)
     size = sum(len(data) for data in files.values())
-    if size > MAX_SUBMISSION_BYTES:
-        raise TitoError(f"the submission of {module_id} is {size / 2**20:.1f} MB, more than "
-                        f"the {MAX_SUBMISSION_BYTES / 2**20:.0f} MB allowed: leave data files and "
-                        "outputs you do not need out of it")
+    if size > max_bytes:
+        raise too_large(module_id, size, "", max_bytes)
     notebook = f"{module_id}.ipynb"
     if notebook not in files:
         raise TitoError(f"the submission of {module_id} has no {notebook}: include the "
@@ -187,12 +224,25 @@ class Submission:
         return [notebook_hash(notebook, key), notebook_hash(notebook)]
 
 
-class SubmissionStore:
-    """The course's exchange, for the students the grading service serves."""
+class SubmissionStore(Configurable):
+    """The course's exchange, for the students the grading service serves. Its limits are
+    the service's configuration (``c.SubmissionStore.max_bytes = ...``)."""
 
-    def __init__(self, course_dir: CourseDir) -> None:
+    max_bytes = Int(MAX_SUBMISSION_BYTES, help="Largest hand-in: its files' bytes in all. "
+                    "The service refuses a request that cannot fit before reading it (413)."
+                    ).tag(config=True)
+    max_files = Int(MAX_SUBMISSION_FILES, help="Most files in one hand-in.").tag(config=True)
+
+    def __init__(self, course_dir: CourseDir, **kwargs: object) -> None:
+        super().__init__(**kwargs)
         self.course = course_dir.course
         self.root = course_dir.exchange / COURSE_ID
+
+    @property
+    def max_request_bytes(self) -> int:
+        """The largest request body a hand-in within the limits needs: its files in
+        base64, their names and the JSON around them."""
+        return 4 * math.ceil(self.max_bytes / 3) + self.max_files * FILE_ENTRY_BYTES + 1024
 
     @property
     def outbound(self) -> Path:
@@ -232,7 +282,7 @@ class SubmissionStore:
         folder, so resubmitting keeps the earlier ones."""
         check_student(student)
         self.module(module_id)
-        check_files(module_id, files)
+        check_files(module_id, files, self.max_bytes, self.max_files)
         timestamp = now_timestamp()
         random = base64.urlsafe_b64encode(os.urandom(9)).decode("ascii")
         final = self.inbound / f"{student}+{module_id}+{timestamp}+{random}"

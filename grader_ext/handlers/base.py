@@ -11,7 +11,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from grader_ext.auth import Caller
-from tito.errors import NotFound, TitoError
+from tito.errors import NotFound, TitoError, TooLarge
 
 
 class CallerMixin:
@@ -55,11 +55,12 @@ class GraderHandler(CallerMixin, ExtensionHandlerMixin, APIHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Errors as JSON ``{"error": message}``; a :class:`TitoError` is the caller's
-        mistake (400, or 404 for something that does not exist) with its fix in the
-        message."""
+        mistake (400, 404 for something that does not exist, 413 for too much) with its
+        fix in the message."""
         error = kwargs.get("exc_info", (None, None))[1]
         if isinstance(error, TitoError):
-            status_code = 404 if isinstance(error, NotFound) else 400
+            status_code = (404 if isinstance(error, NotFound)
+                           else 413 if isinstance(error, TooLarge) else 400)
         message = (str(error) if isinstance(error, TitoError)
                    else getattr(error, "log_message", None) or self._reason)
         self.set_status(status_code)

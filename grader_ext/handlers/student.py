@@ -18,7 +18,7 @@ from typing import Any
 
 from tornado import web
 
-from grader_ext.core.submissions import Submission, SubmissionStore
+from grader_ext.core.submissions import Submission, SubmissionStore, too_large
 from grader_ext.handlers.base import GraderHandler
 from tito.errors import TitoError
 
@@ -50,7 +50,8 @@ class StudentHandler(GraderHandler):
 
     @property
     def store(self) -> SubmissionStore:
-        return SubmissionStore(self.settings["grader_course_dir"])
+        """The exchange, with the limits of the service's configuration."""
+        return SubmissionStore(self.settings["grader_course_dir"], parent=self.extensionapp)
 
     def whose(self) -> str:
         """The student a read is about: the caller, or ``?student=`` for staff."""
@@ -84,8 +85,29 @@ class ReleaseHandler(StudentHandler):
                                    "files": encode(self.store.release_paths(module_id))})
 
 
+@web.stream_request_body
 class SubmissionsHandler(StudentHandler):
-    """``GET``: the student's hand-ins of a module; ``POST`` ``{"files": {...}}``: hand in."""
+    """``GET``: the student's hand-ins of a module; ``POST`` ``{"files": {...}}``: hand in.
+
+    The body streams in (tornado reads it only after :meth:`prepare`): a hand-in too large
+    for the store's limits is refused (413) from its headers, before any of it is read,
+    and no body grows past that size in memory.
+    """
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        self._chunks: list[bytes] = []
+        store = self.store
+        limit = store.max_request_bytes
+        # Past this, tornado stops reading and closes the connection (a chunked body).
+        self.request.connection.set_max_body_size(limit)
+        declared = self.request.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise too_large(self.path_kwargs["module_id"], int(declared), " as sent (base64 "
+                            "in JSON)", store.max_bytes)
+
+    def data_received(self, chunk: bytes) -> None:
+        self._chunks.append(chunk)
 
     @web.authenticated
     async def get(self, module_id: str) -> None:
@@ -110,6 +132,7 @@ class SubmissionsHandler(StudentHandler):
         if "student" in self.request.arguments:
             raise TitoError("a submission takes no 'student' parameter: the service knows "
                             "who you are from your hub token; remove it")
+        self.request.body = b"".join(self._chunks)
         body = self.body_json()
         extra = sorted(map(repr, set(body) - {"files"}))
         if extra:

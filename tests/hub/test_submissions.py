@@ -19,10 +19,16 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbgrader.utils import parse_utc
+from traitlets.config import Config, Configurable
 
 from grader_ext.core import submissions
 from grader_ext.core.dashboard import class_progress
-from grader_ext.core.submissions import MAX_SUBMISSION_BYTES, NotFound, SubmissionStore
+from grader_ext.core.submissions import (
+    MAX_SUBMISSION_BYTES,
+    MAX_SUBMISSION_FILES,
+    NotFound,
+    SubmissionStore,
+)
 from tests.hub.course import edited, feedback_score
 from tito.course_dir import CourseDir
 from tito.errors import TitoError
@@ -208,6 +214,21 @@ REFUSALS = {
     "too large": ("alice", "setup", {"setup.ipynb": notebook_of("setup"),
                                      "weights.bin": bytes(MAX_SUBMISSION_BYTES)},
                   "more than the 20 MB allowed"),
+    "too many files": ("alice", "setup", {"setup.ipynb": notebook_of("setup"), **{
+        f"data/{i}.txt": b"x" for i in range(MAX_SUBMISSION_FILES)}},
+        f"holds {MAX_SUBMISSION_FILES + 1} files, more than the {MAX_SUBMISSION_FILES} "
+        "allowed"),
+    "a file inside a file": ("alice", "setup", {"setup.ipynb": notebook_of("setup"),
+                                                "data": b"x", "data/x": b"x"},
+                             "'data/x' puts a file inside 'data', which is a file"),
+    "a file inside the exchange's": ("alice", "setup", {"setup.ipynb": notebook_of("setup"),
+                                                        "secret.txt": b"x",
+                                                        "submission_secret.txt/x": b"x"},
+                                     "puts a file inside 'submission_secret.txt'"),
+    "empty file name": ("alice", "setup", {"": b"x"}, "'' is not a plain relative file name"),
+    "NUL in a name": ("alice", "setup", {"a\0b": b"x"}, "is not a plain relative file name"),
+    "lone surrogate": ("alice", "setup", {"\udc80": b"x"}, "is not a valid Unicode name"),
+    "name too long": ("alice", "setup", {"a/" * 512 + "b": b"x"}, "is too long a name"),
     "name with a plus": ("alice+bob", "setup", {"setup.ipynb": notebook_of("setup")},
                          "'alice+bob' is not a plain hub user name"),
     "name with a slash": ("../alice", "setup", {"setup.ipynb": notebook_of("setup")},
@@ -224,6 +245,18 @@ def test_bad_input_is_refused_with_its_fix_and_writes_nothing(
         message: str) -> None:
     with pytest.raises(TitoError, match=re.escape(message)):
         store.submit(student, module_id, files)
+    assert inbound(store) == []
+
+
+def test_the_limits_are_the_services_configuration(course_dir: CourseDir) -> None:
+    """As the service makes its store: with the service's configuration as its parent's."""
+    service = Configurable(config=Config(SubmissionStore={"max_bytes": 1000, "max_files": 2}))
+    store = SubmissionStore(course_dir, parent=service)
+    with pytest.raises(TitoError, match="holds 3 files, more than the 2 allowed"):
+        store.submit("alice", "setup", {"setup.ipynb": b"{}", "a": b"", "b": b""})
+    with pytest.raises(TitoError, match=re.escape("is 0.0 MB, more than the 0 MB allowed")):
+        store.submit("alice", "setup", {"setup.ipynb": bytes(1001)})
+    assert store.max_request_bytes < SubmissionStore(course_dir).max_request_bytes
     assert inbound(store) == []
 
 
