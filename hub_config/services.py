@@ -60,8 +60,8 @@ def _environment(state: HubState) -> dict[str, str]:
 def grader_command(state: HubState, settings: HubSettings) -> list[str]:
     """The web service's command: ``python -m grader_ext`` in its sandbox."""
     writable = set(service_writable(state))
-    binds = {str(path): (path, path in writable)
-             for path in (state.course, *service_writable(state), state.exchange)}
+    binds = {str(path): (path, path in writable) for path in
+             (state.course, *service_writable(state), state.exchange, state.grader_config)}
     for code in (PROJECT_ROOT / "grader_ext", PROJECT_ROOT / "course"):
         binds[str(code)] = (code, False)
     # Mounts are made in order: each folder before the writable ones inside it.
@@ -69,7 +69,8 @@ def grader_command(state: HubState, settings: HubSettings) -> list[str]:
     service = [sys.executable, "-m", "grader_ext", "--state", str(state.grader)]
     return confine(service, binds=ordered, uid=settings.grader_uid, network=True,
                    workdir=str(state.course), python_path=[str(PROJECT_ROOT)],
-                   env={"HOME": str(state.grader), "JUPYTER_RUNTIME_DIR": RUNTIME_DIR},
+                   env={"HOME": str(state.grader), "JUPYTER_RUNTIME_DIR": RUNTIME_DIR,
+                        "JUPYTER_CONFIG_DIR": str(state.grader_config)},
                    bwrap=Sandbox().check(), clear_env=False, writable_tmp=True,
                    keep_capability="net_bind_service")
 

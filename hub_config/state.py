@@ -80,6 +80,12 @@ class HubState:
         return self.root / "grader"
 
     @property
+    def grader_config(self) -> Path:
+        """The grading service's Jupyter configuration (``jupyter_server_config.py``):
+        root's, read-only to the service."""
+        return self.root / "grader-config"
+
+    @property
     def jobs_database(self) -> Path:
         return self.grader / "jobs.sqlite"
 
@@ -104,7 +110,8 @@ class HubState:
         """Create the folders, the hub's database (owner-only, like the secrets) and each
         secret the first time."""
         for folder, mode in ((self.root, 0o755), (self.secrets, 0o700), (self.homes, 0o755),
-                             (self.grader, 0o700), (self.runner, 0o700)):
+                             (self.grader, 0o700), (self.runner, 0o700),
+                             (self.grader_config, 0o755)):
             folder.mkdir(parents=True, exist_ok=True)
             folder.chmod(mode)
         _owner_only(self.database)
