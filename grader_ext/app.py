@@ -16,10 +16,12 @@ from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.extension.application import ExtensionApp, ExtensionAppJinjaMixin
 from traitlets import Unicode
 
+from grader_ext.core.grades import GradeLog
 from grader_ext.core.jobs import JobQueue
 from grader_ext.core.submissions import SubmissionStore
 from grader_ext.handlers import routes
 from grader_ext.handlers.formgrader import formgrader_routes
+from grader_ext.web import harden
 from tito.course_dir import CourseDir
 
 HERE = Path(__file__).resolve().parent
@@ -59,7 +61,9 @@ class GraderApp(ExtensionAppJinjaMixin, ExtensionApp):
         self.jobs = JobQueue(state / "jobs.sqlite")
         for unfinished in SubmissionStore(course_dir).remove_unfinished():
             self.log.warning("removed %s: a hand-in a crash stopped midway", unfinished)
-        self.settings.update(grader_course_dir=course_dir, grader_jobs=self.jobs)
+        self.settings.update(grader_course_dir=course_dir, grader_jobs=self.jobs,
+                             grader_grade_log=GradeLog(state / "grade_changes.sqlite"))
+        harden(self.serverapp)
 
     def initialize_handlers(self) -> None:
         self.handlers.extend([*routes(), *formgrader_routes(self.serverapp)])

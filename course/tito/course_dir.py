@@ -26,6 +26,7 @@ from tito.exchange import COURSE_ID, ensure_exchange, exchange_config
 from tito.files import write_atomic, write_notebook
 from tito.grading import batch
 from tito.grading.autograde import configure as configure_autograde
+from tito.grading.inert import InertHTMLExporter
 from tito.grading.sandbox import Sandbox
 from tito.manifest import Course, Module, load_course
 from tito.project import Paths
@@ -61,11 +62,13 @@ def gradebook_url(root: Path) -> str:
 
 def nbgrader_config(config: Config, root: Path, exchange: Path) -> Config:
     """The course's nbgrader settings: where the course and its exchange live, the stripping
-    policy and the autograde steps."""
+    policy, the autograde steps, and feedback pages in which students' markup is inert
+    (staff preview them, students open them)."""
     exchange_config(config, exchange)
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.db_url = gradebook_url(root)
     config.NbGraderAPI.log_level = "WARN"
+    config.GenerateFeedback.exporter_class = InertHTMLExporter
     configure_autograde(config)
     return configure(config)
 

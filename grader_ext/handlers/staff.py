@@ -119,6 +119,16 @@ class ProgressHandler(StaffHandler):
         self.write_json(report)
 
 
+class GradeChangesHandler(StaffHandler):
+    """``GET api/grade-changes``: every score change made in formgrader, newest first: who,
+    when, which cell of whose submission, before and after (``grader_ext.core.grades``)."""
+
+    @web.authenticated
+    async def get(self) -> None:
+        changes = await asyncio.to_thread(self.settings["grader_grade_log"].recent)
+        self.write_json({"changes": changes})
+
+
 class GradesCsvHandler(StaffHandler):
     """``GET api/grades.csv``: one row per student × module, for the registrar."""
 
@@ -136,4 +146,5 @@ def staff_routes() -> list[tuple]:
             (r"/api/jobs/(\d+)", JobHandler),
             (r"/api/jobs/(\d+)/retry", RetryHandler),
             (r"/api/progress", ProgressHandler),
-            (r"/api/grades\.csv", GradesCsvHandler)]
+            (r"/api/grades\.csv", GradesCsvHandler),
+            (r"/api/grade-changes", GradeChangesHandler)]
