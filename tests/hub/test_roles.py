@@ -2,28 +2,28 @@
 instructor does everything, the TA reads and enters manual grades only, a student
 reaches only their own work, and someone without a token reaches nothing.
 
-The matrix must cover every route the service serves: a new endpoint without a row
-here fails :func:`test_the_matrix_covers_every_route`."""
+The matrix must cover every route the service serves, Jupyter Server's own, nbgrader's and
+static ones included: a new route without a row here fails
+:func:`test_the_matrix_covers_every_route`, which reads the service's routing table."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import requests
-from nbgrader.server_extensions.formgrader import apihandlers, handlers
-from tornado.web import StaticFileHandler
 
-from grader_ext.handlers import routes
 from tests.hub.client import SERVICE, Hub
 from tests.hub.course import fetch, hand_in, run_job, worked
+from tests.hub.routing import service_routes
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 
 MODULE = "setup"
 ROLES = ("instructor", "ta", "alice", "nobody")
-OK, QUEUED, DENIED, BAD = 200, 202, 403, 400
+OK, QUEUED, DENIED, BAD, MISSING = 200, 202, 403, 400, 404
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,10 @@ ANONYMOUS_PAGE = 302  # formgrader (pages and API) sends people without a login 
 STAFF_PAGE = (OK, OK, DENIED, ANONYMOUS_PAGE)
 STAFF_WRITE = (OK, OK, DENIED, DENIED)  # without a login, a write fails the XSRF check
 INSTRUCTOR_WRITE = (OK, DENIED, DENIED, DENIED)
+NO_CODE = (DENIED,) * 4  # Jupyter Server's kernels, files, contents...: nobody (NoCodeAuthorizer)
+NO_CODE_PAGE = (DENIED, DENIED, DENIED, ANONYMOUS_PAGE)
+PUBLIC = (OK,) * 4
+KERNEL = "0a1b2c3d-0000-4000-8000-000000000000"
 
 MATRIX = [
     Row("GET", "api/health", (OK, OK, OK, OK)),
@@ -46,6 +50,7 @@ MATRIX = [
     Row("GET", "api/course", (OK, OK, DENIED, DENIED)),
     Row("GET", "api/progress", (OK, OK, DENIED, DENIED)),
     Row("GET", "api/grades.csv", (OK, OK, DENIED, DENIED)),
+    Row("GET", "api/grade-changes", (OK, OK, DENIED, DENIED)),
     Row("GET", "api/jobs", (OK, OK, DENIED, DENIED)),
     Row("GET", "api/jobs/{job}", (OK, OK, DENIED, DENIED)),
     Row("POST", "api/jobs/{job}/retry", (BAD, DENIED, DENIED, DENIED)),  # it succeeded
@@ -106,6 +111,52 @@ MATRIX = [
         {"first_name": "Dave", "last_name": "", "email": ""}),
     Row("GET", "formgrader/api/student_submissions/bob", STAFF_PAGE),
     Row("GET", "formgrader/api/student_notebook_submissions/bob/{module}", STAFF_PAGE),
+    # formgrader's files: its own assets and a submission's files, staff only
+    Row("GET", "formgrader/static/js/utils.js", STAFF_PAGE),
+    Row("GET", "formgrader/fonts/glyphicons-halflings-regular.woff",
+        (MISSING, MISSING, DENIED, ANONYMOUS_PAGE)),  # nbgrader ships no fonts folder
+    Row("GET", "formgrader/submissions/components/bootstrap.css",
+        (MISSING, MISSING, DENIED, ANONYMOUS_PAGE)),  # nor components
+    Row("GET", "formgrader/submissions/{notebook}/{module}.ipynb", STAFF_PAGE),
+    Row("GET", "formgrader/nothing/here", (MISSING,) * 4),
+    # Jupyter Server's own routes: the service runs no code and serves no files
+    Row("GET", "static/grader_ext/dashboard.js", PUBLIC),
+    Row("GET", "static/style/bootstrap.min.css", PUBLIC),
+    Row("GET", "robots.txt", (503,) * 4),  # Jupyter Server's handler fails (no path given)
+    Row("GET", "api", PUBLIC),  # the Jupyter Server version
+    Row("GET", "api/spec.yaml", NO_CODE_PAGE),
+    Row("GET", "api/status", NO_CODE),
+    Row("GET", "api/resolvePath?path=x", NO_CODE),
+    Row("GET", "api/config/notebook", NO_CODE),
+    Row("GET", "api/contents/nbgrader_config.py", NO_CODE),
+    Row("GET", "api/contents/nbgrader_config.py/checkpoints", NO_CODE),
+    Row("DELETE", "api/contents/nbgrader_config.py/checkpoints/x", NO_CODE),
+    Row("POST", "api/contents/x.ipynb/trust", NO_CODE),
+    Row("GET", "api/notebooks/x.ipynb", (302,) * 4),  # to api/contents
+    Row("GET", "api/kernels", NO_CODE),
+    Row("POST", "api/kernels", NO_CODE, {"name": "python3"}),
+    Row("GET", f"api/kernels/{KERNEL}", NO_CODE),
+    Row("POST", f"api/kernels/{KERNEL}/restart", NO_CODE),
+    Row("GET", f"api/kernels/{KERNEL}/channels", NO_CODE),
+    Row("GET", "kernelspecs/python3/logo-64x64.png", NO_CODE_PAGE),
+    Row("GET", "api/kernelspecs", NO_CODE),
+    Row("GET", "api/kernelspecs/python3", NO_CODE),
+    Row("POST", "nbconvert/html", NO_CODE),
+    Row("GET", "nbconvert/html/source/{module}/{module}.ipynb", NO_CODE_PAGE),
+    Row("GET", "api/nbconvert", NO_CODE),
+    Row("POST", "api/security/csp-report", NO_CODE, {}),
+    Row("GET", f"api/sessions/{KERNEL}", NO_CODE),
+    Row("GET", "api/sessions", NO_CODE),
+    Row("POST", "api/shutdown", NO_CODE),
+    Row("GET", "view/nbgrader_config.py", NO_CODE_PAGE),
+    Row("POST", "api/events", NO_CODE, {}),
+    Row("GET", "api/events/subscribe", NO_CODE),
+    Row("GET", "files/nbgrader_config.py", NO_CODE_PAGE),
+    Row("GET", "metrics", (OK, OK, OK, DENIED)),  # request counts by handler: no course data
+    Row("GET", "logout", (302,) * 4),  # to the hub's logout
+    Row("GET", "oauth_callback", (BAD,) * 4),  # no OAuth state
+    Row("GET", "nothing/", (302,) * 4),  # to "nothing", which is a 404
+    Row("GET", "", (302,) * 4),  # to the dashboard
 ]
 
 
@@ -140,13 +191,16 @@ def test_each_role_gets_what_it_may(hub: Hub, ids: dict[str, str], row: Row) -> 
     assert tuple(status(hub, role, row, ids) for role in ROLES) == row.expected
 
 
-def test_the_matrix_covers_every_route() -> None:
-    served = [pattern for pattern, *_ in routes()] + [
-        pattern for pattern, handler, *_ in [*handlers.default_handlers,
-                                             *apihandlers.default_handlers]
-        if not issubclass(handler, StaticFileHandler)]
+def test_the_matrix_covers_every_route(hub: Hub, tmp_path: Path) -> None:
+    """Every pattern of the service's routing table is matched by a row's path; patterns
+    outside the service's prefix (Jupyter Server's ``/robots.txt``) the hub's proxy never
+    sends to the service."""
+    prefix = f"{SERVICE}/"
+    served = [pattern for pattern in service_routes(hub, tmp_path)
+              if pattern.startswith(prefix) or pattern.startswith("(")]
+    assert len(served) > 80, served  # Jupyter Server's, nbgrader's and ours
     placeholder = re.compile(r"\{\w+\}")
-    tried = [placeholder.sub("1", row.path.split("?")[0]) for row in MATRIX]
+    tried = [prefix + placeholder.sub("1", row.path.split("?")[0]) for row in MATRIX]
     untested = [pattern for pattern in served
-                if not any(re.fullmatch(pattern.lstrip("/"), path) for path in tried)]
+                if not any(re.fullmatch(pattern, path) for path in tried)]
     assert untested == []
