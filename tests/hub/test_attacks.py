@@ -215,6 +215,7 @@ def test_a_hostile_submission_runs_nothing_in_formgrader(hub: Hub, tmp_path: Pat
         expect(page.locator("body")).to_contain_text("PRINTED-MARKER")
         page.wait_for_load_state("networkidle")
         assert dialogs == []
+        expect(page.locator("a[href^='javascript:' i]")).to_have_count(0)
         # formgrader's own scripts run: its inline settings and its static scripts
         assert page.evaluate("typeof submission_id") == "string"
         expect(page.locator("input.score").first).to_be_visible()
@@ -224,6 +225,9 @@ def test_a_hostile_submission_runs_nothing_in_formgrader(hub: Hub, tmp_path: Pat
         assert "'unsafe-inline'" not in scripts.split(";")[0]
         expect(page.locator("body")).to_contain_text(MARKER)
         assert dialogs == []
+        # nbgrader's Jinja pages run their inline scripts (hashed) and list submissions
+        page.goto(f"{hub.url}{SERVICE}/formgrader/manage_submissions/{MODULE}")
+        expect(page.locator("tbody tr", has_text="alice")).to_be_visible()
 
 
 def test_a_hostile_feedback_page_runs_nothing(hub: Hub, tmp_path: Path,
@@ -235,6 +239,7 @@ def test_a_hostile_feedback_page_runs_nothing(hub: Hub, tmp_path: Path,
         expect(page.locator("body")).to_contain_text(MARKER)
         page.wait_for_load_state("load")
         assert dialogs == []
+        expect(page.locator("a[href^='javascript:' i]")).to_have_count(0)
 
 
 def test_the_dashboard_shows_job_logs_as_text(hub: Hub, tmp_path: Path) -> None:
