@@ -161,8 +161,13 @@ class CourseDir:
 
     def ensure(self) -> None:
         """Create the directory and its ``nbgrader_config.py`` (rewritten when the exchange
-        moved)."""
-        gradebook_path(self.root).parent.mkdir(parents=True, exist_ok=True)
+        moved); a gradebook where nbgrader keeps it by default (a course directory made
+        before the gradebook had its folder) moves into the gradebook's folder."""
+        gradebook = gradebook_path(self.root)
+        gradebook.parent.mkdir(parents=True, exist_ok=True)
+        earlier = self.root / gradebook.name
+        if earlier.exists() and not gradebook.exists():
+            earlier.rename(gradebook)
         config_file = self.root / CONFIG_FILE
         text = _CONFIG_TEXT.format(exchange=str(self.exchange))
         if not config_file.exists() or config_file.read_text(encoding="utf-8") != text:
