@@ -20,20 +20,41 @@ def _ephemeral_ports() -> range:
     return range(int(low), int(high) + 1)
 
 
+# Ports chromium refuses to open ("ERR_UNSAFE_PORT") among those below 1024 we may use.
+CHROMIUM_UNSAFE = {101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137,
+                   139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532,
+                   540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995}
+
+
+_handed_out: set[int] = set()
+
+
+def _privileged_ports() -> range:
+    """This test process's share of the ports 100-1023: pytest-xdist's workers each get
+    their own, so two hubs starting at once never pick the same port (there are few)."""
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    share = (1024 - 100) // workers
+    return range(100 + worker * share, 100 + (worker + 1) * share)
+
+
 def free_port(privileged: bool = False) -> int:
     """A free loopback port outside the kernel's ephemeral range, so no outgoing
     connection takes it between now and the moment the server binds it; below 1024 (only
     root may bind those, as the hub's services use) if ``privileged``."""
     ephemeral = _ephemeral_ports()
+    candidates = _privileged_ports() if privileged else range(10000, 32000)
     while True:
-        port = random.randrange(600, 1000) if privileged else random.randrange(10000, 32000)
-        if port in ephemeral:
+        port = random.choice(candidates)
+        # A port handed out earlier may not be bound yet: a hub takes four at once.
+        if port in ephemeral or port in CHROMIUM_UNSAFE or port in _handed_out:
             continue
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _handed_out.add(port)
             return port
 
 

@@ -12,7 +12,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from hub_config.state import HubState
 from tests.servers import free_port, running
+from tito.grading import cgroups
 
 SERVICE = "/services/grader"
 PRIVILEGED = os.geteuid() == 0  # as root, the hub's ports are below 1024 as in make hub
@@ -36,6 +37,7 @@ class Hub:
     passwords: dict[str, str]
     process: subprocess.Popen
     log: Path
+    cgroup_parent: str = ""  # where its labs' cgroups are
     _tokens: dict[str, str] = field(default_factory=dict)
 
     def login(self, user: str) -> requests.Session:
@@ -208,14 +210,27 @@ def running_hub(state_dir: Path, env: dict[str, str], log: Path,
             if answer.status_code != 200:
                 raise OSError(f"{path}: {answer.status_code}")
 
-    command = [*launcher, *hub_command(state_dir, port, roster, config)]
+    # Hubs of tests that run at once give the same uids to their labs: each keeps its labs'
+    # cgroups under a parent of its own, or one hub stopping alice's lab would empty the
+    # other's.
+    cgroup_parent = f"tinytorch-test-{port}"
+    settings = state_dir.with_name(f"{state_dir.name}-test_config.py")
+    settings.write_text(f"c.Sandbox.cgroup_parent = {cgroup_parent!r}\n"
+                        + (f"load_subconfig({str(config)!r})\n" if config else ""),
+                        encoding="utf-8")
+    command = [*launcher, *hub_command(state_dir, port, roster, settings)]
     try:
         with running(command, env, log, ready, timeout=180) as process:
             state = HubState(state_dir)
             passwords = json.loads(state.passwords_file.read_text("utf-8"))
-            yield Hub(url=url, state=state, passwords=passwords, process=process, log=log)
+            yield Hub(url=url, state=state, passwords=passwords, process=process, log=log,
+                      cgroup_parent=cgroup_parent)
     finally:
         unmount_under(state_dir)
+        if (found := cgroups.hierarchy()) is not None:
+            for group in found.groups(cgroup_parent, ""):
+                with suppress(OSError):
+                    group.rmdir()
 
 
 def unmount_under(folder: Path) -> None:

@@ -16,7 +16,7 @@ import pytest
 from tests.confinement import assert_confined, probe_code
 from tests.hub.client import Hub, running_hub
 from tito.grading import cgroups
-from tito.grading.sandbox import CGROUP_PARENT, group_name
+from tito.grading.sandbox import group_name
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 
@@ -93,7 +93,9 @@ def test_a_labs_processes_together_stay_within_its_memory(hub: Hub, kernel: str)
     uid = int(hub.execute("alice", kernel, "import os; print(os.getuid())"))
     found = cgroups.hierarchy()
     assert found is not None
-    groups = found.groups(CGROUP_PARENT, group_name(uid))
+    # the hierarchies the lab has a limit in (no cpu group without a cpu_limit)
+    groups = [found.folders[name] / hub.cgroup_parent / group_name(uid)
+              for name in ("memory", "pids")]
     assert all(group.exists() for group in groups)
     hub.stop_lab("alice")
     assert not any(group.exists() for group in groups)  # removed with the lab
