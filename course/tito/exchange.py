@@ -22,6 +22,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import stat
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,7 @@ from nbgrader.exchange import ExchangeError, ExchangeFactory
 from nbgrader.exchange.default import Exchange as FilesystemExchange
 from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.exchange.default.list import ExchangeList
+from nbgrader.exchange.default.release_assignment import ExchangeReleaseAssignment
 from nbgrader.utils import check_directory, parse_utc
 from traitlets.config import Config
 
@@ -50,6 +52,7 @@ def exchange_config(config: Config, exchange: Path) -> Config:
     config.Exchange.path_includes_course = False
     config.ExchangeFactory.collect = ArchivingCollect
     config.ExchangeFactory.list = ReadingList
+    config.ExchangeFactory.release_assignment = Release
     return config
 
 
@@ -78,6 +81,23 @@ class ReadingList(ExchangeList):
     def ensure_root(self) -> None:
         if not check_directory(self.root, read=True, execute=True):
             self.fail(f"Unreadable directory, please contact your instructor: {self.root}")
+
+
+class Release(ExchangeReleaseAssignment):
+    """nbgrader's release, which also accepts an inbound that another account owns (the
+    hub's grading service, which writes the hand-ins) when this account made it so.
+
+    nbgrader insists that the releasing account own every folder of the course in the
+    exchange, so that nobody can plant an inbound in a shared, world-writable exchange and
+    read the hand-ins. Where the course's folder is this account's and nobody else may
+    write in it, inbound's owner can only be whom this account gave it to."""
+
+    def ensure_directory(self, path: str, mode: int) -> None:
+        parent = os.stat(os.path.dirname(path))
+        if (os.path.isdir(path) and parent.st_uid == os.geteuid()
+                and not parent.st_mode & (stat.S_IWGRP | stat.S_IWOTH)):
+            return
+        super().ensure_directory(path, mode)
 
 
 class ArchivingCollect(ExchangeCollect):
