@@ -13,9 +13,12 @@ TORCH  := torch==2.13.0
 PROXY  := $(VENV)/node/node_modules/.bin/configurable-http-proxy
 PROXY_VERSION := 5.3.0
 
-# Debian packages (command:package): bubblewrap sandboxes student code; prlimit and setpriv
-# (util-linux) limit it. The browser tests also drive chromium.
-SYSTEM_TOOLS := bwrap:bubblewrap prlimit:util-linux setpriv:util-linux
+# Debian packages (command or file:package): bubblewrap sandboxes student code; prlimit and
+# setpriv (util-linux) limit it; Fashion-MNIST is the milestones' offline data set. The
+# browser tests also drive chromium.
+FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+SYSTEM_TOOLS := bwrap:bubblewrap prlimit:util-linux setpriv:util-linux \
+                $(FASHION_MNIST):dataset-fashion-mnist
 TEST_TOOLS   := $(SYSTEM_TOOLS) chromium:chromium
 
 .PHONY: hub lab test lint export system-deps clean help
@@ -49,7 +52,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 TOOLS ?= $(SYSTEM_TOOLS)
 system-deps:
 	@missing=""; for tool in $(TOOLS); do \
-		command -v $${tool%%:*} >/dev/null || missing="$$missing $${tool#*:}"; done; \
+		command -v $${tool%%:*} >/dev/null || test -e $${tool%%:*} || \
+			missing="$$missing $${tool#*:}"; done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "installing$$missing"; apt-get update -qq && apt-get install -y -qq $$missing; \

@@ -1213,20 +1213,42 @@ def test_comparisons_never_record_grad_fn(op):
         assert out.requires_grad is False and out.grad_fn is None
 
 
-def test_grad_fn_is_a_frozen_dataclass():
+def test_grad_fn_is_a_dataclass_equal_only_to_itself():
     assert dataclasses.is_dataclass(GradFn)
     assert [f.name for f in dataclasses.fields(GradFn)] == ["op", "inputs", "saved"]
     a = _leaf()
     grad_fn = GradFn("add", (a,), {"k": 1})
     assert grad_fn.op == "add" and grad_fn.inputs[0] is a and grad_fn.saved == {"k": 1}
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        grad_fn.op = "mul"  # type: ignore[misc]
+    assert grad_fn != GradFn("add", (a,), {"k": 1})
+
+
+def test_pow_records_its_exponent_as_an_input_only():
+    x = _leaf()
+    for out, exponent in ((x**2, 2.0), (x ** Tensor(3.0), 3.0), (2.0**x, None)):
+        assert out.grad_fn.op == "pow" and out.grad_fn.saved == {}
+        if exponent is not None:
+            assert out.grad_fn.inputs[0] is x and out.grad_fn.inputs[1].item() == exponent
+        else:
+            assert out.grad_fn.inputs[1] is x
+
+
+def test_leaves_requires_grad_and_retain_grad_follow_pytorch():
+    x = Tensor([1.0, 2.0])
+    assert x.requires_grad_() is x and x.requires_grad and x.is_leaf
+    y = x * 2
+    assert not y.is_leaf and not y.retains_grad
+    y.retain_grad()
+    assert y.retains_grad and not x.retains_grad
+    with pytest.raises(RuntimeError, match="requires_grad=False"):
+        Tensor([1.0]).retain_grad()
+    with pytest.raises(TypeError, match="floating point"):
+        Tensor([1, 2]).requires_grad_()
 
 
 def test_from_op_builds_results_for_new_ops():
     a, b = _leaf(seed=1), _leaf(requires_grad=False, seed=2)
     data = np.ones((2, 3), np.float32)
-    out = Tensor._from_op(data, "custom", (a, b), scale=2.0, axis=None)
+    out = Tensor.from_op(data, "custom", (a, b), scale=2.0, axis=None)
     assert isinstance(out, Tensor) and out.requires_grad is True and out.grad is None
     np.testing.assert_array_equal(out.data, data)
     assert out.grad_fn.op == "custom"
@@ -1234,12 +1256,12 @@ def test_from_op_builds_results_for_new_ops():
     assert len(inputs) == 2 and inputs[0] is a and inputs[1] is b
     assert dict(out.grad_fn.saved) == {"scale": 2.0, "axis": None}
 
-    plain = Tensor._from_op(data, "custom", (b,), scale=2.0)
+    plain = Tensor.from_op(data, "custom", (b,), scale=2.0)
     assert plain.requires_grad is False and plain.grad_fn is None
 
     previous = set_grad_enabled(False)
     try:
-        off = Tensor._from_op(data, "custom", (a,))
+        off = Tensor.from_op(data, "custom", (a,))
         assert off.requires_grad is False and off.grad_fn is None
     finally:
         set_grad_enabled(previous)

@@ -10,16 +10,18 @@ import numpy as np
 import numpy.typing as npt
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class GradFn:
     """How a tensor was computed: the op, its input tensors and what its backward needs.
 
     PyTorch keeps the same record in `tensor.grad_fn` (e.g. `<MulBackward0>`). Module 06
-    walks these records from the loss back to the leaves to compute gradients.
-    `eq=False`: two records are the same only if they are the same object.
+    walks these records from the loss back to the leaves to compute gradients, and frees
+    what they saved once it has used it. `op` is a built-in op's name, or the
+    `tinytorch.core.autograd.Function` subclass that made the tensor. `saved` holds only
+    what is not already among `inputs`. `eq=False`: a record equals only itself.
     """
 
-    op: str  # "add", "matmul", "sum", ...
+    op: "str | type"  # "add", "matmul", "sum", ..., or a Function subclass
     inputs: "tuple[Tensor, ...]"  # the input tensors, in operand order
     saved: dict = field(default_factory=dict)  # e.g. {"axis": 1, "keepdims": False}
 
@@ -238,6 +240,7 @@ class Tensor:
         self.data: np.ndarray = array
         self.grad: Tensor | None = None
         self.grad_fn: GradFn | None = None
+        self._retains_grad = False
         self.requires_grad = requires_grad  # the property below checks the dtype
 
     @property
@@ -352,16 +355,20 @@ class Tensor:
         tensor.data = np.asarray(array)  # NumPy reductions return scalars; keep an ndarray
         tensor.grad = None
         tensor.grad_fn = None
+        tensor._retains_grad = False
         tensor._requires_grad = False
         return tensor
 
     @classmethod
-    def _from_op(cls, data: np.ndarray | np.generic, op: str, inputs: tuple, **saved) -> "Tensor":
-        """Wrap the result of op `op` and, if gradients are tracked, record a GradFn.
+    def from_op(cls, data: np.ndarray | np.generic, op: "str | type", inputs: tuple,
+                **saved) -> "Tensor":
+        """Wrap the result `data` of op `op` on `inputs`, recording a GradFn if tracked.
 
-        A result requires grad when recording is on (is_grad_enabled()) and any input
+        Every op with a gradient, here and in later modules, makes its result this way.
+        The result requires grad when recording is on (is_grad_enabled()) and any input
         requires grad. Non-Tensor inputs (Python or NumPy numbers, arrays) are recorded as
-        constant Tensors; a Python number takes the result's dtype.
+        constant Tensors; a Python number takes the result's dtype. `saved` holds what the
+        backward rule needs beyond the inputs (an axis, an index).
         """
         out = cls._wrap(data)
         if is_grad_enabled() and any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
@@ -388,7 +395,28 @@ class Tensor:
         _check_broadcast(op, self.shape, np.shape(value))
         return value
 
-    def backward(self, gradient: "Tensor | None" = None) -> None:
+    @property
+    def is_leaf(self) -> bool:
+        """True for a tensor no recorded op made: gradients accumulate here (torch.is_leaf)."""
+        return self.grad_fn is None
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set `requires_grad` in place and return self (torch.Tensor.requires_grad_)."""
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` on this non-leaf tensor after backward (torch.Tensor.retain_grad)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
+        self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether backward keeps this non-leaf tensor's `.grad` (torch.Tensor.retains_grad)."""
+        return self._retains_grad and not self.is_leaf
+
+    def backward(self, gradient: "Tensor | None" = None, retain_graph: bool = False) -> None:
         """Compute the gradient of this tensor w.r.t. the leaves (torch.Tensor.backward).
 
         The work is done by module 06 (`tinytorch.core.autograd.backward`), which walks the
@@ -407,7 +435,7 @@ class Tensor:
                 "Tensor.backward() needs module 06 'autograd': complete it and run "
                 "`tito module export autograd`"
             ) from None
-        autograd.backward(self, gradient)
+        autograd.backward(self, gradient, retain_graph=retain_graph)
 
     # ── 2. Arithmetic with broadcasting ─────────────────────────────────────────────────
 
@@ -431,7 +459,7 @@ class Tensor:
         if b is NotImplemented:
             return NotImplemented
         data = self.data + b
-        return self._from_op(data, "add", (self, other))
+        return self.from_op(data, "add", (self, other))
 
     def __radd__(self, other: _Operand) -> "Tensor":
         """other + self, when the left operand is a number or array (2 + t).
@@ -448,7 +476,7 @@ class Tensor:
         if b is NotImplemented:
             return NotImplemented
         data = b + self.data
-        return self._from_op(data, "add", (other, self))
+        return self.from_op(data, "add", (other, self))
 
     def __sub__(self, other: _Operand) -> "Tensor":
         """self - other, elementwise with broadcasting (torch.sub).
@@ -462,7 +490,7 @@ class Tensor:
         if b is NotImplemented:
             return NotImplemented
         data = self.data - b
-        return self._from_op(data, "sub", (self, other))
+        return self.from_op(data, "sub", (self, other))
 
     def __rsub__(self, other: _Operand) -> "Tensor":
         """other - self (10 - t).
@@ -476,7 +504,7 @@ class Tensor:
         if b is NotImplemented:
             return NotImplemented
         data = b - self.data
-        return self._from_op(data, "sub", (other, self))
+        return self.from_op(data, "sub", (other, self))
 
     def __mul__(self, other: _Operand) -> "Tensor":
         """self * other, elementwise with broadcasting (torch.mul); not a matrix multiply.
@@ -490,7 +518,7 @@ class Tensor:
         if b is NotImplemented:
             return NotImplemented
         data = self.data * b
-        return self._from_op(data, "mul", (self, other))
+        return self.from_op(data, "mul", (self, other))
 
     def __rmul__(self, other: _Operand) -> "Tensor":
         """other * self (2 * t, np.float32(2) * t).
@@ -504,7 +532,7 @@ class Tensor:
         if b is NotImplemented:
             return NotImplemented
         data = b * self.data
-        return self._from_op(data, "mul", (other, self))
+        return self.from_op(data, "mul", (other, self))
 
     def __truediv__(self, other: _Operand) -> "Tensor":
         """self / other, elementwise true division with broadcasting (torch.div).
@@ -537,7 +565,7 @@ class Tensor:
                 data = self.data / b
             else:
                 data = _as_float(self.data) / _as_float(b)
-        return self._from_op(data, "div", (self, other))
+        return self.from_op(data, "div", (self, other))
 
     def __rtruediv__(self, other: _Operand) -> "Tensor":
         """other / self (1 / t).
@@ -555,7 +583,7 @@ class Tensor:
                 data = b / self.data
             else:
                 data = _as_float(b) / _as_float(self.data)
-        return self._from_op(data, "div", (other, self))
+        return self.from_op(data, "div", (other, self))
 
     def __pow__(self, other: _Operand) -> "Tensor":
         """self ** other, elementwise with broadcasting (torch.pow).
@@ -563,14 +591,14 @@ class Tensor:
         TODO: set `data` to this tensor's array raised to the power `b`.
         APPROACH: as in __add__, with NumPy's `**`.
         EXAMPLE: Tensor([1.0, 2.0, 3.0]) ** 2 -> Tensor([1., 4., 9.], dtype=float32)
-        HINTS: the exponent is saved for module 06: d(x**n)/dx = n * x**(n-1).
+        HINTS: module 06 finds the exponent among the inputs: d(x**n)/dx = n * x**(n-1).
         """
         b = self._operand(other, "pow")
         if b is NotImplemented:
             return NotImplemented
         with np.errstate(all="ignore"):  # 0 ** -1 = inf and (-1) ** 0.5 = nan, quietly
             data = self.data**b
-        return self._from_op(data, "pow", (self, other), exponent=other)
+        return self.from_op(data, "pow", (self, other))
 
     def __rpow__(self, other: _Operand) -> "Tensor":
         """other ** self (2 ** t).
@@ -585,7 +613,7 @@ class Tensor:
             return NotImplemented
         with np.errstate(all="ignore"):
             data = b**self.data
-        return self._from_op(data, "pow", (other, self), exponent=self)
+        return self.from_op(data, "pow", (other, self))
 
     # ── 3. Comparisons and negation ─────────────────────────────────────────────────────
 
@@ -596,7 +624,7 @@ class Tensor:
 
         APPROACH: `compare` is a NumPy function such as np.less; it broadcasts and returns
         a bool array. A comparison has no gradient (it is a step function), so do not
-        record it: wrap the result with `Tensor._wrap(...)`, not `self._from_op(...)`.
+        record it: wrap the result with `Tensor._wrap(...)`, not `self.from_op(...)`.
 
         EXAMPLE:
         >>> Tensor([1.0, 2.0, 3.0]) < 2
@@ -642,7 +670,7 @@ class Tensor:
         HINTS: an int tensor must stay int: -1.0 * x would turn it into float64.
         """
         data = -self.data
-        return self._from_op(data, "neg", (self,))
+        return self.from_op(data, "neg", (self,))
 
     # ── 5. Matrix multiplication (piece 4, matmul_loops, has its own cell) ──────────────
 
@@ -672,7 +700,7 @@ class Tensor:
             raise TypeError(f"matmul: expected a Tensor, got {type(other).__name__}")
         _check_matmul(self.shape, b.shape)
         data = np.matmul(self.data, b)
-        return self._from_op(data, "matmul", (self, other))
+        return self.from_op(data, "matmul", (self, other))
 
     def __matmul__(self, other: "Tensor | np.ndarray") -> "Tensor":
         """self @ other (torch.matmul)."""
@@ -706,7 +734,7 @@ class Tensor:
         """
         axis = tuple(axis) if isinstance(axis, list) else axis
         data = self.data.sum(axis=axis, keepdims=keepdims)
-        return self._from_op(data, "sum", (self,), axis=axis, keepdims=keepdims)
+        return self.from_op(data, "sum", (self,), axis=axis, keepdims=keepdims)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> "Tensor":
         """Mean over `axis` (None: all elements) (torch.mean).
@@ -726,7 +754,7 @@ class Tensor:
         """
         axis = tuple(axis) if isinstance(axis, list) else axis
         data = _as_float(self.data).mean(axis=axis, keepdims=keepdims)
-        return self._from_op(data, "mean", (self,), axis=axis, keepdims=keepdims)
+        return self.from_op(data, "mean", (self,), axis=axis, keepdims=keepdims)
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> "Tensor":
         """Largest value over `axis` (None: all elements); values only (torch.amax).
@@ -747,7 +775,7 @@ class Tensor:
                 f"axis={axis}): the max of no values is undefined"
             )
         data = self.data.max(axis=axis, keepdims=keepdims)
-        return self._from_op(data, "max", (self,), axis=axis, keepdims=keepdims)
+        return self.from_op(data, "max", (self,), axis=axis, keepdims=keepdims)
 
     # ── 7. Views: reshape, transpose, indexing ──────────────────────────────────────────
 
@@ -764,7 +792,7 @@ class Tensor:
         """
         target = _reshape_target(shape, self.data.size, self.shape)
         data = self.data.reshape(target)
-        return self._from_op(data, "reshape", (self,))
+        return self.from_op(data, "reshape", (self,))
 
     def transpose(self, dim0: int = -2, dim1: int = -1) -> "Tensor":
         """Swap dims `dim0` and `dim1`; by default the last two (torch.Tensor.transpose).
@@ -790,7 +818,7 @@ class Tensor:
                     f"transpose: dim {dim} is out of range: {_dims_message(self.shape)}"
                 )
         data = np.swapaxes(self.data, dim0, dim1)
-        return self._from_op(data, "transpose", (self,), dim0=dim0, dim1=dim1)
+        return self.from_op(data, "transpose", (self,), dim0=dim0, dim1=dim1)
 
     def __getitem__(self, index: object) -> "Tensor":
         """t[index] with NumPy's indexing rules; always a Tensor (torch.Tensor.__getitem__).
@@ -802,11 +830,11 @@ class Tensor:
         TODO: set `data` to the array indexed with `index`.
         APPROACH: NumPy indexing does it all; `index` is already converted.
         EXAMPLE: Tensor([[1.0, 2.0], [3.0, 4.0]])[:, 1] -> Tensor([2., 4.], dtype=float32)
-        HINTS: t[0, 1] gives a NumPy scalar; `_from_op` turns it into a 0-d Tensor.
+        HINTS: t[0, 1] gives a NumPy scalar; `from_op` turns it into a 0-d Tensor.
         """
         index = _numpy_index(index)
         data = self.data[index]
-        return self._from_op(data, "getitem", (self,), index=index)
+        return self.from_op(data, "getitem", (self,), index=index)
 
     # ── 8. Elementwise math ─────────────────────────────────────────────────────────────
 
@@ -821,7 +849,7 @@ class Tensor:
         """
         with np.errstate(all="ignore"):  # exp(1000) = inf, quietly
             data = np.exp(_as_float(self.data))
-        return self._from_op(data, "exp", (self,))
+        return self.from_op(data, "exp", (self,))
 
     def log(self) -> "Tensor":
         """Natural logarithm elementwise (torch.log).
@@ -833,7 +861,7 @@ class Tensor:
         """
         with np.errstate(all="ignore"):  # log(0) = -inf and log(-1) = nan, quietly
             data = np.log(_as_float(self.data))
-        return self._from_op(data, "log", (self,))
+        return self.from_op(data, "log", (self,))
 
 
 def matmul_loops(a: Tensor | np.ndarray, b: Tensor | np.ndarray) -> Tensor:

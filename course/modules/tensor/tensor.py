@@ -291,7 +291,7 @@ print("exp of int8 (NumPy)       ->", np.exp(np.array([1, 2], dtype=np.int8)).dt
 #   (a Tensor gives its array; a Python or NumPy number stays as it is) and raises a
 #   `ValueError` naming both shapes when they cannot broadcast. It returns `NotImplemented`
 #   for types a Tensor cannot combine with, so that Python raises the usual `TypeError`.
-# - `self._from_op(data, op, inputs, **saved)` wraps your NumPy result in a new Tensor and,
+# - `self.from_op(data, op, inputs, **saved)` wraps your NumPy result in a new Tensor and,
 #   when gradients are being tracked, records how it was made (section 3.9).
 # - Shape, dtype and range checks with error messages that say what is wrong and how to fix it.
 # - `shape`, `ndim`, `dtype`, `numpy()`, `len()`, `repr()`, `detach()`, `backward()`.
@@ -309,16 +309,18 @@ import numpy.typing as npt
 
 # %% locked="tensor-grad-record"
 #| export
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class GradFn:
     """How a tensor was computed: the op, its input tensors and what its backward needs.
 
     PyTorch keeps the same record in `tensor.grad_fn` (e.g. `<MulBackward0>`). Module 06
-    walks these records from the loss back to the leaves to compute gradients.
-    `eq=False`: two records are the same only if they are the same object.
+    walks these records from the loss back to the leaves to compute gradients, and frees
+    what they saved once it has used it. `op` is a built-in op's name, or the
+    `tinytorch.core.autograd.Function` subclass that made the tensor. `saved` holds only
+    what is not already among `inputs`. `eq=False`: a record equals only itself.
     """
 
-    op: str  # "add", "matmul", "sum", ...
+    op: "str | type"  # "add", "matmul", "sum", ..., or a Function subclass
     inputs: "tuple[Tensor, ...]"  # the input tensors, in operand order
     saved: dict = field(default_factory=dict)  # e.g. {"axis": 1, "keepdims": False}
 
@@ -477,7 +479,7 @@ def _constant(value: object, dtype: np.dtype) -> "Tensor":
 
 # %% [markdown]
 # Now the class. Read it top to bottom once: the given methods show the pattern every
-# exercise follows (get `b` from `_operand`, compute `data`, return `_from_op(...)`). Then
+# exercise follows (get `b` from `_operand`, compute `data`, return `from_op(...)`). Then
 # go to section 3.1 and start with piece 1.
 
 # %% solution="tensor-class"
@@ -548,6 +550,7 @@ class Tensor:
         self.data: np.ndarray = array
         self.grad: Tensor | None = None
         self.grad_fn: GradFn | None = None
+        self._retains_grad = False
         self.requires_grad = requires_grad  # the property below checks the dtype
 
     @property
@@ -670,16 +673,20 @@ class Tensor:
         tensor.data = np.asarray(array)  # NumPy reductions return scalars; keep an ndarray
         tensor.grad = None
         tensor.grad_fn = None
+        tensor._retains_grad = False
         tensor._requires_grad = False
         return tensor
 
     @classmethod
-    def _from_op(cls, data: np.ndarray | np.generic, op: str, inputs: tuple, **saved) -> "Tensor":
-        """Wrap the result of op `op` and, if gradients are tracked, record a GradFn.
+    def from_op(cls, data: np.ndarray | np.generic, op: "str | type", inputs: tuple,
+                **saved) -> "Tensor":
+        """Wrap the result `data` of op `op` on `inputs`, recording a GradFn if tracked.
 
-        A result requires grad when recording is on (is_grad_enabled()) and any input
+        Every op with a gradient, here and in later modules, makes its result this way.
+        The result requires grad when recording is on (is_grad_enabled()) and any input
         requires grad. Non-Tensor inputs (Python or NumPy numbers, arrays) are recorded as
-        constant Tensors; a Python number takes the result's dtype.
+        constant Tensors; a Python number takes the result's dtype. `saved` holds what the
+        backward rule needs beyond the inputs (an axis, an index).
         """
         out = cls._wrap(data)
         if is_grad_enabled() and any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
@@ -706,7 +713,28 @@ class Tensor:
         _check_broadcast(op, self.shape, np.shape(value))
         return value
 
-    def backward(self, gradient: "Tensor | None" = None) -> None:
+    @property
+    def is_leaf(self) -> bool:
+        """True for a tensor no recorded op made: gradients accumulate here (torch.is_leaf)."""
+        return self.grad_fn is None
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set `requires_grad` in place and return self (torch.Tensor.requires_grad_)."""
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` on this non-leaf tensor after backward (torch.Tensor.retain_grad)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
+        self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether backward keeps this non-leaf tensor's `.grad` (torch.Tensor.retains_grad)."""
+        return self._retains_grad and not self.is_leaf
+
+    def backward(self, gradient: "Tensor | None" = None, retain_graph: bool = False) -> None:
         """Compute the gradient of this tensor w.r.t. the leaves (torch.Tensor.backward).
 
         The work is done by module 06 (`tinytorch.core.autograd.backward`), which walks the
@@ -725,7 +753,7 @@ class Tensor:
                 "Tensor.backward() needs module 06 'autograd': complete it and run "
                 "`tito module export autograd`"
             ) from None
-        autograd.backward(self, gradient)
+        autograd.backward(self, gradient, retain_graph=retain_graph)
 
     # ── 2. Arithmetic with broadcasting ─────────────────────────────────────────────────
 
@@ -751,7 +779,7 @@ class Tensor:
         ### BEGIN SOLUTION
         data = self.data + b
         ### END SOLUTION
-        return self._from_op(data, "add", (self, other))
+        return self.from_op(data, "add", (self, other))
 
     def __radd__(self, other: _Operand) -> "Tensor":
         """other + self, when the left operand is a number or array (2 + t).
@@ -770,7 +798,7 @@ class Tensor:
         ### BEGIN SOLUTION
         data = b + self.data
         ### END SOLUTION
-        return self._from_op(data, "add", (other, self))
+        return self.from_op(data, "add", (other, self))
 
     def __sub__(self, other: _Operand) -> "Tensor":
         """self - other, elementwise with broadcasting (torch.sub).
@@ -786,7 +814,7 @@ class Tensor:
         ### BEGIN SOLUTION
         data = self.data - b
         ### END SOLUTION
-        return self._from_op(data, "sub", (self, other))
+        return self.from_op(data, "sub", (self, other))
 
     def __rsub__(self, other: _Operand) -> "Tensor":
         """other - self (10 - t).
@@ -802,7 +830,7 @@ class Tensor:
         ### BEGIN SOLUTION
         data = b - self.data
         ### END SOLUTION
-        return self._from_op(data, "sub", (other, self))
+        return self.from_op(data, "sub", (other, self))
 
     def __mul__(self, other: _Operand) -> "Tensor":
         """self * other, elementwise with broadcasting (torch.mul); not a matrix multiply.
@@ -818,7 +846,7 @@ class Tensor:
         ### BEGIN SOLUTION
         data = self.data * b
         ### END SOLUTION
-        return self._from_op(data, "mul", (self, other))
+        return self.from_op(data, "mul", (self, other))
 
     def __rmul__(self, other: _Operand) -> "Tensor":
         """other * self (2 * t, np.float32(2) * t).
@@ -834,7 +862,7 @@ class Tensor:
         ### BEGIN SOLUTION
         data = b * self.data
         ### END SOLUTION
-        return self._from_op(data, "mul", (other, self))
+        return self.from_op(data, "mul", (other, self))
 
     def __truediv__(self, other: _Operand) -> "Tensor":
         """self / other, elementwise true division with broadcasting (torch.div).
@@ -869,7 +897,7 @@ class Tensor:
             else:
                 data = _as_float(self.data) / _as_float(b)
             ### END SOLUTION
-        return self._from_op(data, "div", (self, other))
+        return self.from_op(data, "div", (self, other))
 
     def __rtruediv__(self, other: _Operand) -> "Tensor":
         """other / self (1 / t).
@@ -889,7 +917,7 @@ class Tensor:
             else:
                 data = _as_float(b) / _as_float(self.data)
             ### END SOLUTION
-        return self._from_op(data, "div", (other, self))
+        return self.from_op(data, "div", (other, self))
 
     def __pow__(self, other: _Operand) -> "Tensor":
         """self ** other, elementwise with broadcasting (torch.pow).
@@ -897,7 +925,7 @@ class Tensor:
         TODO: set `data` to this tensor's array raised to the power `b`.
         APPROACH: as in __add__, with NumPy's `**`.
         EXAMPLE: Tensor([1.0, 2.0, 3.0]) ** 2 -> Tensor([1., 4., 9.], dtype=float32)
-        HINTS: the exponent is saved for module 06: d(x**n)/dx = n * x**(n-1).
+        HINTS: module 06 finds the exponent among the inputs: d(x**n)/dx = n * x**(n-1).
         """
         b = self._operand(other, "pow")
         if b is NotImplemented:
@@ -906,7 +934,7 @@ class Tensor:
             ### BEGIN SOLUTION
             data = self.data**b
             ### END SOLUTION
-        return self._from_op(data, "pow", (self, other), exponent=other)
+        return self.from_op(data, "pow", (self, other))
 
     def __rpow__(self, other: _Operand) -> "Tensor":
         """other ** self (2 ** t).
@@ -923,7 +951,7 @@ class Tensor:
             ### BEGIN SOLUTION
             data = b**self.data
             ### END SOLUTION
-        return self._from_op(data, "pow", (other, self), exponent=self)
+        return self.from_op(data, "pow", (other, self))
 
     # ── 3. Comparisons and negation ─────────────────────────────────────────────────────
 
@@ -934,7 +962,7 @@ class Tensor:
 
         APPROACH: `compare` is a NumPy function such as np.less; it broadcasts and returns
         a bool array. A comparison has no gradient (it is a step function), so do not
-        record it: wrap the result with `Tensor._wrap(...)`, not `self._from_op(...)`.
+        record it: wrap the result with `Tensor._wrap(...)`, not `self.from_op(...)`.
 
         EXAMPLE:
         >>> Tensor([1.0, 2.0, 3.0]) < 2
@@ -984,7 +1012,7 @@ class Tensor:
         ### BEGIN SOLUTION
         data = -self.data
         ### END SOLUTION
-        return self._from_op(data, "neg", (self,))
+        return self.from_op(data, "neg", (self,))
 
     # ── 5. Matrix multiplication (piece 4, matmul_loops, has its own cell) ──────────────
 
@@ -1016,7 +1044,7 @@ class Tensor:
         ### BEGIN SOLUTION
         data = np.matmul(self.data, b)
         ### END SOLUTION
-        return self._from_op(data, "matmul", (self, other))
+        return self.from_op(data, "matmul", (self, other))
 
     def __matmul__(self, other: "Tensor | np.ndarray") -> "Tensor":
         """self @ other (torch.matmul)."""
@@ -1052,7 +1080,7 @@ class Tensor:
         ### BEGIN SOLUTION
         data = self.data.sum(axis=axis, keepdims=keepdims)
         ### END SOLUTION
-        return self._from_op(data, "sum", (self,), axis=axis, keepdims=keepdims)
+        return self.from_op(data, "sum", (self,), axis=axis, keepdims=keepdims)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> "Tensor":
         """Mean over `axis` (None: all elements) (torch.mean).
@@ -1074,7 +1102,7 @@ class Tensor:
         ### BEGIN SOLUTION
         data = _as_float(self.data).mean(axis=axis, keepdims=keepdims)
         ### END SOLUTION
-        return self._from_op(data, "mean", (self,), axis=axis, keepdims=keepdims)
+        return self.from_op(data, "mean", (self,), axis=axis, keepdims=keepdims)
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> "Tensor":
         """Largest value over `axis` (None: all elements); values only (torch.amax).
@@ -1097,7 +1125,7 @@ class Tensor:
         ### BEGIN SOLUTION
         data = self.data.max(axis=axis, keepdims=keepdims)
         ### END SOLUTION
-        return self._from_op(data, "max", (self,), axis=axis, keepdims=keepdims)
+        return self.from_op(data, "max", (self,), axis=axis, keepdims=keepdims)
 
     # ── 7. Views: reshape, transpose, indexing ──────────────────────────────────────────
 
@@ -1116,7 +1144,7 @@ class Tensor:
         ### BEGIN SOLUTION
         data = self.data.reshape(target)
         ### END SOLUTION
-        return self._from_op(data, "reshape", (self,))
+        return self.from_op(data, "reshape", (self,))
 
     def transpose(self, dim0: int = -2, dim1: int = -1) -> "Tensor":
         """Swap dims `dim0` and `dim1`; by default the last two (torch.Tensor.transpose).
@@ -1144,7 +1172,7 @@ class Tensor:
         ### BEGIN SOLUTION
         data = np.swapaxes(self.data, dim0, dim1)
         ### END SOLUTION
-        return self._from_op(data, "transpose", (self,), dim0=dim0, dim1=dim1)
+        return self.from_op(data, "transpose", (self,), dim0=dim0, dim1=dim1)
 
     def __getitem__(self, index: object) -> "Tensor":
         """t[index] with NumPy's indexing rules; always a Tensor (torch.Tensor.__getitem__).
@@ -1156,13 +1184,13 @@ class Tensor:
         TODO: set `data` to the array indexed with `index`.
         APPROACH: NumPy indexing does it all; `index` is already converted.
         EXAMPLE: Tensor([[1.0, 2.0], [3.0, 4.0]])[:, 1] -> Tensor([2., 4.], dtype=float32)
-        HINTS: t[0, 1] gives a NumPy scalar; `_from_op` turns it into a 0-d Tensor.
+        HINTS: t[0, 1] gives a NumPy scalar; `from_op` turns it into a 0-d Tensor.
         """
         index = _numpy_index(index)
         ### BEGIN SOLUTION
         data = self.data[index]
         ### END SOLUTION
-        return self._from_op(data, "getitem", (self,), index=index)
+        return self.from_op(data, "getitem", (self,), index=index)
 
     # ── 8. Elementwise math ─────────────────────────────────────────────────────────────
 
@@ -1179,7 +1207,7 @@ class Tensor:
             ### BEGIN SOLUTION
             data = np.exp(_as_float(self.data))
             ### END SOLUTION
-        return self._from_op(data, "exp", (self,))
+        return self.from_op(data, "exp", (self,))
 
     def log(self) -> "Tensor":
         """Natural logarithm elementwise (torch.log).
@@ -1193,7 +1221,7 @@ class Tensor:
             ### BEGIN SOLUTION
             data = np.log(_as_float(self.data))
             ### END SOLUTION
-        return self._from_op(data, "log", (self,))
+        return self.from_op(data, "log", (self,))
 
 
 # %% [markdown]
@@ -1641,7 +1669,7 @@ def test_arithmetic_records_the_graph(run):
             "3 * x": product.grad_fn.op == "mul" and product.grad_fn.inputs[1] is x,
             "constant": (isinstance(one, Tensor) and one.shape == ()
                          and not one.requires_grad),
-            "exponent": (x**2).grad_fn.saved["exponent"],
+            "exponent": (x**2).grad_fn.inputs[1].item(),
             "div": (x / Tensor([2.0, 2.0])).grad_fn.op,
         }
 
@@ -1649,7 +1677,7 @@ def test_arithmetic_records_the_graph(run):
     assert graph["op"] == "sub", f"the last op was sub, got {graph['op']!r}"
     assert graph["3 * x"] is True, "3 * x should record op 'mul' with inputs (3, x)"
     assert graph["constant"] is True, "a Python number is recorded as a constant 0-d Tensor"
-    assert graph["exponent"] == 2, "pow saves its exponent"
+    assert graph["exponent"] == 2, "pow records its exponent as its second input"
     assert graph["div"] == "div", "true division records op 'div'"
 
     def untracked_sum():
@@ -2437,12 +2465,12 @@ run_tests(test_exp_log_dtypes, test_exp_log_edges)
 # by **recording** each op as it runs and walking the record backwards. Your Tensor already
 # records; module 06 adds the walk.
 #
-# - Every op that has a gradient builds its result with `Tensor._from_op(data, op, inputs,
+# - Every op that has a gradient builds its result with `Tensor.from_op(data, op, inputs,
 #   **saved)`. When recording is on (`is_grad_enabled()`) and any input has
 #   `requires_grad=True`, the result gets `requires_grad=True` and a `grad_fn`: a
 #   `GradFn(op, inputs, saved)` naming the op (`"add"`, `"matmul"`, `"sum"`, ...), the
 #   input tensors in operand order (numbers become constant 0-d tensors), and what backward
-#   needs (pow's exponent, a reduction's axis and keepdims, transpose's dims, the index).
+#   needs beyond the inputs (a reduction's axis and keepdims, transpose's dims, the index).
 # - Comparisons return plain bool tensors with no `grad_fn`: they have no gradient.
 # - `set_grad_enabled(False)` turns recording off and returns the previous mode; module 06
 #   builds `no_grad()` on it, as `torch.no_grad()` is built on `torch.set_grad_enabled`.
@@ -2769,7 +2797,7 @@ print(f"loops at n = 640 (1000x the FLOPs of n = 64) would take about "
 #   `@`; `sum`, `mean`, `max` (`torch.amax`) with axes and keepdims; the views `reshape`,
 #   `transpose` and indexing; `exp` and `log`.
 # - `matmul_loops`, the three-loop matmul you measured against BLAS.
-# - The gradient hook: `GradFn`, `_from_op`, `is_grad_enabled` / `set_grad_enabled`,
+# - The gradient hook: `GradFn`, `from_op`, `is_grad_enabled` / `set_grad_enabled`,
 #   `backward()` (`torch.Tensor.grad_fn`, `torch.set_grad_enabled`), ready for module 06.
 #
 # Checklist before you move on:
