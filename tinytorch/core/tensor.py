@@ -44,6 +44,25 @@ def set_grad_enabled(mode: bool) -> bool:
     return previous
 
 
+_default_generator = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Reseed the generator that random inits and dropout use by default (torch.manual_seed).
+
+    Every random thing in tinytorch also takes its own `numpy.random.Generator`; this one
+    is used when none is given. Returns the reseeded generator.
+    """
+    global _default_generator
+    _default_generator = np.random.default_rng(seed)
+    return _default_generator
+
+
+def default_generator() -> np.random.Generator:
+    """The generator used when no `generator` is passed (torch.default_generator)."""
+    return _default_generator
+
+
 _NUMERIC_KINDS = "biuf"  # NumPy dtype kinds a Tensor holds: bool, int, unsigned int, float
 _KIND_NAMES = {
     "c": "complex numbers",
@@ -906,6 +925,8 @@ __all__ = [
     "GradFn",
     "is_grad_enabled",
     "set_grad_enabled",
+    "manual_seed",
+    "default_generator",
     "Tensor",
     "matmul_loops",
 ]
