@@ -12,6 +12,7 @@ from tito.cli.common import errors
 from tito.cli.exchange import feedback, fetch, submit
 from tito.cli.export import export
 from tito.cli.lab import lab
+from tito.cli.milestone import milestone
 from tito.cli.module import module
 from tito.cli.nbgrader import nbgrader
 from tito.cli.system import system
@@ -24,7 +25,7 @@ def cli() -> None:
     """TinyTorch course tooling: build modules, export your package, test, grade."""
 
 
-for command in (system, module, export, nbgrader, lab, fetch, submit, feedback):
+for command in (system, module, milestone, export, nbgrader, lab, fetch, submit, feedback):
     cli.add_command(command)
 
 
