@@ -32,32 +32,7 @@ def tinytorch_version() -> str:
 
 
 def hello_tinytorch(name: str = "student") -> str:
-    """Return a one-line greeting that includes ``name`` and the TinyTorch version.
-
-    TODO: Validate ``name`` and return exactly
-          ``f"Hello, {name}! Welcome to TinyTorch {tinytorch_version()}."``
-          with surrounding whitespace stripped from ``name``.
-
-    APPROACH:
-    1. If ``name`` is not a ``str``, raise ``TypeError`` with a message that names the type
-       you got, e.g. ``"name must be a str, got int: call hello_tinytorch('Ada')"``.
-    2. Strip surrounding whitespace. If nothing is left, raise ``ValueError`` with a message
-       that mentions ``name``, e.g. ``"name must be a non-empty string, e.g. ..."``.
-    3. Return the greeting, using the given ``tinytorch_version()`` for the version.
-
-    EXAMPLE:
-    >>> hello_tinytorch("Ada")
-    'Hello, Ada! Welcome to TinyTorch 0.1.0.'
-    >>> hello_tinytorch("")
-    Traceback (most recent call last):
-    ValueError: name must be a non-empty string, e.g. hello_tinytorch('Ada'); got ''
-
-    HINTS:
-    - ``isinstance(name, str)`` checks the type; ``type(name).__name__`` names it.
-    - ``"  Ada ".strip()`` is ``"Ada"``; an empty string is falsy.
-    - Check the type *before* calling ``.strip()``: ``None.strip()`` raises an
-      ``AttributeError`` that tells the caller nothing useful.
-    """
+    """Return a one-line greeting that includes ``name`` and the TinyTorch version."""
     if not isinstance(name, str):
         raise TypeError(
             f"name must be a str, got {type(name).__name__}: call hello_tinytorch('Ada')"
@@ -71,36 +46,7 @@ def hello_tinytorch(name: str = "student") -> str:
 
 
 def parse_version(text: str) -> tuple[int, ...]:
-    """Parse the numeric release part of a version string into a tuple of ints.
-
-    TODO: Return the leading dot-separated numbers of ``text`` as a tuple of Python ints,
-          ignoring any suffix (``rc1``, ``+cpu``, ``.dev0``, ``.post1``, ...).
-
-    APPROACH:
-    1. If ``text`` is not a ``str``, raise ``TypeError`` naming the type you got.
-    2. Strip surrounding whitespace.
-    3. Match the leading ``digits(.digits)*`` at the start of the string. If there is none
-       (an empty string, ``"abc"``, ``".5"``), raise ``ValueError`` whose message contains
-       ``repr(text)`` and says what a valid version looks like.
-    4. Split the matched part on ``"."`` and convert each piece with ``int``.
-
-    EXAMPLE:
-    >>> parse_version("3.11.7")
-    (3, 11, 7)
-    >>> parse_version("1.26.4+cpu")
-    (1, 26, 4)
-    >>> parse_version("abc")
-    Traceback (most recent call last):
-    ValueError: cannot parse version 'abc': expected numbers separated by dots, like '3.11.7'
-
-    HINTS:
-    - ``re.match(r"[0-9]+(?:\\.[0-9]+)*", s)`` matches at the start of ``s`` only and returns
-      ``None`` when there is no match; ``.group()`` is the matched text.
-    - Without ``re``: walk the characters while they are digits or dots, then drop a trailing
-      dot (``"2.4.0.dev0"`` would leave ``"2.4.0."``).
-    - ``int("09")`` is ``9``, so ``"3.09"`` parses to ``(3, 9)``.
-    - Python equivalent: ``packaging.version.Version(text).release``.
-    """
+    """Parse the numeric release part of a version string into a tuple of ints."""
     if not isinstance(text, str):
         raise TypeError(
             f"version must be a str like '3.11.7', got {type(text).__name__}: {text!r}"
@@ -114,29 +60,7 @@ def parse_version(text: str) -> tuple[int, ...]:
 
 
 def version_at_least(version: str, minimum: str) -> bool:
-    """Return True when ``version`` is the same as or newer than ``minimum``.
-
-    TODO: Parse both strings with your ``parse_version``, pad the shorter tuple with zeros,
-          and compare.
-
-    APPROACH:
-    1. ``have = parse_version(version)``, ``need = parse_version(minimum)`` (invalid text
-       raises ``ValueError`` there; let it propagate, do not return False).
-    2. Pad both with zeros to the same length, so ``"3.10"`` equals ``"3.10.0"``.
-    3. Return ``have >= need`` (a Python ``bool``).
-
-    EXAMPLE:
-    >>> version_at_least("3.11.7", "3.10")
-    True
-    >>> version_at_least("3.9", "3.10")   # as strings, "3.9" >= "3.10" would be True
-    False
-    >>> version_at_least("3.10", "3.10.0")
-    True
-
-    HINTS:
-    - ``(1, 2) + (0,) * 2`` is ``(1, 2, 0, 0)``.
-    - Suffixes are already gone after parsing: ``"1.26.4+cpu"`` counts as ``1.26.4``.
-    """
+    """Return True when ``version`` is the same as or newer than ``minimum``."""
     have = parse_version(version)
     need = parse_version(minimum)
     width = max(len(have), len(need))
@@ -168,36 +92,7 @@ REQUIREMENTS: dict[str, str] = {"python": "3.11", "numpy": "1.26"}
 
 
 def check_environment(requirements: dict[str, str] | None = None) -> list[Check]:
-    """Check Python and installed packages against minimum versions; never raise for them.
-
-    TODO: Return one ``Check`` per item of ``requirements`` (name -> minimum version), in
-          the dict's order. ``None`` means the course's ``REQUIREMENTS``; an empty dict means
-          no checks (return ``[]``).
-
-    APPROACH:
-    For each ``name, minimum``:
-    1. ``found``: if ``name == "python"``, ``platform.python_version()`` (e.g. ``"3.11.7"``);
-       otherwise ``importlib.metadata.version(name)``, or ``None`` if that raises
-       ``importlib.metadata.PackageNotFoundError``.
-    2. ``ok``: ``found is not None`` and ``version_at_least(found, minimum)``. If the
-       installed version cannot be parsed (``ValueError``), the check fails; do not crash.
-    3. ``fix``: ``""`` when ok. Otherwise, for a package:
-       ``f'pip install --upgrade "{name}>={minimum}"'``; for ``"python"``: a sentence that
-       says to install Python ``minimum`` or newer and recreate the environment with it.
-    4. Append ``Check(name, minimum, found, ok, fix)``.
-
-    EXAMPLE:
-    >>> check_environment({"numpy": "1.26", "no-such-package": "1.0"})
-    [Check(name='numpy', required='1.26', found='2.4.6', ok=True, fix=''),
-     Check(name='no-such-package', required='1.0', found=None, ok=False,
-           fix='pip install --upgrade "no-such-package>=1.0"')]
-
-    HINTS:
-    - ``requirements or REQUIREMENTS`` is a trap: ``{}`` is falsy. Test ``is None``.
-    - Do not use ``sys.version`` for Python: it is ``"3.11.7 (main, ...) [GCC ...]"``.
-    - ``found is not None and version_at_least(...)`` never calls ``version_at_least`` with
-      ``None``, and is a ``bool``.
-    """
+    """Check Python and installed packages against minimum versions; never raise for them."""
     if requirements is None:
         requirements = REQUIREMENTS
     checks = []
@@ -223,41 +118,7 @@ def check_environment(requirements: dict[str, str] | None = None) -> list[Check]
 
 
 def system_info() -> dict:
-    """Describe the machine and the Python environment this code runs in.
-
-    TODO: Return a dict with exactly these keys:
-
-    ====================== ======================================================== ==========
-    key                    value                                                    type
-    ====================== ======================================================== ==========
-    ``python_version``     ``platform.python_version()``, e.g. ``"3.11.7"``         str
-    ``python_executable``  ``sys.executable``, the interpreter running this code    str
-    ``platform``           ``platform.platform()``, e.g. ``"Linux-6.1-x86_64..."``  str
-    ``numpy_version``      ``np.__version__``                                       str
-    ``cpu_count``          ``os.cpu_count()``, or 1 if that returns None            int
-    ``tinytorch_path``     absolute directory of the ``tinytorch`` package Python   str / None
-                           imports, or None when it cannot be found
-    ``tinytorch_writable`` whether that directory is writable (False if None)       bool
-    ====================== ======================================================== ==========
-
-    APPROACH:
-    1. ``spec = importlib.util.find_spec("tinytorch")``. If ``spec`` is None or has no
-       ``submodule_search_locations``, the path is None; otherwise it is
-       ``os.path.abspath`` of the first location (``list(locations)[0]``).
-    2. Writable: ``os.access(path, os.W_OK)`` when the path is not None, else False.
-    3. Build and return the dict.
-
-    EXAMPLE:
-    >>> info = system_info()
-    >>> info["numpy_version"] == np.__version__, info["tinytorch_writable"]
-    (True, True)
-
-    HINTS:
-    - ``path is not None and os.access(...)`` evaluates to ``False`` (a bool) when the path
-      is None; ``path and os.access(...)`` would evaluate to ``None``.
-    - Use ``os.path.abspath``, not ``os.path.realpath``: the path must match where Python
-      loads your files from, symlinks and all.
-    """
+    """Describe the machine and the Python environment this code runs in."""
     spec = importlib.util.find_spec("tinytorch")
     locations = list(spec.submodule_search_locations or []) if spec is not None else []
     package_dir = os.path.abspath(locations[0]) if locations else None
@@ -273,34 +134,7 @@ def system_info() -> dict:
 
 
 def array_bytes(shape: tuple[int, ...], dtype) -> int:
-    """Return the bytes an array of ``shape`` and ``dtype`` needs, without allocating it.
-
-    TODO: Return ``numel * itemsize`` as a Python ``int``, where ``numel`` is the product of
-          the dimensions and ``itemsize`` the size in bytes of one element of ``dtype``.
-
-    APPROACH:
-    1. ``itemsize = np.dtype(dtype).itemsize`` (accepts ``"float16"``, ``np.float16``,
-       ``np.dtype("float16")``, ``float``, ...).
-    2. Start with ``numel = 1`` and multiply by each dimension as a Python ``int``. If a
-       dimension is negative, raise ``ValueError`` with a message that contains the word
-       "negative" and shows the shape, e.g.
-       ``"shape (3, -1) has a negative dimension -1; every dimension must be >= 0"``.
-    3. Return ``numel * itemsize``.
-
-    EXAMPLE:
-    >>> array_bytes((1000, 1000), "float32")
-    4000000
-    >>> array_bytes((7_000_000_000,), np.float16)   # a 7B-parameter model in half precision
-    14000000000
-    >>> array_bytes((), "float64")                   # a 0-d scalar
-    8
-
-    HINTS:
-    - Do not create the array: ``np.zeros(shape, dtype).nbytes`` is right for small shapes and
-      crashes (or swaps) for large ones.
-    - ``np.prod(())`` is ``1.0``, a float, and ``np.prod`` overflows int64 silently; a plain
-      ``for`` loop over Python ints (or ``math.prod``, after ``import math``) has neither.
-    """
+    """Return the bytes an array of ``shape`` and ``dtype`` needs, without allocating it."""
     itemsize = np.dtype(dtype).itemsize
     numel = 1
     for dim in shape:
@@ -314,28 +148,7 @@ def array_bytes(shape: tuple[int, ...], dtype) -> int:
 
 
 def time_call(fn: Callable[[], object], repeat: int = 5) -> float:
-    """Call ``fn()`` ``repeat`` times and return the fastest call's duration in seconds.
-
-    TODO: Time each call separately with ``time.perf_counter()`` and return the minimum.
-
-    APPROACH:
-    1. If ``repeat < 1``, raise ``ValueError`` with a message that names ``repeat`` and says
-       it must be at least 1.
-    2. Repeat ``repeat`` times: ``start = time.perf_counter()``, call ``fn()``, record
-       ``time.perf_counter() - start``.
-    3. Return the smallest duration (a ``float``). Call ``fn`` exactly ``repeat`` times: no
-       extra warm-up call.
-
-    EXAMPLE:
-    >>> seconds = time_call(lambda: sum(range(100_000)), repeat=3)
-    >>> 0 < seconds < 1
-    True
-
-    HINTS:
-    - ``time.process_time()`` counts CPU time only: a function that waits (for disk, network
-      or ``time.sleep``) would look free. Use ``time.perf_counter()``.
-    - ``min(durations)`` of a list, or keep a running ``best = min(best, elapsed)``.
-    """
+    """Call ``fn()`` ``repeat`` times and return the fastest call's duration in seconds."""
     if repeat < 1:
         raise ValueError(f"repeat must be at least 1, got {repeat}: time_call needs one call to time")
     best = float("inf")

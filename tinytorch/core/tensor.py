@@ -222,28 +222,6 @@ class Tensor:
         `data`: a Tensor, a NumPy array, nested lists or tuples, a Python or NumPy number.
         `dtype`: anything np.dtype accepts (np.float32, "int64", ...); None picks a default.
         `requires_grad`: track gradients for this tensor (floating point dtypes only).
-
-        TODO: set `array` to the tensor's own copy of the data, with the right dtype.
-
-        APPROACH:
-        1. `array` already holds the data as NumPy sees it (not copied). If `dtype` is None
-           and `data` came from Python (it is not a NumPy array or NumPy number; a Tensor
-           arrives here as its array), choose PyTorch's default instead of NumPy's:
-           floats become float32 and ints become int64; bools stay bool.
-        2. Copy: `np.array(array, dtype=dtype)` (dtype=None keeps the current dtype).
-
-        EXAMPLE:
-        >>> Tensor([1.0, 2.0]).dtype                 # NumPy alone would pick float64
-        dtype('float32')
-        >>> Tensor(np.zeros(3)).dtype                # a NumPy array keeps its dtype
-        dtype('float64')
-        >>> Tensor([1, 2], dtype=np.float32).dtype   # an explicit dtype wins
-        dtype('float32')
-
-        HINTS:
-        - `array.dtype.kind` is "f" for floats, "i" for signed ints, "b" for bool.
-        - `np.array` copies, `np.asarray` does not. The tensor must not change when
-          someone later writes into the list or array it was made from.
         """
         if isinstance(data, Tensor):
             data = data.data
@@ -292,35 +270,17 @@ class Tensor:
         self._requires_grad = bool(value)
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        """The shape, or the length of one dim (torch.Tensor.size).
-
-        TODO: return the whole shape when `dim` is None, else the length of dim `dim`.
-        APPROACH: `self.shape` is a tuple; index it.
-        EXAMPLE: for a (2, 3) tensor, size() -> (2, 3), size(1) -> 3, size(-1) -> 3.
-        HINTS: negative dims count from the end, like negative tuple indices.
-        """
+        """The shape, or the length of one dim (torch.Tensor.size)."""
         if dim is not None and not -self.ndim <= dim < self.ndim:
             raise IndexError(f"size(): dim {dim} is out of range: {_dims_message(self.shape)}")
         return self.shape if dim is None else self.shape[dim]
 
     def numel(self) -> int:
-        """The number of elements, the product of the shape (torch.Tensor.numel).
-
-        TODO: return the product of the dims as a Python int.
-        APPROACH: multiply the entries of `self.shape`.
-        EXAMPLE: shape (2, 3, 4) -> 24; shape () -> 1; shape (0, 3) -> 0.
-        HINTS: `np.prod(())` is 1.0, a float: wrap it in int().
-        """
+        """The number of elements, the product of the shape (torch.Tensor.numel)."""
         return int(np.prod(self.shape))
 
     def item(self) -> bool | int | float:
-        """The value of a one-element tensor as a Python number (torch.Tensor.item).
-
-        TODO: return the single element as a Python bool, int or float.
-        APPROACH: NumPy arrays have an `.item()` method that does exactly this.
-        EXAMPLE: Tensor([[2.5]]).item() -> 2.5 (a Python float, not np.float32).
-        HINTS: the check above already rejects tensors with more than one element.
-        """
+        """The value of a one-element tensor as a Python number (torch.Tensor.item)."""
         if self.data.size != 1:
             raise ValueError(
                 f"item() needs a tensor with exactly one element, got shape {self.shape} "
@@ -329,14 +289,7 @@ class Tensor:
         return self.data.item()
 
     def memory_footprint(self) -> int:
-        """Bytes taken by the elements (torch: t.nbytes, or t.numel() * t.element_size()).
-
-        TODO: return the number of bytes the tensor's elements occupy.
-        APPROACH: elements times bytes per element.
-        EXAMPLE: a (1000, 1000) float32 tensor -> 4_000_000; the same in int8 -> 1_000_000.
-        HINTS: `self.dtype.itemsize` is the bytes per element. The result must equal
-        `self.data.nbytes`; compute it yourself to see where the number comes from.
-        """
+        """Bytes taken by the elements (torch: t.nbytes, or t.numel() * t.element_size())."""
         return self.numel() * self.dtype.itemsize
 
     def numpy(self) -> np.ndarray:
@@ -459,21 +412,7 @@ class Tensor:
     # ── 2. Arithmetic with broadcasting ─────────────────────────────────────────────────
 
     def __add__(self, other: _Operand) -> "Tensor":
-        """self + other, elementwise with broadcasting (torch.add).
-
-        TODO: set `data` to the sum of this tensor's array and `b`.
-
-        APPROACH: `b` is already a NumPy value (the other tensor's array, or the Python or
-        NumPy number as given) and the shapes are checked. NumPy's `+` broadcasts.
-
-        EXAMPLE:
-        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]) + Tensor([10.0, 20.0])
-        Tensor([[11., 22.],
-                [13., 24.]], dtype=float32)
-
-        HINTS: don't wrap `b` in np.array(): a Python number must stay a Python number so
-        that float32 + 1 stays float32, and int8 + 1 stays int8.
-        """
+        """self + other, elementwise with broadcasting (torch.add)."""
         b = self._operand(other, "add")
         if b is NotImplemented:
             return NotImplemented
@@ -485,11 +424,6 @@ class Tensor:
 
         Python calls `t.__radd__(2)` after `int.__add__(2, t)` gives up. The inputs are
         recorded in operand order: (other, self).
-
-        TODO: set `data` to `b` plus this tensor's array.
-        APPROACH: like __add__, with the operands in the order they were written.
-        EXAMPLE: 1 + Tensor([1.0, 2.0]) -> Tensor([2., 3.], dtype=float32)
-        HINTS: `b` is on the left now.
         """
         b = self._operand(other, "add")
         if b is NotImplemented:
@@ -498,13 +432,7 @@ class Tensor:
         return self.from_op(data, "add", (other, self))
 
     def __sub__(self, other: _Operand) -> "Tensor":
-        """self - other, elementwise with broadcasting (torch.sub).
-
-        TODO: set `data` to this tensor's array minus `b`.
-        APPROACH: as in __add__.
-        EXAMPLE: Tensor([5.0, 7.0]) - 2 -> Tensor([3., 5.], dtype=float32)
-        HINTS: order matters: 10 - t is __rsub__, below.
-        """
+        """self - other, elementwise with broadcasting (torch.sub)."""
         b = self._operand(other, "sub")
         if b is NotImplemented:
             return NotImplemented
@@ -512,13 +440,7 @@ class Tensor:
         return self.from_op(data, "sub", (self, other))
 
     def __rsub__(self, other: _Operand) -> "Tensor":
-        """other - self (10 - t).
-
-        TODO: set `data` to `b` minus this tensor's array.
-        APPROACH: as in __radd__.
-        EXAMPLE: 10 - Tensor([1.0, 2.0]) -> Tensor([9., 8.], dtype=float32)
-        HINTS: the number is on the left, so it comes first.
-        """
+        """other - self (10 - t)."""
         b = self._operand(other, "sub")
         if b is NotImplemented:
             return NotImplemented
@@ -526,13 +448,7 @@ class Tensor:
         return self.from_op(data, "sub", (other, self))
 
     def __mul__(self, other: _Operand) -> "Tensor":
-        """self * other, elementwise with broadcasting (torch.mul); not a matrix multiply.
-
-        TODO: set `data` to the elementwise product of this tensor's array and `b`.
-        APPROACH: as in __add__.
-        EXAMPLE: Tensor([1.0, 2.0]) * Tensor([3.0, 4.0]) -> Tensor([3., 8.], dtype=float32)
-        HINTS: NumPy's `*` is elementwise; `@` is the matrix product (piece 5).
-        """
+        """self * other, elementwise with broadcasting (torch.mul); not a matrix multiply."""
         b = self._operand(other, "mul")
         if b is NotImplemented:
             return NotImplemented
@@ -540,13 +456,7 @@ class Tensor:
         return self.from_op(data, "mul", (self, other))
 
     def __rmul__(self, other: _Operand) -> "Tensor":
-        """other * self (2 * t, np.float32(2) * t).
-
-        TODO: set `data` to `b` times this tensor's array.
-        APPROACH: as in __radd__.
-        EXAMPLE: 2 * Tensor([1.0, 2.0]) -> Tensor([2., 4.], dtype=float32)
-        HINTS: `__array_ufunc__ = None` above is why NumPy numbers and arrays end up here.
-        """
+        """other * self (2 * t, np.float32(2) * t)."""
         b = self._operand(other, "mul")
         if b is NotImplemented:
             return NotImplemented
@@ -554,28 +464,7 @@ class Tensor:
         return self.from_op(data, "mul", (other, self))
 
     def __truediv__(self, other: _Operand) -> "Tensor":
-        """self / other, elementwise true division with broadcasting (torch.div).
-
-        TODO: set `data` to this tensor's array divided by `b`, computed in float32 when
-        neither operand has a float dtype.
-
-        APPROACH:
-        1. If either `self.data` or `b` has a float dtype (ask `_has_float_dtype`), divide
-           with NumPy's `/` and keep NumPy's promotion.
-        2. Otherwise (ints, bools, and Python numbers, which are weak), do what PyTorch
-           does: turn the operands into float32 with `_as_float`, then divide. NumPy
-           alone would give float64.
-
-        EXAMPLE:
-        >>> Tensor([1, 2]) / Tensor([2, 4])          # int64 / int64
-        Tensor([0.5, 0.5], dtype=float32)
-        >>> Tensor([1, 2]) / 2.5                     # an int tensor and a Python float
-        Tensor([0.4, 0.8], dtype=float32)
-
-        HINTS: `_as_float` leaves Python numbers alone, so NumPy still treats them as weak.
-        Dividing by zero gives inf or nan, as in PyTorch; the `np.errstate` around your
-        code stops NumPy from warning about it.
-        """
+        """self / other, elementwise true division with broadcasting (torch.div)."""
         b = self._operand(other, "div")
         if b is NotImplemented:
             return NotImplemented
@@ -587,13 +476,7 @@ class Tensor:
         return self.from_op(data, "div", (self, other))
 
     def __rtruediv__(self, other: _Operand) -> "Tensor":
-        """other / self (1 / t).
-
-        TODO: as __truediv__, with `b` as the numerator.
-        APPROACH: the same two cases; the float32 rule looks at both operands.
-        EXAMPLE: 1 / Tensor([2, 4]) -> Tensor([0.5 , 0.25], dtype=float32)
-        HINTS: `b / self.data`.
-        """
+        """other / self (1 / t)."""
         b = self._operand(other, "div")
         if b is NotImplemented:
             return NotImplemented
@@ -605,13 +488,7 @@ class Tensor:
         return self.from_op(data, "div", (other, self))
 
     def __pow__(self, other: _Operand) -> "Tensor":
-        """self ** other, elementwise with broadcasting (torch.pow).
-
-        TODO: set `data` to this tensor's array raised to the power `b`.
-        APPROACH: as in __add__, with NumPy's `**`.
-        EXAMPLE: Tensor([1.0, 2.0, 3.0]) ** 2 -> Tensor([1., 4., 9.], dtype=float32)
-        HINTS: module 06 finds the exponent among the inputs: d(x**n)/dx = n * x**(n-1).
-        """
+        """self ** other, elementwise with broadcasting (torch.pow)."""
         b = self._operand(other, "pow")
         if b is NotImplemented:
             return NotImplemented
@@ -620,13 +497,7 @@ class Tensor:
         return self.from_op(data, "pow", (self, other))
 
     def __rpow__(self, other: _Operand) -> "Tensor":
-        """other ** self (2 ** t).
-
-        TODO: set `data` to `b` raised to the powers in this tensor's array.
-        APPROACH: as in __radd__.
-        EXAMPLE: 2 ** Tensor([1.0, 3.0]) -> Tensor([2., 8.], dtype=float32)
-        HINTS: the base comes first.
-        """
+        """other ** self (2 ** t)."""
         b = self._operand(other, "pow")
         if b is NotImplemented:
             return NotImplemented
@@ -637,20 +508,7 @@ class Tensor:
     # ── 3. Comparisons and negation ─────────────────────────────────────────────────────
 
     def _compare(self, other: _Operand, op: str, compare: np.ufunc) -> "Tensor":
-        """Elementwise comparison with broadcasting: a bool tensor that is never in the graph.
-
-        TODO: return a Tensor holding `compare(self.data, b)`, outside the graph.
-
-        APPROACH: `compare` is a NumPy function such as np.less; it broadcasts and returns
-        a bool array. A comparison has no gradient (it is a step function), so do not
-        record it: wrap the result with `Tensor._wrap(...)`, not `self.from_op(...)`.
-
-        EXAMPLE:
-        >>> Tensor([1.0, 2.0, 3.0]) < 2
-        Tensor([ True, False, False], dtype=bool)
-
-        HINTS: the six operators below all call this with their NumPy function.
-        """
+        """Elementwise comparison with broadcasting: a bool tensor that is never in the graph."""
         b = self._operand(other, op)
         if b is NotImplemented:
             return NotImplemented
@@ -681,34 +539,14 @@ class Tensor:
         return self._compare(other, "ge", np.greater_equal)
 
     def __neg__(self) -> "Tensor":
-        """-self, elementwise (torch.neg).
-
-        TODO: set `data` to the negated array.
-        APPROACH: NumPy's unary minus.
-        EXAMPLE: -Tensor([1, -2]) -> Tensor([-1,  2], dtype=int64)
-        HINTS: an int tensor must stay int: -1.0 * x would turn it into float64.
-        """
+        """-self, elementwise (torch.neg)."""
         data = -self.data
         return self.from_op(data, "neg", (self,))
 
     # ── 5. Matrix multiplication (piece 4, matmul_loops, has its own cell) ──────────────
 
     def matmul(self, other: "Tensor | np.ndarray") -> "Tensor":
-        """Matrix product with NumPy's rules for 1-D and batched operands (torch.matmul).
-
-        TODO: set `data` to the matrix product of this tensor's array and `b`.
-
-        APPROACH: the shapes are checked above; `np.matmul` does the work, including 1-D
-        operands and batch dims that broadcast. It runs an optimized BLAS library, the
-        fast version of the loops you wrote in `matmul_loops`.
-
-        EXAMPLE:
-        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]) @ Tensor([[5.0, 6.0], [7.0, 8.0]])
-        Tensor([[19., 22.],
-                [43., 50.]], dtype=float32)
-
-        HINTS: `np.dot` is not the same for 3-D and larger inputs; use `np.matmul` (or @).
-        """
+        """Matrix product with NumPy's rules for 1-D and batched operands (torch.matmul)."""
         if isinstance(other, Tensor):
             b = other.data
         elif isinstance(other, np.ndarray) and other.dtype.kind in _NUMERIC_KINDS:
@@ -736,41 +574,13 @@ class Tensor:
     # ── 6. Reductions ───────────────────────────────────────────────────────────────────
 
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> "Tensor":
-        """Sum over `axis` (None: all elements) (torch.sum).
-
-        TODO: set `data` to the sum over `axis`, keeping reduced dims if `keepdims`.
-
-        APPROACH: NumPy arrays have `.sum(axis=..., keepdims=...)`, which accepts None, an
-        int, a negative int or a tuple of ints, exactly like ours.
-
-        EXAMPLE:
-        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
-        Tensor([4., 6.], dtype=float32)
-        >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=1, keepdims=True).shape
-        (2, 1)
-
-        HINTS: Python's built-in sum() only walks the first axis; use NumPy's.
-        """
+        """Sum over `axis` (None: all elements) (torch.sum)."""
         axis = tuple(axis) if isinstance(axis, list) else axis
         data = self.data.sum(axis=axis, keepdims=keepdims)
         return self.from_op(data, "sum", (self,), axis=axis, keepdims=keepdims)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> "Tensor":
-        """Mean over `axis` (None: all elements) (torch.mean).
-
-        TODO: set `data` to the mean over `axis`; integer and bool tensors give float32.
-
-        APPROACH:
-        1. Turn an int or bool array into float32 first, with `_as_float` (float arrays
-           pass through unchanged). NumPy alone would return float64.
-        2. `.mean(axis=..., keepdims=...)` on that array.
-
-        EXAMPLE:
-        >>> Tensor([[1, 2], [3, 4]]).mean(axis=1)
-        Tensor([1.5, 3.5], dtype=float32)
-
-        HINTS: a float64 tensor's mean must stay float64: don't cast floats.
-        """
+        """Mean over `axis` (None: all elements) (torch.mean)."""
         axis = tuple(axis) if isinstance(axis, list) else axis
         data = _as_float(self.data).mean(axis=axis, keepdims=keepdims)
         return self.from_op(data, "mean", (self,), axis=axis, keepdims=keepdims)
@@ -780,11 +590,6 @@ class Tensor:
 
         torch.max(x, dim) also returns the indices of the maxima; we return only the
         values, like torch.amax.
-
-        TODO: set `data` to the maximum over `axis`, keeping reduced dims if `keepdims`.
-        APPROACH: like sum, with the array's `.max(...)`.
-        EXAMPLE: Tensor([[1.0, 5.0], [3.0, 2.0]]).max(axis=1) -> Tensor([5., 3.], ...)
-        HINTS: the max of no values is undefined; the check above already rejects that.
         """
         axis = tuple(axis) if isinstance(axis, list) else axis
         dims = range(self.ndim) if axis is None else axis if isinstance(axis, tuple) else (axis,)
@@ -803,28 +608,13 @@ class Tensor:
 
         Accepts ints, t.reshape(2, 3), or one tuple or list, t.reshape((2, 3)). One dim
         may be -1: it is inferred from the number of elements.
-
-        TODO: set `data` to the array reshaped to `target` (checked above).
-        APPROACH: the array's `.reshape(target)`; NumPy infers the -1 for you.
-        EXAMPLE: Tensor(np.arange(6.0)).reshape(2, -1).shape -> (2, 3)
-        HINTS: NumPy returns a view of a contiguous array: no data is copied.
         """
         target = _reshape_target(shape, self.data.size, self.shape)
         data = self.data.reshape(target)
         return self.from_op(data, "reshape", (self,))
 
     def transpose(self, dim0: int = -2, dim1: int = -1) -> "Tensor":
-        """Swap dims `dim0` and `dim1`; by default the last two (torch.Tensor.transpose).
-
-        TODO: set `data` to the array with dims `dim0` and `dim1` swapped.
-
-        APPROACH: `np.swapaxes(array, dim0, dim1)` returns a view with two strides swapped.
-
-        EXAMPLE: a (2, 3, 4) tensor: transpose() -> (2, 4, 3); transpose(0, 2) -> (4, 3, 2)
-
-        HINTS: NumPy's `.T` reverses *all* dims: right for 2-D, wrong for a batch of
-        matrices.
-        """
+        """Swap dims `dim0` and `dim1`; by default the last two (torch.Tensor.transpose)."""
         if self.ndim < 2 and (dim0, dim1) == (-2, -1):
             raise ValueError(
                 f"transpose: a tensor of shape {self.shape} has {self.ndim} dims, but "
@@ -845,11 +635,6 @@ class Tensor:
         Ints, slices, Ellipsis (...), None, bool masks and integer arrays all work; Tensors
         used as indices are replaced by their arrays. Basic indexing (ints, slices) gives a
         view; a mask or an index array gives a copy.
-
-        TODO: set `data` to the array indexed with `index`.
-        APPROACH: NumPy indexing does it all; `index` is already converted.
-        EXAMPLE: Tensor([[1.0, 2.0], [3.0, 4.0]])[:, 1] -> Tensor([2., 4.], dtype=float32)
-        HINTS: t[0, 1] gives a NumPy scalar; `from_op` turns it into a 0-d Tensor.
         """
         index = _numpy_index(index)
         data = self.data[index]
@@ -858,26 +643,13 @@ class Tensor:
     # ── 8. Elementwise math ─────────────────────────────────────────────────────────────
 
     def exp(self) -> "Tensor":
-        """e ** x elementwise (torch.exp).
-
-        TODO: set `data` to the elementwise exponential; int and bool tensors give float32.
-        APPROACH: the float32 rule from `mean` (`_as_float` first), then `np.exp`.
-        EXAMPLE: Tensor([0.0, 1.0]).exp() -> Tensor([1.       , 2.7182817], dtype=float32)
-        HINTS: convert before, not after: NumPy computes exp of an int8 array in float16,
-        and casting that result to float32 keeps float16's 3 significant digits.
-        """
+        """e ** x elementwise (torch.exp)."""
         with np.errstate(all="ignore"):  # exp(1000) = inf, quietly
             data = np.exp(_as_float(self.data))
         return self.from_op(data, "exp", (self,))
 
     def log(self) -> "Tensor":
-        """Natural logarithm elementwise (torch.log).
-
-        TODO: set `data` to the elementwise natural log; int and bool tensors give float32.
-        APPROACH: `_as_float` first, then `np.log`.
-        EXAMPLE: Tensor([1.0, 100.0]).log() -> Tensor([0.      , 4.60517 ], dtype=float32)
-        HINTS: log(0) is -inf and log(-1) is nan, as in PyTorch.
-        """
+        """Natural logarithm elementwise (torch.log)."""
         with np.errstate(all="ignore"):  # log(0) = -inf and log(-1) = nan, quietly
             data = np.log(_as_float(self.data))
         return self.from_op(data, "log", (self,))
@@ -887,21 +659,6 @@ def matmul_loops(a: Tensor | np.ndarray, b: Tensor | np.ndarray) -> Tensor:
     """The matrix product of two 2-D matrices with three explicit Python loops.
 
     A teaching reference for Tensor.matmul: same result, no BLAS (no PyTorch equivalent).
-
-    TODO: fill `out` so that out[i, j] is the sum over p of a[i, p] * b[p, j].
-
-    APPROACH:
-    1. Loop over every row i of `a` (m of them) and every column j of `b` (n of them).
-    2. For each (i, j), loop over p in range(k) and accumulate a[i, p] * b[p, j].
-
-    EXAMPLE:
-    >>> matmul_loops(np.array([[1, 2], [3, 4]]), np.array([[5, 6], [7, 8]]))
-    Tensor([[19, 22],
-            [43, 50]], dtype=int64)
-
-    HINTS:
-    - `out` is already zeros of shape (m, n): `out[i, j] += ...` accumulates.
-    - Use m, k and n for the loop bounds; the tests use non-square matrices.
     """
     a = a.data if isinstance(a, Tensor) else np.asarray(a)
     b = b.data if isinstance(b, Tensor) else np.asarray(b)
