@@ -1349,11 +1349,13 @@ for classes, n in ((10, 4096), (100, 4096), (1000, 1024), (50257, 64)):
     print(f"{classes:>7} {n:>6} {ce * 1e6:>12.2f} µs {mse * 1e6:>12.2f} µs {ce / mse:>6.1f}")
 
 # %% [markdown]
-# Per sample, both grow linearly with C: each touches every logit a few times. Cross-entropy
-# does more work per logit (a max, a subtraction, an `exp`, a sum, a `log`) and `exp` is far
-# dearer than a multiply, so it costs a few times what MSE does. Both are memory-bound passes
-# over the (N, C) matrix: at 50,257 classes (GPT-2's vocabulary) one sample's logits are
-# 200 KB. What matters more than time at that size is memory.
+# Read the two regimes in your table. With few classes, the fixed cost of each call
+# dominates: `cross_entropy` runs more ops than `mse_loss` (checks, max, subtract, `exp`, sum,
+# `log`, indexing, mean; each a NumPy call of a few microseconds), so per sample it costs
+# several times more. With many classes, both become passes over the (N, C) matrix and grow
+# linearly with C; the ratio falls towards 1–2×, since an `exp` per logit costs little more
+# than moving the logit through memory. At 50,257 classes (GPT-2's vocabulary) one sample's
+# logits are 200 KB, and what matters more than time is memory.
 #
 # ### 5.2 The memory of the (N, C) matrix
 #
@@ -1411,11 +1413,13 @@ for logit in (5.0, 10.0, 15.0, 17.0, 20.0, 50.0, 200.0):
     print(f"{logit:>8.1f} {p.item():>22.9f} {via_p:>20.4f} {via_logits:>16.4f}")
 
 # %% [markdown]
-# Up to x ≈ 15 both agree. Beyond, `sigmoid(x)` is exactly 1.0, $\log(1 - p) = \log 0$, and
-# only the clamp at −100 keeps BCE finite; it reports 15.9 or 100 where the truth is 20 or
-# 200. The gradient is worse: once p has rounded to 1, the sigmoid's gradient $p(1 - p)$ is
-# 0 and the model stops learning from its most confident mistakes. `BCEWithLogitsLoss`
-# never forms $1 - p$, so it is exact for every logit. The same reasoning is why
+# At x = 5 and 10 both agree. At 15 the sigmoid route is already off (p is within a few float32
+# steps of 1, so 1 − p has one or two significant bits). From about 17 on, `sigmoid(x)` is
+# exactly 1.0, $\log(1 - p) = \log 0$, and only the clamp at −100 keeps BCE finite: it reports
+# 100 whether the truth is 17 or 200. The gradient is worse: once p has rounded to 1, the
+# sigmoid's gradient $p(1 - p)$ is 0 and the model stops learning from its most confident
+# mistakes. `BCEWithLogitsLoss` never forms $1 - p$, so it is exact for every logit. The same
+# reasoning is why
 # `CrossEntropyLoss` takes logits, not probabilities.
 
 # %% [markdown]
@@ -1445,9 +1449,10 @@ for logit in (5.0, 10.0, 15.0, 17.0, 20.0, 50.0, 200.0):
 # A 9–10 answer:
 #
 # - **Memory:** 8,192 × 50,257 × 4 bytes ≈ 1.65 GB for the logits alone. Their measured peak
-#   (typically 2–3× the logits: shifted logits, exponentials, the log-softmax output) puts
-#   the loss itself at 3–5 GB transiently. For backward, autograd keeps the log-probabilities
-#   (or softmax) of (N, C), and the gradient w.r.t. the logits is another (N, C) matrix;
+#   (2.0× the logits with the reference solution: the shifted logits and their exponentials,
+#   or the log-softmax output) puts logits plus loss at about 5 GB transiently. For
+#   backward, autograd keeps the log-probabilities (or softmax) of (N, C), and the gradient
+#   w.r.t. the logits is another (N, C) matrix;
 #   in mixed precision some of these are halved, but the logits are usually kept in float32.
 # - **Time:** their µs per sample at C = 50,257 times 8,192 tokens: on the order of a
 #   second or more on one CPU core, far more than the cost of a small model's other layers;
@@ -1490,8 +1495,8 @@ for logit in (5.0, 10.0, 15.0, 17.0, 20.0, 50.0, 200.0):
 #   is >= 1, so its log is finite and >= 0); the identity log Σ e^z = m + log Σ e^(z−m)
 #   makes it exact, not an approximation.
 # - **BCE near p = 1:** float32 spacing just below 1 is 2^-24 ≈ 6e-8, so sigmoid(x) = 1.0
-#   once e^-x < ~3e-8, x ≳ 17 (their table: correct at 15, wrong from 17 or 20); then
-#   log(1 − p) = log 0 and the clamp returns 100 (or a too-small value just before). The
+#   once e^-x < ~3e-8, x ≳ 17 (their table: right at 10, already off at 15, 100 from 17
+#   on); then log(1 − p) = log 0 and the clamp returns 100 whatever the truth. The
 #   gradient through sigmoid, p(1 − p), is 0: the confident mistake teaches nothing.
 # - **Why logits:** the loss can be rewritten (log-sum-exp, max(x,0) − xy + log1p(e^−|x|))
 #   so it never forms p or 1 − p; the fused gradient (softmax − one_hot, sigmoid(x) − y) is
@@ -1523,8 +1528,10 @@ for logit in (5.0, 10.0, 15.0, 17.0, 20.0, 50.0, 200.0):
 #
 # A 9–10 answer:
 #
-# - **Cost:** cross-entropy costs a few times MSE per sample in their table (exp and log per
-#   logit, several passes: max, subtract, exp, sum, log, index), both linear in C. Next to
+# - **Cost:** from their table: at small C cross-entropy costs several times MSE per sample
+#   (more NumPy calls, each with a fixed cost of microseconds: checks, max, subtract, exp,
+#   sum, log, index, mean); at large C both are memory-bound passes over (N, C), linear in
+#   C, and the ratio falls towards 1–2×. Next to
 #   a 784 → C Linear layer (2·784·C FLOPs, ~1,500 FLOPs per class versus ~5–10 operations
 #   per class for the loss) the loss is negligible in FLOPs, although being memory-bound
 #   it is not free in time; at vocabulary scale the memory (question 1) is the concern.
