@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import importlib.metadata
 import os
 import platform
@@ -118,21 +120,49 @@ def _workspace(course: Course, paths: Paths) -> Check:
     return Check("workspace", OK, f"your {course.package} at {Path(found).parent}")
 
 
+# Where Debian's dataset-* packages install data sets (dataset-fashion-mnist: fashion-mnist/).
+SYSTEM_DATA = Path("/usr/share/datasets")
+
+
+def _dataset_copy(file: str) -> Path | None:
+    """The first copy of a data set file in the cache or Debian's folder; ``<file>.gz`` counts
+    as the file (course.toml: its sha256 is then of the decompressed content)."""
+    for folder in (data_home(), SYSTEM_DATA):
+        for path in (folder / file, folder / f"{file}.gz"):
+            if path.is_file():
+                return path
+    return None
+
+
+def _content_sha256(path: Path, file: str) -> str:
+    if path.name == Path(file).name:
+        return file_sha256(path)
+    digest = hashlib.sha256()
+    try:
+        with gzip.open(path, "rb") as stream:
+            for chunk in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(chunk)
+    except (OSError, EOFError):
+        return "not a valid gzip file"
+    return digest.hexdigest()
+
+
 def _datasets(course: Course) -> list[Check]:
     checks = []
     for dataset in course.datasets.values():
-        path = data_home() / dataset.file
+        path = _dataset_copy(dataset.file)
         users = ", ".join(dataset.used_by)
-        if not path.exists():
-            checks.append(Check(f"data: {dataset.id}", WARN, f"not cached at {path}",
+        if path is None:
+            cached = data_home() / dataset.file
+            checks.append(Check(f"data: {dataset.id}", WARN, f"not cached at {cached}",
                                 f"downloaded on first use (modules {users}); offline, copy "
-                                f"the file to {path}"))
+                                f"{dataset.url.rsplit('/', 1)[-1]} to {cached.parent}/"))
             continue
-        if file_sha256(path) != dataset.sha256:
+        if _content_sha256(path, dataset.file) != dataset.sha256:
             checks.append(Check(f"data: {dataset.id}", FAIL, f"{path} has the wrong checksum",
                                 f"delete {path}; it is downloaded again on first use"))
         else:
-            checks.append(Check(f"data: {dataset.id}", OK, f"cached at {path}"))
+            checks.append(Check(f"data: {dataset.id}", OK, f"found at {path}"))
     return checks
 
 
