@@ -427,7 +427,7 @@ def binary_cross_entropy_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray)
         grad_p = grad * (p - y) / np.maximum(p * (1 - p), 1e-12)
         grad_y = None
         if fn.inputs[1].requires_grad:
-            grad_y = grad * (np.maximum(np.log1p(-p), -100) - np.maximum(np.log(p), -100))
+            grad_y = grad * (np.log1p(-p) - np.log(p))
         return grad_p, grad_y
 
 

@@ -1893,7 +1893,8 @@ run_tests(test_softmax_rules_along_dim_0_and_large_logits)
 #
 # - `"binary_cross_entropy"`: `ℓ = -(y ln p + (1 - y) ln(1 - p))`, with each log clamped
 #   at -100 as PyTorch does. `∂ℓ/∂p = (p - y) / (p(1 - p))`; PyTorch guards the division
-#   with `max(p(1 - p), 1e-12)`. `∂ℓ/∂y = ln(1 - p) - ln p` (clamped logs).
+#   with `max(p(1 - p), 1e-12)`. `∂ℓ/∂y = ln(1 - p) - ln p` (PyTorch does not clamp
+#   these logs: the target's gradient is ±inf at p = 0 or 1).
 # - `"binary_cross_entropy_with_logits"`: `ℓ = max(x, 0) - x·y + ln(1 + e^-|x|)`, which
 #   is `BCE(σ(x), y)` computed stably. `∂ℓ/∂x = σ(x) - y`, `∂ℓ/∂y = -x`.
 #
@@ -1916,7 +1917,7 @@ def binary_cross_entropy_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray)
         grad_p = grad * (p - y) / np.maximum(p * (1 - p), 1e-12)
         grad_y = None
         if fn.inputs[1].requires_grad:
-            grad_y = grad * (np.maximum(np.log1p(-p), -100) - np.maximum(np.log(p), -100))
+            grad_y = grad * (np.log1p(-p) - np.log(p))
         return grad_p, grad_y
         ### END SOLUTION
 
