@@ -82,10 +82,16 @@ def _class_targets(input: Tensor, target: "Tensor | npt.ArrayLike", fn: str) -> 
             f"target.astype(np.int64) or Tensor(labels, dtype=np.int64).{float_hint}"
         )
     if labels.shape != expected:
+        one_hot = (
+            f"; for one-hot labels pass class indices, target.argmax(axis={dim})"
+            + (", or the one-hot rows as floats (class probabilities)"
+               if fn == "cross_entropy" else "")
+            if labels.shape == input.shape else ""
+        )
         raise ValueError(
             f"{fn}: target shape {labels.shape} does not fit input shape {input.shape}: "
             f"expected {expected}, one class index per sample (the input without its class "
-            f"dim {dim})"
+            f"dim {dim}){one_hot}"
         )
     outside = (labels < 0) | (labels >= classes)
     if outside.any():

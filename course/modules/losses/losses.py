@@ -273,10 +273,16 @@ def _class_targets(input: Tensor, target: "Tensor | npt.ArrayLike", fn: str) -> 
             f"target.astype(np.int64) or Tensor(labels, dtype=np.int64).{float_hint}"
         )
     if labels.shape != expected:
+        one_hot = (
+            f"; for one-hot labels pass class indices, target.argmax(axis={dim})"
+            + (", or the one-hot rows as floats (class probabilities)"
+               if fn == "cross_entropy" else "")
+            if labels.shape == input.shape else ""
+        )
         raise ValueError(
             f"{fn}: target shape {labels.shape} does not fit input shape {input.shape}: "
             f"expected {expected}, one class index per sample (the input without its class "
-            f"dim {dim})"
+            f"dim {dim}){one_hot}"
         )
     outside = (labels < 0) | (labels >= classes)
     if outside.any():
@@ -1411,6 +1417,20 @@ for logit in (5.0, 10.0, 15.0, 17.0, 20.0, 50.0, 200.0):
     via_p = binary_cross_entropy(p, [0.0]).item()
     via_logits = binary_cross_entropy_with_logits(x, [0.0]).item()
     print(f"{logit:>8.1f} {p.item():>22.9f} {via_p:>20.4f} {via_logits:>16.4f}")
+
+# %%
+import matplotlib.pyplot as plt
+
+grid = np.linspace(0.0, 40.0, 161, dtype=np.float32)
+zeros = np.zeros_like(grid)
+sigmoid_route = binary_cross_entropy(Tensor(1 / (1 + np.exp(-grid))), zeros, reduction="none")
+logit_route = binary_cross_entropy_with_logits(Tensor(grid), zeros, reduction="none")
+fig, ax = plt.subplots(figsize=(5.5, 3))
+ax.plot(grid, sigmoid_route.numpy(), label="binary_cross_entropy(sigmoid(x), 0)")
+ax.plot(grid, logit_route.numpy(), "--", label="binary_cross_entropy_with_logits(x, 0)")
+ax.set(xlabel="logit x (target 0)", ylabel="loss (float32)", yscale="log")
+ax.legend(fontsize=8)
+plt.show()
 
 # %% [markdown]
 # At x = 5 and 10 both agree. At 15 the sigmoid route is already off (p is within a few float32
