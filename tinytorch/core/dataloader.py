@@ -3,6 +3,7 @@
 """DataLoader (module 05): Dataset, TensorDataset, DataLoader, transforms and readers for real
 data sets."""
 
+import codecs
 import gzip
 import hashlib
 import importlib.util
@@ -405,6 +406,7 @@ class VisionDataset(Dataset):
 
     `ds[i]` is `(image, label)`: the image as a float32 Tensor (C, H, W) scaled to [0, 1]
     (torchvision's ToTensor), then `transform`; the label an int, then `target_transform`.
+    `root` is the cache folder (default `data_home()`), `train` picks the split.
     """
 
     classes: Sequence[str] = ()
@@ -412,8 +414,11 @@ class VisionDataset(Dataset):
     targets: np.ndarray
     _scale = 255.0
 
-    def __init__(self, transform: Callable | None = None,
+    def __init__(self, root: "str | Path | None" = None, train: bool = True,
+                 transform: Callable | None = None,
                  target_transform: Callable | None = None) -> None:
+        self.root = Path(root) if root is not None else data_home()
+        self.train = train
         self.transform = transform
         self.target_transform = target_transform
 
@@ -450,7 +455,7 @@ class Digits(VisionDataset):
 
     def __init__(self, train: bool = True, transform: Callable | None = None,
                  target_transform: Callable | None = None) -> None:
-        super().__init__(transform, target_transform)
+        super().__init__(None, train, transform, target_transform)
         spec = importlib.util.find_spec("sklearn")
         path = None if spec is None else Path(
             spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
@@ -464,7 +469,6 @@ class Digits(VisionDataset):
             where = np.flatnonzero(labels == digit)
             rank[where] = np.arange(len(where))
         keep = (rank % 5 != 4) if train else (rank % 5 == 4)
-        self.train = train
         self.data = pixels[keep].reshape(-1, 8, 8)
         self.targets = labels[keep]
 
@@ -501,9 +505,7 @@ class MNIST(VisionDataset):
     def __init__(self, root: "str | Path | None" = None, train: bool = True,
                  transform: Callable | None = None, target_transform: Callable | None = None,
                  download: bool = True) -> None:
-        super().__init__(transform, target_transform)
-        self.root = Path(root) if root is not None else data_home()
-        self.train = train
+        super().__init__(root, train, transform, target_transform)
         prefix = "train" if train else "t10k"
         names = (f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte")
         images, labels = self._load(names, download)
@@ -591,8 +593,9 @@ class _BatchUnpickler(pickle.Unpickler):
     """Unpickles only plain containers and NumPy arrays: a CIFAR-10 batch and nothing else.
 
     A pickle names the functions that rebuild its objects, and unpickling calls them, so a
-    doctored file could run any code. This unpickler resolves exactly the three names a
-    pickled ndarray needs and refuses every other global.
+    doctored file could run any code. This unpickler resolves only the names a pickled
+    ndarray needs (and `_codecs.encode`, which Python 3's protocol 2 uses for bytes) and
+    refuses every other global.
     """
 
     _ALLOWED: ClassVar[dict[tuple[str, str], Any]] = {
@@ -600,6 +603,7 @@ class _BatchUnpickler(pickle.Unpickler):
         ("numpy._core.multiarray", "_reconstruct"): np.ndarray.__reduce__(np.zeros(1))[0],
         ("numpy", "ndarray"): np.ndarray,
         ("numpy", "dtype"): np.dtype,
+        ("_codecs", "encode"): codecs.encode,
     }
 
     def find_class(self, module: str, name: str) -> Any:
@@ -630,9 +634,7 @@ class CIFAR10(VisionDataset):
     def __init__(self, root: "str | Path | None" = None, train: bool = True,
                  transform: Callable | None = None, target_transform: Callable | None = None,
                  download: bool = True) -> None:
-        super().__init__(transform, target_transform)
-        self.root = Path(root) if root is not None else data_home()
-        self.train = train
+        super().__init__(root, train, transform, target_transform)
         archive = self.root / self.filename
         failure = None
         if not archive.exists() and download:

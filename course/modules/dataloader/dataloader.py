@@ -163,6 +163,7 @@ print("again  :", np.random.default_rng(42).permutation(10), "(same seed, same f
 
 # %% locked="dataloader-package-imports"
 #| export
+import codecs
 import gzip
 import hashlib
 import importlib.util
@@ -1432,6 +1433,7 @@ class VisionDataset(Dataset):
 
     `ds[i]` is `(image, label)`: the image as a float32 Tensor (C, H, W) scaled to [0, 1]
     (torchvision's ToTensor), then `transform`; the label an int, then `target_transform`.
+    `root` is the cache folder (default `data_home()`), `train` picks the split.
     """
 
     classes: Sequence[str] = ()
@@ -1439,8 +1441,11 @@ class VisionDataset(Dataset):
     targets: np.ndarray
     _scale = 255.0
 
-    def __init__(self, transform: Callable | None = None,
+    def __init__(self, root: "str | Path | None" = None, train: bool = True,
+                 transform: Callable | None = None,
                  target_transform: Callable | None = None) -> None:
+        self.root = Path(root) if root is not None else data_home()
+        self.train = train
         self.transform = transform
         self.target_transform = target_transform
 
@@ -1477,7 +1482,7 @@ class Digits(VisionDataset):
 
     def __init__(self, train: bool = True, transform: Callable | None = None,
                  target_transform: Callable | None = None) -> None:
-        super().__init__(transform, target_transform)
+        super().__init__(None, train, transform, target_transform)
         spec = importlib.util.find_spec("sklearn")
         path = None if spec is None else Path(
             spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
@@ -1491,7 +1496,6 @@ class Digits(VisionDataset):
             where = np.flatnonzero(labels == digit)
             rank[where] = np.arange(len(where))
         keep = (rank % 5 != 4) if train else (rank % 5 == 4)
-        self.train = train
         self.data = pixels[keep].reshape(-1, 8, 8)
         self.targets = labels[keep]
 
@@ -1528,9 +1532,7 @@ class MNIST(VisionDataset):
     def __init__(self, root: "str | Path | None" = None, train: bool = True,
                  transform: Callable | None = None, target_transform: Callable | None = None,
                  download: bool = True) -> None:
-        super().__init__(transform, target_transform)
-        self.root = Path(root) if root is not None else data_home()
-        self.train = train
+        super().__init__(root, train, transform, target_transform)
         prefix = "train" if train else "t10k"
         names = (f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte")
         images, labels = self._load(names, download)
@@ -1618,8 +1620,9 @@ class _BatchUnpickler(pickle.Unpickler):
     """Unpickles only plain containers and NumPy arrays: a CIFAR-10 batch and nothing else.
 
     A pickle names the functions that rebuild its objects, and unpickling calls them, so a
-    doctored file could run any code. This unpickler resolves exactly the three names a
-    pickled ndarray needs and refuses every other global.
+    doctored file could run any code. This unpickler resolves only the names a pickled
+    ndarray needs (and `_codecs.encode`, which Python 3's protocol 2 uses for bytes) and
+    refuses every other global.
     """
 
     _ALLOWED: ClassVar[dict[tuple[str, str], Any]] = {
@@ -1627,6 +1630,7 @@ class _BatchUnpickler(pickle.Unpickler):
         ("numpy._core.multiarray", "_reconstruct"): np.ndarray.__reduce__(np.zeros(1))[0],
         ("numpy", "ndarray"): np.ndarray,
         ("numpy", "dtype"): np.dtype,
+        ("_codecs", "encode"): codecs.encode,
     }
 
     def find_class(self, module: str, name: str) -> Any:
@@ -1657,9 +1661,7 @@ class CIFAR10(VisionDataset):
     def __init__(self, root: "str | Path | None" = None, train: bool = True,
                  transform: Callable | None = None, target_transform: Callable | None = None,
                  download: bool = True) -> None:
-        super().__init__(transform, target_transform)
-        self.root = Path(root) if root is not None else data_home()
-        self.train = train
+        super().__init__(root, train, transform, target_transform)
         archive = self.root / self.filename
         failure = None
         if not archive.exists() and download:
