@@ -401,6 +401,11 @@ def test_class_target_of_the_wrong_shape():
         cross_entropy(Tensor(rand((3,))), [1])
     with pytest.raises(ValueError, match="0-d"):
         cross_entropy(Tensor(1.0), np.array(0))
+    one_hot = np.eye(3, dtype=np.int64)[[0, 2]]
+    with pytest.raises(ValueError, match=r"argmax\(axis=1\), or the one-hot rows as floats"):
+        cross_entropy(Tensor(rand((2, 3))), one_hot)
+    with pytest.raises(ValueError, match=r"argmax\(axis=1\)$"):
+        nll_loss(Tensor(rand((2, 3))), one_hot)
 
 
 def test_probabilities_outside_zero_one():

@@ -458,7 +458,31 @@ def test_mse_loss_zero_d_and_none_shape(run):
     assert_array(total, np.float32(24.0), dtype="float32", what="sum over a (2, 3, 4) loss")
 
 
-run_tests(test_mse_loss_keeps_the_input_dtype, test_mse_loss_zero_d_and_none_shape)
+def test_mse_loss_is_recorded_for_autograd(run):
+    def graph():
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        loss = mse_loss(x, Tensor([0.0, 0.0]))
+        reaches_x, stack = False, [loss.grad_fn]
+        while stack:
+            record = stack.pop()
+            if record is not None:
+                reaches_x = reaches_x or any(t is x for t in record.inputs)
+                stack.extend(t.grad_fn for t in record.inputs)
+        return loss.requires_grad, reaches_x, loss.numpy()
+
+    requires_grad, reaches_x, value = run(graph)
+    assert requires_grad and reaches_x, (
+        "mse_loss must be built from Tensor ops ((input - target) ** 2, then mean), not NumPy "
+        "on .data: module 06 follows the recorded ops back to the input"
+    )
+    assert_array(value, np.float32(2.5), dtype="float32", what="mse_loss([1, 2], [0, 0])")
+
+
+run_tests(
+    test_mse_loss_keeps_the_input_dtype,
+    test_mse_loss_zero_d_and_none_shape,
+    test_mse_loss_is_recorded_for_autograd,
+)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -903,10 +927,34 @@ def test_cross_entropy_probability_targets(run):
                  what="probability target of one (C,) sample")
 
 
+def test_cross_entropy_is_log_softmax_then_nll(run):
+    def graph():
+        x = Tensor([[2.0, 1.0, 0.1], [0.0, 3.0, 1.0]], requires_grad=True)
+        ops = []
+        for target in (np.array([0, 1]), np.array([[0.5, 0.5, 0.0], [0.0, 1.0, 0.0]])):
+            stack, seen, reaches_x = [cross_entropy(x, target).grad_fn], [], False
+            while stack:
+                record = stack.pop()
+                if record is not None:
+                    seen.append(record.op if isinstance(record.op, str) else "Function")
+                    reaches_x = reaches_x or any(t is x for t in record.inputs)
+                    stack.extend(t.grad_fn for t in record.inputs)
+            ops.append((sorted(seen), reaches_x))
+        return ops
+
+    (index_ops, index_reaches), (soft_ops, soft_reaches) = run(graph)
+    for ops, reaches in ((index_ops, index_reaches), (soft_ops, soft_reaches)):
+        assert "log_softmax" in ops and reaches, (
+            f"cross_entropy should call log_softmax on the input (recorded ops: {ops}), so "
+            "module 06 can differentiate it"
+        )
+
+
 run_tests(
     test_cross_entropy_large_logits,
     test_cross_entropy_one_sample_and_int32,
     test_cross_entropy_probability_targets,
+    test_cross_entropy_is_log_softmax_then_nll,
 )
 ### END HIDDEN TESTS
 
