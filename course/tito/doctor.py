@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import importlib.metadata
+import importlib.util
 import os
 import platform
 import shutil
@@ -147,8 +148,15 @@ def _content_sha256(path: Path, file: str) -> str:
     return digest.hexdigest()
 
 
+def _digits() -> Check:
+    if importlib.util.find_spec("sklearn") is None:
+        return Check("data: digits", WARN, "scikit-learn is not installed: the 8x8 digits "
+                     "(tinytorch.core.dataloader.Digits) ship with it", "pip install scikit-learn")
+    return Check("data: digits", OK, "the 8x8 digits ship with scikit-learn")
+
+
 def _datasets(course: Course) -> list[Check]:
-    checks = []
+    checks = [_digits()]
     for dataset in course.datasets.values():
         path = _dataset_copy(dataset.file)
         users = ", ".join(dataset.used_by)

@@ -11,6 +11,7 @@ import os
 import pickle
 import shutil
 import tarfile
+import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -386,7 +387,9 @@ def _download(urls: Sequence[str], target: Path, check: Callable[[Path], None]) 
     """
     reasons = []
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(".part-" + target.name)  # keeps the suffix
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=".part-", suffix="-" + target.name)
+    os.close(handle)
+    partial = Path(name)  # its own name per process; it keeps the target's suffix
     for url in urls:
         try:
             with urllib.request.urlopen(url, timeout=30) as response, open(partial, "wb") as out:
@@ -398,6 +401,7 @@ def _download(urls: Sequence[str], target: Path, check: Callable[[Path], None]) 
             continue
         os.replace(partial, target)
         return None
+    partial.unlink(missing_ok=True)
     return "; ".join(reasons)
 
 
@@ -545,7 +549,7 @@ class MNIST(VisionDataset):
             raise FileNotFoundError(self._offline_message(missing if not download else
                                                           list(failures), failures))
         return [parse_idx(self._verified(next(p for p in self._candidates(n) if p.exists()), n))
-                for n in names]
+                .copy() for n in names]  # a writable array, not a view of the file's bytes
 
     def _offline_message(self, missing: Sequence[str], failures: Mapping[str, str]) -> str:
         folder = self.root / self.folder
