@@ -89,6 +89,29 @@ def div_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
     return grad / b, -grad * a / (b * b)
 
 
+def _keep_reduced_dims(grad: np.ndarray, fn: GradFn) -> np.ndarray:
+    """A reduction's output gradient with the reduced axes back as size-1 dims."""
+    axis, keepdims = fn.saved["axis"], fn.saved["keepdims"]
+    ndim = fn.inputs[0].ndim
+    if axis is None:
+        return np.reshape(grad, (1,) * ndim)
+    return grad if keepdims else np.expand_dims(grad, axis)
+
+
+@backward_rule("sum")
+def sum_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
+    """Gradient of out = x.sum(axis, keepdims): grad copied back along the summed axes."""
+    return (np.broadcast_to(_keep_reduced_dims(grad, fn), fn.inputs[0].shape),)
+
+
+@backward_rule("mean")
+def mean_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
+    """Gradient of out = x.mean(axis, keepdims): sum's gradient / the count averaged."""
+    x = fn.inputs[0]
+    count = x.data.size // out.size if out.size else 1
+    return (np.broadcast_to(_keep_reduced_dims(grad, fn) / count, x.shape),)
+
+
 _FREED = ("Trying to backward through the graph a second time (or directly access saved "
           "tensors after they have already been freed). Saved intermediate values of the "
           "graph are freed when you call .backward() or autograd.grad(). Specify "
@@ -169,7 +192,7 @@ def _input_gradients(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> Sequence:
                 "or make the op a Function subclass with a backward"
             )
         grads = rule(fn, grad, out)
-    else:  # a Function subclass (piece 19)
+    else:  # a Function subclass (piece 18)
         grads = fn.op._input_gradients(fn.saved["ctx"], grad)
     if not isinstance(grads, (tuple, list)) or len(grads) != len(fn.inputs):
         raise RuntimeError(
@@ -296,29 +319,6 @@ def matmul_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
     return grad_a, grad_b
 
 
-def _keep_reduced_dims(grad: np.ndarray, fn: GradFn) -> np.ndarray:
-    """A reduction's output gradient with the reduced axes back as size-1 dims."""
-    axis, keepdims = fn.saved["axis"], fn.saved["keepdims"]
-    ndim = fn.inputs[0].ndim
-    if axis is None:
-        return np.reshape(grad, (1,) * ndim)
-    return grad if keepdims else np.expand_dims(grad, axis)
-
-
-@backward_rule("sum")
-def sum_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
-    """Gradient of out = x.sum(axis, keepdims): grad copied back along the summed axes."""
-    return (np.broadcast_to(_keep_reduced_dims(grad, fn), fn.inputs[0].shape),)
-
-
-@backward_rule("mean")
-def mean_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
-    """Gradient of out = x.mean(axis, keepdims): sum's gradient / the count averaged."""
-    x = fn.inputs[0]
-    count = x.data.size // out.size if out.size else 1
-    return (np.broadcast_to(_keep_reduced_dims(grad, fn) / count, x.shape),)
-
-
 @backward_rule("max")
 def max_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
     """Gradient of out = x.max(axis, keepdims) (torch.amax): grad shared evenly among ties."""
@@ -441,6 +441,73 @@ def binary_cross_entropy_with_logits_backward(fn: GradFn, grad: np.ndarray,
     return grad_x, grad_y
 
 
+class FunctionCtx:
+    """What a Function's forward leaves for its backward (torch.autograd.function.FunctionCtx).
+
+    `save_for_backward(*values)` keeps arrays (or anything) for backward, which reads them
+    as `saved_tensors`; `needs_input_grad` holds one bool per forward argument. Any other
+    attribute may be set freely (ctx.stride = 2).
+    """
+
+    def __init__(self, needs_input_grad: tuple[bool, ...] = ()) -> None:
+        self.needs_input_grad = needs_input_grad
+        self.saved_tensors: tuple = ()
+
+    def save_for_backward(self, *values: object) -> None:
+        """Keep `values` for backward, as `ctx.saved_tensors`."""
+        self.saved_tensors = values
+
+
+class Function:
+    """Base class of differentiable ops with their own backward (torch.autograd.Function).
+
+    Subclasses define static `forward(ctx, *args, **kwargs)`, computing the result from
+    NumPy arrays (Tensor arguments arrive as their arrays) and returning an array, and
+    static `backward(ctx, grad)`, returning one gradient (array or None) per forward
+    argument. Call them as `MyOp.apply(*args, **kwargs)`, which returns a Tensor recorded
+    in the graph with `grad_fn.op` set to the class.
+    """
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, *args, **kwargs) -> np.ndarray:
+        """Compute the op's result from NumPy arrays; save what backward needs on ctx."""
+        raise NotImplementedError("a Function subclass must define forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, grad: np.ndarray) -> "tuple | np.ndarray":
+        """One gradient per forward argument, from the output's gradient `grad`."""
+        raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
+
+    @classmethod
+    def _input_gradients(cls, ctx: FunctionCtx, grad: np.ndarray) -> list:
+        """The gradients of the Tensor arguments (the recorded inputs), for the walk."""
+        grads = cls.backward(ctx, grad)
+        grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
+        if len(grads) != len(ctx.needs_input_grad):
+            raise RuntimeError(
+                f"{cls.__name__}.backward returned {len(grads)} gradients, expected "
+                f"{len(ctx.needs_input_grad)}: one per argument of forward (None for "
+                "arguments that are not Tensors)"
+            )
+        grads = [g.data if isinstance(g, Tensor) else g for g in grads]
+        return [grads[i] for i in ctx._tensor_positions]
+
+    @classmethod
+    def apply(cls, *args, **kwargs) -> Tensor:
+        """Run forward on the arguments and record the result in the graph (Function.apply)."""
+        tensors = tuple(a for a in args if isinstance(a, Tensor))
+        recording = is_grad_enabled()
+        ctx = FunctionCtx(tuple(recording and isinstance(a, Tensor) and a.requires_grad
+                                for a in args))
+        ctx._tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        with no_grad():
+            data = cls.forward(ctx, *arrays, **kwargs)
+        if isinstance(data, Tensor):
+            data = data.data
+        return Tensor.from_op(np.asarray(data), cls, tensors, ctx=ctx)
+
+
 class GradcheckError(RuntimeError):
     """Raised by gradcheck when analytical and numerical gradients differ
     (torch.autograd.gradcheck.GradcheckError)."""
@@ -540,73 +607,6 @@ def gradcheck(fn: Callable, inputs: "Tensor | Sequence", eps: float = 1e-6, atol
     return True
 
 
-class FunctionCtx:
-    """What a Function's forward leaves for its backward (torch.autograd.function.FunctionCtx).
-
-    `save_for_backward(*values)` keeps arrays (or anything) for backward, which reads them
-    as `saved_tensors`; `needs_input_grad` holds one bool per forward argument. Any other
-    attribute may be set freely (ctx.stride = 2).
-    """
-
-    def __init__(self, needs_input_grad: tuple[bool, ...] = ()) -> None:
-        self.needs_input_grad = needs_input_grad
-        self.saved_tensors: tuple = ()
-
-    def save_for_backward(self, *values: object) -> None:
-        """Keep `values` for backward, as `ctx.saved_tensors`."""
-        self.saved_tensors = values
-
-
-class Function:
-    """Base class of differentiable ops with their own backward (torch.autograd.Function).
-
-    Subclasses define static `forward(ctx, *args, **kwargs)`, computing the result from
-    NumPy arrays (Tensor arguments arrive as their arrays) and returning an array, and
-    static `backward(ctx, grad)`, returning one gradient (array or None) per forward
-    argument. Call them as `MyOp.apply(*args, **kwargs)`, which returns a Tensor recorded
-    in the graph with `grad_fn.op` set to the class.
-    """
-
-    @staticmethod
-    def forward(ctx: FunctionCtx, *args, **kwargs) -> np.ndarray:
-        """Compute the op's result from NumPy arrays; save what backward needs on ctx."""
-        raise NotImplementedError("a Function subclass must define forward(ctx, *args)")
-
-    @staticmethod
-    def backward(ctx: FunctionCtx, grad: np.ndarray) -> "tuple | np.ndarray":
-        """One gradient per forward argument, from the output's gradient `grad`."""
-        raise NotImplementedError("a Function subclass must define backward(ctx, grad)")
-
-    @classmethod
-    def _input_gradients(cls, ctx: FunctionCtx, grad: np.ndarray) -> list:
-        """The gradients of the Tensor arguments (the recorded inputs), for the walk."""
-        grads = cls.backward(ctx, grad)
-        grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
-        if len(grads) != len(ctx.needs_input_grad):
-            raise RuntimeError(
-                f"{cls.__name__}.backward returned {len(grads)} gradients, expected "
-                f"{len(ctx.needs_input_grad)}: one per argument of forward (None for "
-                "arguments that are not Tensors)"
-            )
-        grads = [g.data if isinstance(g, Tensor) else g for g in grads]
-        return [grads[i] for i in ctx._tensor_positions]
-
-    @classmethod
-    def apply(cls, *args, **kwargs) -> Tensor:
-        """Run forward on the arguments and record the result in the graph (Function.apply)."""
-        tensors = tuple(a for a in args if isinstance(a, Tensor))
-        recording = is_grad_enabled()
-        ctx = FunctionCtx(tuple(recording and isinstance(a, Tensor) and a.requires_grad
-                                for a in args))
-        ctx._tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
-        with no_grad():
-            data = cls.forward(ctx, *arrays, **kwargs)
-        if isinstance(data, Tensor):
-            data = data.data
-        return Tensor.from_op(np.asarray(data), cls, tensors, ctx=ctx)
-
-
 __all__ = [
     "Rule",
     "BACKWARD_RULES",
@@ -617,14 +617,14 @@ __all__ = [
     "neg_backward",
     "mul_backward",
     "div_backward",
+    "sum_backward",
+    "mean_backward",
     "topological_order",
     "backward",
     "no_grad",
     "enable_grad",
     "pow_backward",
     "matmul_backward",
-    "sum_backward",
-    "mean_backward",
     "max_backward",
     "reshape_backward",
     "transpose_backward",
@@ -639,8 +639,8 @@ __all__ = [
     "log_softmax_backward",
     "binary_cross_entropy_backward",
     "binary_cross_entropy_with_logits_backward",
-    "GradcheckError",
-    "gradcheck",
     "FunctionCtx",
     "Function",
+    "GradcheckError",
+    "gradcheck",
 ]

@@ -24,7 +24,7 @@
 #
 # | | |
 # |---|---|
-# | **Prerequisites** | 01 `tensor` (its `GradFn` records), 02 `activations`, 03 `layers`, 04 `losses` |
+# | **Prerequisites** | 01 `tensor` (`GradFn`), 02 `activations`, 03 `layers`, 04 `losses` |
 # | **Time** | about 4 hours |
 # | **Your code lands in** | `tinytorch.core.autograd`; `Tensor.backward()` calls its `backward` |
 # | **Next** | module 07 `optimizers` reads the `.grad` you fill to update the weights |
@@ -50,7 +50,7 @@ from tito.testing import assert_array, run_tests
 #
 # - **Finite differences**: nudge one weight by ε, rerun the forward pass, see how the
 #   loss moved. One forward pass per weight: 235,000 forward passes per training step.
-#   Also inexact (section 3.18 uses it to *check* gradients, which is what it is good for).
+#   Also inexact (section 3.19 uses it to *check* gradients, which is what it is good for).
 # - **Reverse-mode automatic differentiation** (backpropagation): record the ops of one
 #   forward pass, then walk them backwards once, applying the chain rule at each op. One
 #   backward pass costs about as much as two forward passes (you will measure it), for
@@ -164,12 +164,12 @@ from tito.testing import assert_array, run_tests
 # | 1 | `unbroadcast` | (inside autograd's engine) | 5 |
 # | 2 | rules of `add`, `sub`, `neg` | `AddBackward0`, `SubBackward0`, `NegBackward0` | 4 |
 # | 3 | rules of `mul`, `div` | `MulBackward0`, `DivBackward0` | 4 |
-# | 4 | `topological_order` | the engine's dependency count | 3 |
-# | 5 | `backward` | `torch.autograd.backward` | 8 |
-# | 6 | `no_grad`, `enable_grad` | `torch.no_grad`, `torch.enable_grad` | 4 |
-# | 7 | rule of `pow` | `PowBackward1` | 4 |
-# | 8 | rule of `matmul` | `MmBackward0`, `BmmBackward0` | 5 |
-# | 9 | rules of `sum`, `mean` | `SumBackward1`, `MeanBackward1` | 4 |
+# | 4 | rules of `sum`, `mean` | `SumBackward1`, `MeanBackward1` | 4 |
+# | 5 | `topological_order` | the engine's dependency count | 3 |
+# | 6 | `backward` | `torch.autograd.backward` | 8 |
+# | 7 | `no_grad`, `enable_grad` | `torch.no_grad`, `torch.enable_grad` | 4 |
+# | 8 | rule of `pow` | `PowBackward1` | 4 |
+# | 9 | rule of `matmul` | `MmBackward0`, `BmmBackward0` | 5 |
 # | 10 | rule of `max` | `AmaxBackward0` | 3 |
 # | 11 | rules of `reshape`, `transpose` | `ViewBackward0`, `TransposeBackward0` | 3 |
 # | 12 | rule of `getitem` | `IndexBackward0` | 4 |
@@ -178,8 +178,8 @@ from tito.testing import assert_array, run_tests
 # | 15 | rule of `gelu` | `GeluBackward0` | 2 |
 # | 16 | rules of `softmax`, `log_softmax` | `SoftmaxBackward0`, `LogSoftmaxBackward0` | 3 |
 # | 17 | rules of the two binary cross entropies | `BinaryCrossEntropyBackward0`, ... | 2 |
-# | 18 | `gradcheck` | `torch.autograd.gradcheck` | 3 |
-# | 19 | `Function`, `FunctionCtx` | `torch.autograd.Function` | 4 |
+# | 18 | `Function`, `FunctionCtx` | `torch.autograd.Function` | 4 |
+# | 19 | `gradcheck` | `torch.autograd.gradcheck` | 3 |
 #
 # **What is given.** The table of rules and the decorator that fills it, the checks with
 # their error messages, the helpers that reshape a reduction's gradient, and the code that
@@ -220,10 +220,10 @@ tinytorch.core.autograd = sys.modules[__name__]
 # %% [markdown]
 # **The rule table.** `BACKWARD_RULES` maps an op's name to its backward rule. Writing
 # `@backward_rule("add")` above a function puts it in the table under `"add"`: the walk
-# (piece 5) looks up `BACKWARD_RULES[fn.op]` for every node it visits. Module 01 records
+# (piece 6) looks up `BACKWARD_RULES[fn.op]` for every node it visits. Module 01 records
 # the names (`"add"`, `"matmul"`, `"sum"`, ...), module 02 `"relu"`, `"sigmoid"`, `"tanh"`,
 # `"gelu"`, `"softmax"`, module 04 `"log_softmax"` and the two binary cross entropies.
-# Ops of later modules do not go in this table: they are `Function` classes (piece 19),
+# Ops of later modules do not go in this table: they are `Function` classes (piece 18),
 # which carry their own backward.
 
 # %% locked="autograd-rule-table"
@@ -522,7 +522,112 @@ run_tests(test_mul_and_div_by_constants)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### 3.4 Piece 4: `topological_order`
+# ### 3.4 Piece 4: the rules of `sum` and `mean`
+#
+# `out = x.sum(axis)`: every input element contributes with weight 1 to exactly one
+# output element, so each input element gets that output element's gradient: the
+# gradient is **copied back** along the summed axes. `mean` divides by the number of
+# elements averaged, so its gradient is the same divided by that count.
+#
+# Without `keepdims`, the summed axes are gone from `grad`; the given
+# `_keep_reduced_dims(grad, fn)` puts them back as size-1 dims, so that
+# `np.broadcast_to(that, x.shape)` copies it back. (`np.broadcast_to` returns a read-only
+# view with stride 0: no memory is copied. The walk never writes into gradients, so that
+# is safe.)
+
+# %% solution="autograd-sum-mean"
+#| export
+def _keep_reduced_dims(grad: np.ndarray, fn: GradFn) -> np.ndarray:
+    """A reduction's output gradient with the reduced axes back as size-1 dims."""
+    axis, keepdims = fn.saved["axis"], fn.saved["keepdims"]
+    ndim = fn.inputs[0].ndim
+    if axis is None:
+        return np.reshape(grad, (1,) * ndim)
+    return grad if keepdims else np.expand_dims(grad, axis)
+
+
+@backward_rule("sum")
+def sum_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
+    """Gradient of out = x.sum(axis, keepdims): grad copied back along the summed axes.
+
+    TODO: return the gradient broadcast back to the input's shape.
+    APPROACH: `np.broadcast_to(_keep_reduced_dims(grad, fn), x.shape)`.
+    EXAMPLE: x (2, 3), sum(axis=1), grad [1, 2] -> [[1, 1, 1], [2, 2, 2]].
+    HINTS: `fn.inputs[0].shape` is the input's shape.
+    """
+    ### BEGIN SOLUTION
+    return (np.broadcast_to(_keep_reduced_dims(grad, fn), fn.inputs[0].shape),)
+    ### END SOLUTION
+
+
+@backward_rule("mean")
+def mean_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
+    """Gradient of out = x.mean(axis, keepdims): sum's gradient / the count averaged.
+
+    TODO: as sum's rule, divided by the number of input elements per output element.
+    APPROACH: that count is `x.size // out.size` (for out.size > 0).
+    EXAMPLE: x (2, 3), mean(axis=1), grad [1, 2] -> [[1/3] * 3, [2/3] * 3].
+    HINTS: the input may be an int tensor (its mean is float32): it gets no gradient, but
+    the rule must not fail.
+    """
+    ### BEGIN SOLUTION
+    x = fn.inputs[0]
+    count = x.data.size // out.size if out.size else 1
+    return (np.broadcast_to(_keep_reduced_dims(grad, fn) / count, x.shape),)
+    ### END SOLUTION
+
+
+# %% test="autograd-sum-mean-tests" points=4
+def test_sum_rule_along_an_axis(run):
+    def sums():
+        x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        out = x.sum(axis=1)
+        (grad,) = sum_backward(out.grad_fn, np.array([1.0, 2.0]), out.data)
+        return np.array(grad)
+
+    assert_array(run(sums), [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]],
+                 what="sum's gradient for x.sum(axis=1) with grad [1, 2]")
+
+
+def test_mean_rule(run):
+    def means():
+        x = Tensor(np.ones((2, 3)), requires_grad=True)
+        everything = x.mean()
+        rows = x.mean(axis=0, keepdims=True)
+        (all_grad,) = mean_backward(everything.grad_fn, np.array(1.0), everything.data)
+        (row_grad,) = mean_backward(rows.grad_fn, np.array([[1.0, 2.0, 3.0]]), rows.data)
+        return np.array(all_grad), np.array(row_grad)
+
+    grad_all, grad_rows = run(means)
+    assert_array(grad_all, np.full((2, 3), 1 / 6), what="mean's gradient for x.mean() of 6")
+    assert_array(grad_rows, [[0.5, 1.0, 1.5]] * 2,
+                 what="mean's gradient for x.mean(axis=0, keepdims=True) with grad [[1, 2, 3]]")
+
+
+run_tests(test_sum_rule_along_an_axis, test_mean_rule)
+### BEGIN HIDDEN TESTS
+def test_sum_and_mean_axes(run):
+    def axes():
+        x = Tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+        s = x.sum(axis=(0, -1))
+        m = x.mean(axis=-1)
+        k = x.sum(keepdims=True)
+        return (np.array(sum_backward(s.grad_fn, np.array([1.0, 2.0, 3.0]), s.data)[0]),
+                np.array(mean_backward(m.grad_fn, np.full((2, 3), 4.0), m.data)[0]),
+                np.array(sum_backward(k.grad_fn, np.full((1, 1, 1), 3.0), k.data)[0]))
+
+    grad_s, grad_m, grad_k = run(axes)
+    assert_array(grad_s, np.broadcast_to(np.array([1.0, 2.0, 3.0])[None, :, None], (2, 3, 4)),
+                 what="sum's gradient over axes (0, -1)")
+    assert_array(grad_m, np.ones((2, 3, 4)), what="mean's gradient along axis -1 (4 / 4)")
+    assert_array(grad_k, np.full((2, 3, 4), 3.0), what="sum's gradient with keepdims=True")
+
+
+run_tests(test_sum_and_mean_axes)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 3.5 Piece 5: `topological_order`
 #
 # The walk needs every tensor of the graph, each one **before** the tensors it was computed
 # from (section 2.3). Write a depth-first search with an explicit stack:
@@ -642,7 +747,7 @@ run_tests(test_topological_order_is_iterative_and_skips_constants)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### 3.5 Piece 5: `backward`, the walk
+# ### 3.6 Piece 6: `backward`, the walk
 #
 # `loss.backward()` calls `backward(loss)`. The given code checks the arguments and makes
 # the **seed**, the gradient of the root with respect to itself (ones for a one-element
@@ -657,7 +762,7 @@ run_tests(test_topological_order_is_iterative_and_skips_constants)
 #    op: go on to the next node.
 # 3. Otherwise get the gradients of the node's inputs from its op's rule:
 #    `_input_gradients(fn, grad, node.data)` (given: it calls `BACKWARD_RULES[fn.op]`, or
-#    the backward of a `Function`, piece 19).
+#    the backward of a `Function`, piece 18).
 # 4. For each input that requires grad and got a gradient (not None): `unbroadcast` it to
 #    the input's shape, cast it to the input's dtype (`.astype(dtype, copy=False)`), and
 #    add it to `grads[id(input)]` (or set it, if there is none yet). Use `+`, never `+=`:
@@ -703,7 +808,7 @@ def _input_gradients(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> Sequence:
                 "or make the op a Function subclass with a backward"
             )
         grads = rule(fn, grad, out)
-    else:  # a Function subclass (piece 19)
+    else:  # a Function subclass (piece 18)
         grads = fn.op._input_gradients(fn.saved["ctx"], grad)
     if not isinstance(grads, (tuple, list)) or len(grads) != len(fn.inputs):
         raise RuntimeError(
@@ -930,7 +1035,7 @@ run_tests(test_backward_accumulates_and_retains, test_backward_shared_subexpress
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### 3.6 Piece 6: `no_grad` and `enable_grad`
+# ### 3.7 Piece 7: `no_grad` and `enable_grad`
 #
 # Evaluating a model needs no graph: recording it costs time and keeps every intermediate
 # alive until the result is dropped. `with no_grad():` turns recording off for its block,
@@ -1077,7 +1182,7 @@ run_tests(test_grad_modes_nest_and_survive_exceptions)
 # From here on each rule is tested through `backward()`, your walk, against gradients the
 # tests compute with finite differences.
 #
-# ### 3.7 Piece 7: the rule of `pow`
+# ### 3.8 Piece 8: the rule of `pow`
 #
 # `out = a ** b` has two inputs, the base `a` and the exponent `b` (module 01 records the
 # exponent as `fn.inputs[1]`, a constant tensor for `x ** 2`). Treating each in turn as the
@@ -1179,7 +1284,7 @@ run_tests(test_pow_edge_cases)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### 3.8 Piece 8: the rule of `matmul`
+# ### 3.9 Piece 9: the rule of `matmul`
 #
 # For 2-D matrices, `out = a @ b` with `a` `(m, k)`, `b` `(k, n)`: the gradient of `a` is
 # `grad @ bᵀ` `(m, k)` and the gradient of `b` is `aᵀ @ grad` `(k, n)`. A shape check
@@ -1303,108 +1408,6 @@ def test_matmul_rule_batched_and_vectors(run):
 
 
 run_tests(test_matmul_rule_batched_and_vectors)
-### END HIDDEN TESTS
-
-# %% [markdown]
-# ### 3.9 Piece 9: the rules of `sum` and `mean`
-#
-# `out = x.sum(axis)`: every input element contributes with weight 1 to exactly one
-# output element, so each input element gets that output element's gradient: the
-# gradient is **copied back** along the summed axes. `mean` divides by the number of
-# elements averaged, so its gradient is the same divided by that count.
-#
-# Without `keepdims`, the summed axes are gone from `grad`; the given
-# `_keep_reduced_dims(grad, fn)` puts them back as size-1 dims, so that
-# `np.broadcast_to(that, x.shape)` copies it back. (`np.broadcast_to` returns a read-only
-# view with stride 0: no memory is copied. The walk never writes into gradients, so that
-# is safe.)
-
-# %% solution="autograd-sum-mean"
-#| export
-def _keep_reduced_dims(grad: np.ndarray, fn: GradFn) -> np.ndarray:
-    """A reduction's output gradient with the reduced axes back as size-1 dims."""
-    axis, keepdims = fn.saved["axis"], fn.saved["keepdims"]
-    ndim = fn.inputs[0].ndim
-    if axis is None:
-        return np.reshape(grad, (1,) * ndim)
-    return grad if keepdims else np.expand_dims(grad, axis)
-
-
-@backward_rule("sum")
-def sum_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
-    """Gradient of out = x.sum(axis, keepdims): grad copied back along the summed axes.
-
-    TODO: return the gradient broadcast back to the input's shape.
-    APPROACH: `np.broadcast_to(_keep_reduced_dims(grad, fn), x.shape)`.
-    EXAMPLE: x (2, 3), sum(axis=1), grad [1, 2] -> [[1, 1, 1], [2, 2, 2]].
-    HINTS: `fn.inputs[0].shape` is the input's shape.
-    """
-    ### BEGIN SOLUTION
-    return (np.broadcast_to(_keep_reduced_dims(grad, fn), fn.inputs[0].shape),)
-    ### END SOLUTION
-
-
-@backward_rule("mean")
-def mean_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
-    """Gradient of out = x.mean(axis, keepdims): sum's gradient / the count averaged.
-
-    TODO: as sum's rule, divided by the number of input elements per output element.
-    APPROACH: that count is `x.size // out.size` (for out.size > 0).
-    EXAMPLE: x (2, 3), mean(axis=1), grad [1, 2] -> [[1/3] * 3, [2/3] * 3].
-    HINTS: the input may be an int tensor (its mean is float32): it gets no gradient, but
-    the rule must not fail.
-    """
-    ### BEGIN SOLUTION
-    x = fn.inputs[0]
-    count = x.data.size // out.size if out.size else 1
-    return (np.broadcast_to(_keep_reduced_dims(grad, fn) / count, x.shape),)
-    ### END SOLUTION
-
-
-# %% test="autograd-sum-mean-tests" points=4
-def test_sum_rule_along_an_axis(run):
-    def sums():
-        x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
-        (x.sum(axis=1) * Tensor([1.0, 2.0])).sum().backward()
-        return x.grad.numpy()
-
-    assert_array(run(sums), [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]],
-                 what="x.grad of sum(x.sum(axis=1) * [1, 2])")
-
-
-def test_mean_rule(run):
-    def means():
-        x = Tensor(np.ones((2, 3)), requires_grad=True)
-        x.mean().backward()
-        y = Tensor(np.ones((2, 3)), requires_grad=True)
-        (y.mean(axis=0, keepdims=True) * Tensor([[1.0, 2.0, 3.0]])).sum().backward()
-        return x.grad.numpy(), y.grad.numpy()
-
-    grad_x, grad_y = run(means)
-    assert_array(grad_x, np.full((2, 3), 1 / 6), what="x.grad of x.mean() over 6 elements")
-    assert_array(grad_y, [[0.5, 1.0, 1.5]] * 2, what="y.grad of mean(axis=0, keepdims=True)")
-
-
-run_tests(test_sum_rule_along_an_axis, test_mean_rule)
-### BEGIN HIDDEN TESTS
-def test_sum_and_mean_axes(run):
-    def axes():
-        x = Tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
-        (x.sum(axis=(0, -1)) * Tensor([1.0, 2.0, 3.0])).sum().backward()
-        y = Tensor(np.ones((2, 4)), requires_grad=True)
-        (y.mean(axis=-1) * Tensor([2.0, 4.0])).sum().backward()
-        z = Tensor(np.ones((2, 2)), requires_grad=True)
-        z.sum(keepdims=True).backward(Tensor([[3.0]]))
-        return x.grad.numpy(), y.grad.numpy(), z.grad.numpy()
-
-    grad_x, grad_y, grad_z = run(axes)
-    assert_array(grad_x, np.broadcast_to(np.array([1.0, 2.0, 3.0])[None, :, None], (2, 3, 4)),
-                 what="x.grad of sum over axes (0, -1)")
-    assert_array(grad_y, [[0.5] * 4, [1.0] * 4], what="y.grad of mean(axis=-1)")
-    assert_array(grad_z, np.full((2, 2), 3.0), what="z.grad of sum(keepdims=True)")
-
-
-run_tests(test_sum_and_mean_axes)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1979,204 +1982,7 @@ run_tests(test_binary_cross_entropy_rules_for_targets_and_extremes)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### 3.18 Piece 18: `gradcheck`
-#
-# How do you know a rule is right? Compare it with the definition of the derivative. For
-# each input element, nudge it by ±ε and rerun the function: the **central difference**
-# `(f(x + ε) - f(x - ε)) / 2ε` has an error proportional to ε² (the one-sided
-# `(f(x + ε) - f(x)) / ε` only ε). Collected over all input and output elements, these
-# form the numerical **Jacobian**; backward, run once per output element with a one-hot
-# gradient, gives the analytical one. They must agree within `atol + rtol · |numerical|`.
-#
-# Precision matters: with ε = 1e-6, float32's rounding error (about 1e-7 relative) divided
-# by 2ε swamps the derivative. So `gradcheck`, like PyTorch's, works in **float64**: the
-# given code makes float64 copies of the inputs that require grad and computes the
-# analytical Jacobian. You write the numerical one. It returns True, or raises a
-# `GradcheckError` (a RuntimeError) naming the worst element.
-
-# %% solution="autograd-gradcheck"
-#| export
-class GradcheckError(RuntimeError):
-    """Raised by gradcheck when analytical and numerical gradients differ
-    (torch.autograd.gradcheck.GradcheckError)."""
-
-
-def _outputs(result: object) -> tuple[Tensor, ...]:
-    """The function's output(s) as a tuple of Tensors."""
-    outputs = result if isinstance(result, (tuple, list)) else (result,)
-    if not all(isinstance(out, Tensor) for out in outputs):
-        raise TypeError("gradcheck: the function must return a Tensor or a tuple of Tensors")
-    return tuple(outputs)
-
-
-def _analytical_jacobians(fn: Callable, args: list, checked: list[int]) -> list[list[np.ndarray]]:
-    """jacobians[k][j]: d output k / d input checked[j], by backward with one-hot seeds."""
-    outputs = _outputs(fn(*args))
-    jacobians = []
-    for k, out in enumerate(outputs):
-        rows = [np.zeros((out.data.size, args[i].data.size)) for i in checked]
-        if out.data.size and not out.requires_grad:
-            raise GradcheckError(f"gradcheck: output {k} does not require grad: no op of the "
-                                 "function recorded a graph from the checked inputs")
-        for row in range(out.data.size):
-            for i in checked:
-                args[i].grad = None
-            seed = np.zeros(out.data.size)
-            seed[row] = 1.0
-            backward(out, seed.reshape(out.shape), retain_graph=True)
-            for column, i in enumerate(checked):
-                if args[i].grad is not None:
-                    rows[column][row] = args[i].grad.data.reshape(-1)
-        jacobians.append(rows)
-    return jacobians
-
-
-def _numerical_jacobians(fn: Callable, args: list, checked: list[int],
-                         eps: float) -> list[list[np.ndarray]]:
-    """jacobians[k][j]: d output k / d input checked[j], by central differences."""
-    def evaluate() -> list[np.ndarray]:
-        with no_grad():
-            return [np.array(out.data, dtype=np.float64).reshape(-1)
-                    for out in _outputs(fn(*args))]
-
-    sizes = [out.size for out in evaluate()]
-    jacobians = [[np.zeros((n, args[i].data.size)) for i in checked] for n in sizes]
-    for column, i in enumerate(checked):
-        flat = args[i].data.reshape(-1)  # a view: writing flat[j] changes the input
-        ### BEGIN SOLUTION
-        for j in range(flat.size):
-            saved = flat[j]
-            flat[j] = saved + eps
-            above = evaluate()
-            flat[j] = saved - eps
-            below = evaluate()
-            flat[j] = saved
-            for k in range(len(sizes)):
-                jacobians[k][column][:, j] = (above[k] - below[k]) / (2 * eps)
-        ### END SOLUTION
-    return jacobians
-
-
-def gradcheck(fn: Callable, inputs: "Tensor | Sequence", eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, raise_exception: bool = True) -> bool:
-    """Check the gradients of `fn` at `inputs` against finite differences, in float64
-    (torch.autograd.gradcheck).
-
-    `inputs`: a Tensor or a tuple of arguments; the Tensors among them that require grad
-    are checked (as float64 copies), the others are passed as they are. `fn` returns a
-    Tensor or a tuple of Tensors. Every element of the analytical Jacobian (backward with
-    one-hot gradients) must be within `atol + rtol * |numerical|` of the numerical one
-    (central differences with step `eps`). Returns True; otherwise raises GradcheckError
-    naming the worst element, or returns False if `raise_exception` is False.
-
-    TODO: in `_numerical_jacobians` above, fill column j of each Jacobian: nudge element j
-    of the input by +eps and -eps, evaluate, restore it, and store the central difference.
-
-    APPROACH: for j in range(flat.size): remember flat[j]; set it to saved + eps and
-    evaluate(); to saved - eps and evaluate(); put saved back; for each output k, column j
-    of jacobians[k][column] is (above[k] - below[k]) / (2 * eps).
-
-    EXAMPLE:
-    >>> gradcheck(lambda x: (x * x).sum(), Tensor([1.0, 2.0], requires_grad=True))
-    True
-
-    HINTS: restore the element before the next one, or every later column is off.
-    """
-    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
-    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
-    if not checked:
-        raise ValueError("gradcheck expects at least one input tensor with requires_grad=True")
-    args = [Tensor(x, dtype=np.float64, requires_grad=True) if i in checked else x
-            for i, x in enumerate(inputs)]
-    analytical = _analytical_jacobians(fn, args, checked)
-    numerical = _numerical_jacobians(fn, args, checked, eps)
-    for k, (rows_a, rows_n) in enumerate(zip(analytical, numerical, strict=True)):
-        for column, (a, n) in enumerate(zip(rows_a, rows_n, strict=True)):
-            excess = np.abs(a - n) - (atol + rtol * np.abs(n))
-            if a.size == 0 or not (np.any(excess > 0) or np.any(np.isnan(a) != np.isnan(n))):
-                continue
-            if not raise_exception:
-                return False
-            row, col = np.unravel_index(np.argmax(np.nan_to_num(excess, nan=np.inf)), a.shape)
-            out_index = np.unravel_index(row, _outputs(fn(*args))[k].shape)
-            in_index = np.unravel_index(col, args[checked[column]].shape)
-            raise GradcheckError(
-                f"Jacobian mismatch for output {k} with respect to input {checked[column]}: "
-                f"d out{list(map(int, out_index))} / d in{list(map(int, in_index))} is "
-                f"{a[row, col]:.6g} by backward but {n[row, col]:.6g} by finite differences "
-                f"(tolerance {atol + rtol * abs(n[row, col]):.2g}; "
-                f"{int(np.sum(excess > 0))} of {a.size} entries differ)"
-            )
-    return True
-
-
-# %% test="autograd-gradcheck-tests" points=3
-def test_gradcheck_accepts_right_gradients(run):
-    def check():
-        x = Tensor([[0.5, -1.0], [2.0, 0.3]], requires_grad=True)
-        w = Tensor([1.5, -0.5], requires_grad=True)
-        return gradcheck(lambda a, b: ((a * b).exp() / (a * a + 1.0)).sum(axis=1), (x, w))
-
-    assert run(check) is True, "gradcheck should return True for correct gradients"
-
-
-def test_gradcheck_rejects_a_wrong_rule(run):
-    def wrong():
-        class DoubleWrong(Function):
-            @staticmethod
-            def forward(ctx, x):
-                return x * 2.0
-
-            @staticmethod
-            def backward(ctx, grad):
-                return (grad * 3.0,)  # should be 2
-
-        return gradcheck(DoubleWrong.apply, (Tensor([1.0, 2.0], requires_grad=True),))
-
-    with pytest.raises(RuntimeError, match="mismatch"):
-        run(wrong)
-
-
-run_tests(test_gradcheck_accepts_right_gradients, test_gradcheck_rejects_a_wrong_rule)
-### BEGIN HIDDEN TESTS
-def test_gradcheck_names_the_worst_element_and_keeps_inputs(run):
-    def worst():
-        class OffAtOne(Function):
-            @staticmethod
-            def forward(ctx, x):
-                ctx.save_for_backward(x)
-                return x * x
-
-            @staticmethod
-            def backward(ctx, grad):
-                (x,) = ctx.saved_tensors
-                wrong = 2 * x
-                wrong[1] += 0.5
-                return (grad * wrong,)
-
-        x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
-        try:
-            gradcheck(OffAtOne.apply, x)
-        except GradcheckError as error:
-            return str(error), x.numpy(), x.grad is None
-        return "no error", x.numpy(), x.grad is None
-
-    def soft():
-        x = Tensor([1.0, 2.0], requires_grad=True)
-        return gradcheck(lambda t: t * 3.0, x), gradcheck(lambda t: t.max(), x, eps=1e-6)
-
-    message, values, untouched = run(worst)
-    assert "[1]" in message, f"gradcheck should name the element that differs (in[1]): {message}"
-    assert_array(values, [1.0, 2.0, 3.0], what="the input after gradcheck (unchanged)")
-    assert untouched, "gradcheck works on float64 copies: the caller's .grad stays None"
-    assert run(soft) == (True, True), "gradcheck of 3x and of max"
-
-
-run_tests(test_gradcheck_names_the_worst_element_and_keeps_inputs)
-### END HIDDEN TESTS
-
-# %% [markdown]
-# ### 3.19 Piece 19: `Function`, differentiable ops with forward and backward side by side
+# ### 3.18 Piece 18: `Function`, differentiable ops with forward and backward side by side
 #
 # Modules 09 to 20 add ops this table does not know: convolution, pooling, embedding
 # lookups, attention. They must not edit this module. PyTorch's answer, which we copy, is
@@ -2319,8 +2125,6 @@ x = Tensor([-2.0, 0.5, 3.0], requires_grad=True)
 y = Clamp.apply(x, -1.0, 1.0)
 (y * Tensor([1.0, 2.0, 3.0])).sum().backward()
 print("clamp:", y, " grad_fn.op:", y.grad_fn.op.__name__, " x.grad:", x.grad)
-print("gradcheck:", gradcheck(lambda t: Clamp.apply(t, -1.0, 1.0),
-                              Tensor([-2.0, 0.5, 3.0], requires_grad=True)))
 
 # %% test="autograd-function-tests" points=4
 def test_function_square(run):
@@ -2434,6 +2238,229 @@ run_tests(test_function_records_nothing_inside_and_respects_no_grad)
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# ### 3.19 Piece 19: `gradcheck`
+#
+# How do you know a rule is right? Compare it with the definition of the derivative. For
+# each input element, nudge it by ±ε and rerun the function: the **central difference**
+# `(f(x + ε) - f(x - ε)) / 2ε` has an error proportional to ε² (the one-sided
+# `(f(x + ε) - f(x)) / ε` only ε). Collected over all input and output elements, these
+# form the numerical **Jacobian**; backward, run once per output element with a one-hot
+# gradient, gives the analytical one. They must agree within `atol + rtol · |numerical|`.
+#
+# Precision matters: with ε = 1e-6, float32's rounding error (about 1e-7 relative) divided
+# by 2ε swamps the derivative. So `gradcheck`, like PyTorch's, works in **float64**: the
+# given code makes float64 copies of the inputs that require grad and computes the
+# analytical Jacobian. You write the numerical one. It returns True, or raises a
+# `GradcheckError` (a RuntimeError) naming the worst element.
+
+# %% solution="autograd-gradcheck"
+#| export
+class GradcheckError(RuntimeError):
+    """Raised by gradcheck when analytical and numerical gradients differ
+    (torch.autograd.gradcheck.GradcheckError)."""
+
+
+def _outputs(result: object) -> tuple[Tensor, ...]:
+    """The function's output(s) as a tuple of Tensors."""
+    outputs = result if isinstance(result, (tuple, list)) else (result,)
+    if not all(isinstance(out, Tensor) for out in outputs):
+        raise TypeError("gradcheck: the function must return a Tensor or a tuple of Tensors")
+    return tuple(outputs)
+
+
+def _analytical_jacobians(fn: Callable, args: list, checked: list[int]) -> list[list[np.ndarray]]:
+    """jacobians[k][j]: d output k / d input checked[j], by backward with one-hot seeds."""
+    outputs = _outputs(fn(*args))
+    jacobians = []
+    for k, out in enumerate(outputs):
+        rows = [np.zeros((out.data.size, args[i].data.size)) for i in checked]
+        if out.data.size and not out.requires_grad:
+            raise GradcheckError(f"gradcheck: output {k} does not require grad: no op of the "
+                                 "function recorded a graph from the checked inputs")
+        for row in range(out.data.size):
+            for i in checked:
+                args[i].grad = None
+            seed = np.zeros(out.data.size)
+            seed[row] = 1.0
+            backward(out, seed.reshape(out.shape), retain_graph=True)
+            for column, i in enumerate(checked):
+                if args[i].grad is not None:
+                    rows[column][row] = args[i].grad.data.reshape(-1)
+        jacobians.append(rows)
+    return jacobians
+
+
+def _numerical_jacobians(fn: Callable, args: list, checked: list[int],
+                         eps: float) -> list[list[np.ndarray]]:
+    """jacobians[k][j]: d output k / d input checked[j], by central differences."""
+    def evaluate() -> list[np.ndarray]:
+        with no_grad():
+            return [np.array(out.data, dtype=np.float64).reshape(-1)
+                    for out in _outputs(fn(*args))]
+
+    sizes = [out.size for out in evaluate()]
+    jacobians = [[np.zeros((n, args[i].data.size)) for i in checked] for n in sizes]
+    for column, i in enumerate(checked):
+        flat = args[i].data.reshape(-1)  # a view: writing flat[j] changes the input
+        ### BEGIN SOLUTION
+        for j in range(flat.size):
+            saved = flat[j]
+            flat[j] = saved + eps
+            above = evaluate()
+            flat[j] = saved - eps
+            below = evaluate()
+            flat[j] = saved
+            for k in range(len(sizes)):
+                jacobians[k][column][:, j] = (above[k] - below[k]) / (2 * eps)
+        ### END SOLUTION
+    return jacobians
+
+
+def gradcheck(fn: Callable, inputs: "Tensor | Sequence", eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True) -> bool:
+    """Check the gradients of `fn` at `inputs` against finite differences, in float64
+    (torch.autograd.gradcheck).
+
+    `inputs`: a Tensor or a tuple of arguments; the Tensors among them that require grad
+    are checked (as float64 copies), the others are passed as they are. `fn` returns a
+    Tensor or a tuple of Tensors. Every element of the analytical Jacobian (backward with
+    one-hot gradients) must be within `atol + rtol * |numerical|` of the numerical one
+    (central differences with step `eps`). Returns True; otherwise raises GradcheckError
+    naming the worst element, or returns False if `raise_exception` is False.
+
+    TODO: in `_numerical_jacobians` above, fill column j of each Jacobian: nudge element j
+    of the input by +eps and -eps, evaluate, restore it, and store the central difference.
+
+    APPROACH: for j in range(flat.size): remember flat[j]; set it to saved + eps and
+    evaluate(); to saved - eps and evaluate(); put saved back; for each output k, column j
+    of jacobians[k][column] is (above[k] - below[k]) / (2 * eps).
+
+    EXAMPLE:
+    >>> gradcheck(lambda x: (x * x).sum(), Tensor([1.0, 2.0], requires_grad=True))
+    True
+
+    HINTS: restore the element before the next one, or every later column is off.
+    """
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck expects at least one input tensor with requires_grad=True")
+    args = [Tensor(x, dtype=np.float64, requires_grad=True) if i in checked else x
+            for i, x in enumerate(inputs)]
+    analytical = _analytical_jacobians(fn, args, checked)
+    numerical = _numerical_jacobians(fn, args, checked, eps)
+    for k, (rows_a, rows_n) in enumerate(zip(analytical, numerical, strict=True)):
+        for column, (a, n) in enumerate(zip(rows_a, rows_n, strict=True)):
+            excess = np.abs(a - n) - (atol + rtol * np.abs(n))
+            if a.size == 0 or not (np.any(excess > 0) or np.any(np.isnan(a) != np.isnan(n))):
+                continue
+            if not raise_exception:
+                return False
+            row, col = np.unravel_index(np.argmax(np.nan_to_num(excess, nan=np.inf)), a.shape)
+            out_index = np.unravel_index(row, _outputs(fn(*args))[k].shape)
+            in_index = np.unravel_index(col, args[checked[column]].shape)
+            raise GradcheckError(
+                f"Jacobian mismatch for output {k} with respect to input {checked[column]}: "
+                f"d out{list(map(int, out_index))} / d in{list(map(int, in_index))} is "
+                f"{a[row, col]:.6g} by backward but {n[row, col]:.6g} by finite differences "
+                f"(tolerance {atol + rtol * abs(n[row, col]):.2g}; "
+                f"{int(np.sum(excess > 0))} of {a.size} entries differ)"
+            )
+    return True
+
+
+# %% [markdown]
+# Check `Clamp` of piece 18, then a rule with a classic mistake (the 2 of `d(x²)/dx`
+# forgotten):
+
+# %%
+print("Clamp:", gradcheck(lambda t: Clamp.apply(t, -1.0, 1.0),
+                          Tensor([-2.0, 0.5, 3.0], requires_grad=True)))
+
+
+class ForgetfulSquare(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return (grad * x,)  # wrong: d(x²)/dx = 2x
+
+
+try:
+    gradcheck(ForgetfulSquare.apply, Tensor([1.0, 2.0], requires_grad=True))
+except GradcheckError as error:
+    print("ForgetfulSquare:", error)
+
+# %% test="autograd-gradcheck-tests" points=3
+def test_gradcheck_accepts_right_gradients(run):
+    def check():
+        x = Tensor([[0.5, -1.0], [2.0, 0.3]], requires_grad=True)
+        w = Tensor([1.5, -0.5], requires_grad=True)
+        return gradcheck(lambda a, b: ((a * b).exp() / (a * a + 1.0)).sum(axis=1), (x, w))
+
+    assert run(check) is True, "gradcheck should return True for correct gradients"
+
+
+def test_gradcheck_rejects_a_wrong_rule(run):
+    def wrong():
+        class DoubleWrong(Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2.0
+
+            @staticmethod
+            def backward(ctx, grad):
+                return (grad * 3.0,)  # should be 2
+
+        return gradcheck(DoubleWrong.apply, (Tensor([1.0, 2.0], requires_grad=True),))
+
+    with pytest.raises(RuntimeError, match="mismatch"):
+        run(wrong)
+
+
+run_tests(test_gradcheck_accepts_right_gradients, test_gradcheck_rejects_a_wrong_rule)
+### BEGIN HIDDEN TESTS
+def test_gradcheck_names_the_worst_element_and_keeps_inputs(run):
+    def worst():
+        class OffAtOne(Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            def backward(ctx, grad):
+                (x,) = ctx.saved_tensors
+                wrong = 2 * x
+                wrong[1] += 0.5
+                return (grad * wrong,)
+
+        x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        try:
+            gradcheck(OffAtOne.apply, x)
+        except GradcheckError as error:
+            return str(error), x.numpy(), x.grad is None
+        return "no error", x.numpy(), x.grad is None
+
+    def soft():
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        return gradcheck(lambda t: t * 3.0, x), gradcheck(lambda t: t.max(), x, eps=1e-6)
+
+    message, values, untouched = run(worst)
+    assert "[1]" in message, f"gradcheck should name the element that differs (in[1]): {message}"
+    assert_array(values, [1.0, 2.0, 3.0], what="the input after gradcheck (unchanged)")
+    assert untouched, "gradcheck works on float64 copies: the caller's .grad stays None"
+    assert run(soft) == (True, True), "gradcheck of 3x and of max"
+
+
+run_tests(test_gradcheck_names_the_worst_element_and_keeps_inputs)
+### END HIDDEN TESTS
+
+# %% [markdown]
 # ## 4. Use it: train a classifier on the digits
 #
 # Every piece together: module 03's `Linear` layers and `ReLU`, module 04's
@@ -2484,9 +2511,12 @@ for step in range(301):
 # ### 5.1 The memory the graph keeps alive
 #
 # Every op's `GradFn` keeps its inputs; so until backward runs, every intermediate of the
-# forward pass is alive. Measure it for one step of a 784-256-128-10 MLP on a batch of 128
-# (the MNIST network of module 08): the bytes of every non-leaf tensor reachable from the
-# loss, before and after `backward()` frees the graph, next to the parameters' bytes.
+# forward pass is alive. Measure it for one step of a 784-256-128-10 MLP (the MNIST network
+# of module 08): the bytes of the intermediates reachable from the loss (arrays the ops
+# allocated; views such as `weight.transpose()` share their parameter's memory and do not
+# count), before and after `backward()` frees the graph, for several batch sizes, next to
+# the parameters' bytes. `tracemalloc` (NumPy reports its allocations to it) confirms the
+# batch of 128 independently.
 
 # %%
 import time
@@ -2494,14 +2524,14 @@ import tracemalloc
 
 
 def graph_bytes(root):
-    """Bytes of the non-leaf tensors (the intermediates) reachable from root's graph."""
+    """Bytes of the intermediates (non-leaf tensors owning their array) reachable from root."""
     seen, stack, total = set(), [root], 0
     while stack:
         t = stack.pop()
         if id(t) in seen or t.grad_fn is None:
             continue
         seen.add(id(t))
-        total += t.data.nbytes
+        total += t.data.nbytes if t.data.flags.owndata else 0
         stack.extend(t.grad_fn.inputs)
     return total
 
@@ -2518,30 +2548,40 @@ def best_of(fn, repeat=5):
 
 manual_seed(0)
 mlp = Sequential(Linear(784, 256), ReLU(), Linear(256, 128), ReLU(), Linear(128, 10))
-batch = Tensor(np.random.default_rng(0).random((128, 784), dtype=np.float32))
-targets = Tensor(np.random.default_rng(1).integers(0, 10, 128))
 param_bytes = sum(p.data.nbytes for p in mlp.parameters())
+rng = np.random.default_rng(0)
+print(f"parameters: {param_bytes / 1e6:.2f} MB")
+for size in (32, 128, 512, 2048):
+    inputs = Tensor(rng.random((size, 784), dtype=np.float32))
+    loss = CrossEntropyLoss()(mlp(inputs), Tensor(rng.integers(0, 10, size)))
+    kept = graph_bytes(loss)
+    loss.backward()
+    print(f"batch {size:5d}: graph keeps {kept / 1e6:6.2f} MB of intermediates "
+          f"({kept / param_bytes:4.1f}x the parameters); after backward "
+          f"{graph_bytes(loss) / 1e6:.4f} MB")
 
+batch = Tensor(rng.random((128, 784), dtype=np.float32))
+targets = Tensor(rng.integers(0, 10, 128))
 tracemalloc.start()
 loss = CrossEntropyLoss()(mlp(batch), targets)
-kept = graph_bytes(loss)
 before, _ = tracemalloc.get_traced_memory()
 loss.backward()
 after, peak = tracemalloc.get_traced_memory()
 tracemalloc.stop()
-print(f"parameters                        : {param_bytes / 1e6:6.2f} MB")
-print(f"graph before backward (reachable) : {kept / 1e6:6.2f} MB of intermediates")
-print(f"graph after backward  (reachable) : {graph_bytes(loss) / 1e6:6.2f} MB")
-print(f"traced memory: {before / 1e6:.2f} MB before backward, {after / 1e6:.2f} MB after "
-      f"(gradients now held: {sum(p.grad.data.nbytes for p in mlp.parameters()) / 1e6:.2f}"
-      f" MB), peak {peak / 1e6:.2f} MB")
+print(f"tracemalloc, batch 128: {before / 1e6:.2f} MB allocated by the forward pass, "
+      f"{after / 1e6:.2f} MB after backward (the new .grad arrays hold "
+      f"{sum(p.grad.data.nbytes for p in mlp.parameters()) / 1e6:.2f} MB), "
+      f"peak {peak / 1e6:.2f} MB")
 
 # %% [markdown]
 # ### 5.2 Backward time vs forward time
 #
-# Each matmul of the forward pass costs two matmuls backward (one per input), so backward
-# should take about twice the forward time, the rule of thumb for training cost
-# (training ≈ 3× inference).
+# Each matmul of the forward pass costs two matmuls backward, one per input, so the rule
+# of thumb is backward ≈ 2× forward (training ≈ 3× inference). Count for this MLP: the
+# forward matmuls take 2·128·(784·256 + 256·128 + 128·10) ≈ 60 MFLOPs. Backward, the first
+# layer needs only its weight's gradient (the data does not require grad, and your matmul
+# rule skips it), and that layer holds 85% of the FLOPs: about 69 MFLOPs, 1.15× forward.
+# The timings interleave the three measurements, so that a busy machine slows all alike.
 
 # %%
 def forward_only():
@@ -2559,9 +2599,11 @@ def step():
     forward_recorded().backward()
 
 
-forward_time = best_of(forward_only, repeat=10)
-recorded_time = best_of(forward_recorded, repeat=10)
-step_time = best_of(step, repeat=10)
+times = {forward_only: [], forward_recorded: [], step: []}
+for _ in range(15):
+    for fn, runs in times.items():
+        runs.append(best_of(fn, repeat=1))
+forward_time, recorded_time, step_time = (min(runs) for runs in times.values())
 backward_time = step_time - recorded_time
 print(f"forward, no_grad : {forward_time * 1e3:6.2f} ms")
 print(f"forward, recorded: {recorded_time * 1e3:6.2f} ms (recording costs "
@@ -2592,14 +2634,16 @@ for n in (1_000, 10_000):
           f" ({walked / n * 1e6:.1f} µs per node); x.grad = {x.grad.item():.4g}")
 
 # %% [markdown]
-# **What the numbers say.** The intermediates of one MLP step take several times the
-# parameters' memory, and they scale with the batch size, while the parameters do not:
-# at batch 1,280 they would be ten times larger, which is why activations, not weights,
-# limit the batch size of large models. Freeing the graph drops them right after
+# **What the numbers say.** The intermediates of one MLP step grow linearly with the batch
+# size while the parameters do not: at small batches the weights dominate, at a few
+# hundred samples the graph passes them, and at 2,048 it is several times larger. For
+# large models with long sequences that is why activations, not weights, limit the batch
+# size. Freeing the graph drops them right after
 # backward; without it, a training loop that keeps a reference to each loss (say, in a
 # list for plotting: keep `loss.item()` instead) keeps every step's graph alive.
 #
-# Backward costs about twice the forward pass because each matmul needs two matmuls back.
+# Backward costs one to two forward passes: two matmuls back per matmul, minus the ones
+# nobody needs (the data's gradient).
 # For tiny tensors the per-node overhead of the walk (microseconds of Python per node) is
 # the cost instead; that is why PyTorch's engine is C++, and why compilers fuse small ops.
 #
@@ -2671,11 +2715,12 @@ for n in (1_000, 10_000):
 #
 # A 9–10 answer:
 #
-# - **Ratio:** quotes their measured ratio (typically 1.5–2.5×). Each matmul node costs
+# - **Ratio:** quotes their measured ratio (typically 1–1.5× here). Each matmul node costs
 #   two matmuls backward (`grad @ Wᵀ` and `xᵀ @ grad`), each as expensive as the forward
-#   one; the first layer's input gradient is skipped (the data does not require grad),
-#   so slightly under 2×. Elementwise rules add memory-bound passes; recording itself
-#   costs a little (their no_grad vs recorded numbers).
+#   one; the first layer's input gradient is skipped (the data does not require grad), and
+#   that layer has 85% of the FLOPs, so about 1.15× by FLOPs (section 5.2's count), near
+#   2× for deeper networks of equal layers. Elementwise rules add memory-bound passes;
+#   recording itself costs a little (their no_grad vs recorded numbers).
 # - **Per-node overhead:** quotes µs per node from the chain; overhead dominates when
 #   tensors are small (tiny MLPs, RNN steps, scalar ops, micrograd) because the arithmetic
 #   per node is nanoseconds; PyTorch's C++ engine, CUDA graphs and compilers
