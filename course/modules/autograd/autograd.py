@@ -1001,17 +1001,20 @@ def test_backward_gradient_argument_dtypes_and_ints(run):
     def float64_and_ints():
         x = Tensor(np.array([1.0, 2.0]), requires_grad=True)  # float64
         counts = Tensor([3, 4])  # int64, never requires grad
-        (x * counts).sum().backward()
-        return str(x.grad.dtype), x.grad.numpy(), counts.grad is None
+        w = Tensor([0.5, 2.0], requires_grad=True)  # float32: w * x is float64
+        (x * counts * w).sum().backward()
+        return str(x.grad.dtype), x.grad.numpy(), counts.grad is None, str(w.grad.dtype)
 
     def wrong_shape():
         x = Tensor([1.0, 2.0], requires_grad=True)
         (x * 3).backward(Tensor([1.0, 2.0, 3.0]))
 
     assert_array(run(with_gradient), [3.0, -3.0], what="backward(gradient=[1, -1]) of 3x")
-    dtype, grad, ints_none = run(float64_and_ints)
+    dtype, grad, ints_none, w_dtype = run(float64_and_ints)
     assert dtype == "float64", f"a float64 leaf gets a float64 .grad, got {dtype}"
-    assert_array(grad, [3.0, 4.0], what="x.grad of sum(x * int tensor)")
+    assert w_dtype == "float32", (
+        f"a float32 leaf gets a float32 .grad even when the ops ran in float64, got {w_dtype}")
+    assert_array(grad, [1.5, 8.0], what="x.grad of sum(x * int tensor * w)")
     assert ints_none, "an integer tensor never gets a .grad"
     with pytest.raises(RuntimeError, match="shape"):
         run(wrong_shape)
@@ -2416,10 +2419,15 @@ def test_gradcheck_rejects_a_wrong_rule(run):
             def backward(ctx, grad):
                 return (grad * 3.0,)  # should be 2
 
-        return gradcheck(DoubleWrong.apply, (Tensor([1.0, 2.0], requires_grad=True),))
+        try:
+            gradcheck(DoubleWrong.apply, (Tensor([1.0, 2.0], requires_grad=True),))
+        except GradcheckError as error:
+            return str(error)
+        return "no error"
 
-    with pytest.raises(RuntimeError, match="mismatch"):
-        run(wrong)
+    message = run(wrong)
+    assert "mismatch" in message and "3 by backward but 2" in message, (
+        f"gradcheck should raise a GradcheckError naming the backward's 3 vs 2: {message}")
 
 
 run_tests(test_gradcheck_accepts_right_gradients, test_gradcheck_rejects_a_wrong_rule)
