@@ -2489,7 +2489,7 @@ train_y, test_y = labels[:1500], labels[1500:]
 manual_seed(0)
 model = Sequential(Linear(64, 32), ReLU(), Linear(32, 10))
 loss_fn = CrossEntropyLoss()
-params = model.parameters()
+params = list(model.parameters())
 
 
 def network(w1, b1, w2, b2):
