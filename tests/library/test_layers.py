@@ -322,7 +322,7 @@ def test_zero_grad_both_ways() -> None:
 # --------------------------------------------------------------------------------------
 
 @oracle
-@pytest.mark.parametrize("activation", ["ReLU", "GELU", "Tanh"])
+@pytest.mark.parametrize("activation", ["ReLU", "GELU", "GELU-tanh", "Tanh", "Sigmoid"])
 def test_gradients_through_sequential_match_torch(torch, activation: str) -> None:
     theirs, ours = twin(torch, lambda: mlp(torch.nn, activation, (5, 16, 3)),
                         lambda: mlp("ours", activation, (5, 16, 3)))
