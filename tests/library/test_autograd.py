@@ -654,11 +654,22 @@ def test_function_errors() -> None:
         def forward(ctx, x):
             return x
 
+    class WrongShape(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return (np.ones(3),)
+
     x = Tensor([1.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="returned 1 gradients, expected 2"):
         WrongCount.apply(x, x).sum().backward()
     with pytest.raises(NotImplementedError, match="backward"):
         NoBackward.apply(x).sum().backward()
+    with pytest.raises(RuntimeError, match=r"shape \(3,\) does not sum to .* \(2,\)"):
+        WrongShape.apply(Tensor([1.0, 2.0], requires_grad=True)).sum().backward()
 
 
 def test_function_graph_is_freed() -> None:

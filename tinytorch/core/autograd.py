@@ -54,7 +54,13 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
-    return np.asarray(grad)  # a sum over every axis gives a NumPy scalar: keep an array
+    grad = np.asarray(grad)  # a sum over every axis gives a NumPy scalar: keep an array
+    if grad.shape != tuple(shape):
+        raise RuntimeError(
+            f"a gradient of shape {grad.shape} does not sum to the input's shape {shape}: "
+            "a backward rule returned a gradient of the wrong shape"
+        )
+    return grad
 
 
 @backward_rule("add")
@@ -192,7 +198,7 @@ def _input_gradients(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> Sequence:
                 "or make the op a Function subclass with a backward"
             )
         grads = rule(fn, grad, out)
-    else:  # a Function subclass (piece 18)
+    else:  # a Function subclass, which carries its own backward
         grads = fn.op._input_gradients(fn.saved["ctx"], grad)
     if not isinstance(grads, (tuple, list)) or len(grads) != len(fn.inputs):
         raise RuntimeError(
