@@ -222,6 +222,15 @@ def test_normalize_matches_torchvision_math(torch, shape):
     np.testing.assert_array_equal(Normalize(mean, std)(x), expected.numpy())
 
 
+def test_normalize_in_place():
+    x = Tensor(np.full((2, 2, 2), 3.0, dtype=np.float32))
+    out = Normalize([1.0, 2.0], [2.0, 1.0], inplace=True)(x)
+    assert out is x
+    np.testing.assert_array_equal(x.numpy()[:, 0, 0], [1.0, 1.0])
+    y = np.full((2, 1, 1), 3.0, dtype=np.float32)
+    assert Normalize([1.0, 2.0], [2.0, 1.0])(y) is not y and y[0, 0, 0] == 3.0
+
+
 def test_normalize_errors():
     with pytest.raises(ValueError, match=r"2 mean values for an image with 3 channels"):
         Normalize([0.5, 0.5], [0.5, 0.5])(np.zeros((3, 2, 2), np.float32))
@@ -256,6 +265,13 @@ def test_random_crop_padding_forms_and_bounds():
         assert any(np.array_equal(out, windows[:, i, j]) for i in range(3) for j in range(5))
     with pytest.raises(ValueError, match="larger"):
         RandomCrop(5)(x)
+    # pad_if_needed: torchvision pads each side of a short dim by the whole difference
+    grown = RandomCrop((6, 8), pad_if_needed=True, fill=-1,
+                       generator=np.random.default_rng(2))(x)
+    assert grown.shape == (2, 6, 8)
+    padded = np.pad(x, [(0, 0), (2, 2), (2, 2)], constant_values=-1)  # 8 x 10
+    assert any(np.array_equal(grown, padded[:, i:i + 6, j:j + 8])
+               for i in range(3) for j in range(3))
     with pytest.raises(ValueError, match="padding_mode"):
         RandomCrop(2, padding_mode="wrap")
 

@@ -216,12 +216,15 @@ class Normalize:
     """Normalize each channel: (x - mean[c]) / std[c] (torchvision.transforms.Normalize).
 
     For float images of shape (C, H, W) or batches (..., C, H, W), Tensor or NumPy array;
-    `mean` and `std` are one number per channel, or one number for all.
+    `mean` and `std` are one number per channel, or one number for all. `inplace=True`
+    writes the result into the input and returns it.
     """
 
-    def __init__(self, mean: "Sequence[float] | float", std: "Sequence[float] | float") -> None:
+    def __init__(self, mean: "Sequence[float] | float", std: "Sequence[float] | float",
+                 inplace: bool = False) -> None:
         self.mean = mean
         self.std = std
+        self.inplace = inplace
 
     def __call__(self, image: "Tensor | np.ndarray") -> "Tensor | np.ndarray":
         """The normalized image, a new Tensor (or array) of the input's dtype."""
@@ -245,7 +248,11 @@ class Normalize:
             mean = mean.reshape(-1, 1, 1)
         if std.ndim == 1:
             std = std.reshape(-1, 1, 1)
-        return _same_kind(image, (x - mean) / std)
+        normalized = (x - mean) / std
+        if self.inplace:
+            x[...] = normalized
+            return image
+        return _same_kind(image, normalized)
 
     def __repr__(self) -> str:
         return f"Normalize(mean={self.mean}, std={self.std})"
@@ -279,6 +286,8 @@ class RandomCrop:
         size: (h, w) of the crop, or one int for a square.
         padding: None, an int for all sides, (left/right, top/bottom), or (left, top,
             right, bottom), as in torchvision.
+        pad_if_needed: after `padding`, pad each side of a dim smaller than the crop by
+            the difference (torchvision's rule), instead of raising a ValueError.
         fill: the value of padded pixels with padding_mode "constant".
         padding_mode: "constant", "edge", "reflect" or "symmetric".
         generator: the numpy.random.Generator for the position; None uses
@@ -286,7 +295,7 @@ class RandomCrop:
     """
 
     def __init__(self, size: "int | Sequence[int]", padding: "int | Sequence[int] | None" = None,
-                 fill: float = 0, padding_mode: str = "constant",
+                 pad_if_needed: bool = False, fill: float = 0, padding_mode: str = "constant",
                  generator: np.random.Generator | None = None) -> None:
         self.size = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
         if len(self.size) != 2 or min(self.size) <= 0:
@@ -299,19 +308,29 @@ class RandomCrop:
         self.padding = (pad * 4)[:4] if len(pad) == 1 else (pad * 2 if len(pad) == 2 else pad)
         if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
             raise ValueError(f"RandomCrop: unknown padding_mode {padding_mode!r}")
+        self.pad_if_needed = pad_if_needed
         self.fill = fill
         self.padding_mode = padding_mode
         self.generator = generator
+
+    def _pad(self, x: np.ndarray, left: int, top: int, right: int, bottom: int) -> np.ndarray:
+        """`x` with its last two dims padded (np.pad, in self.padding_mode with self.fill)."""
+        if not (left or top or right or bottom):
+            return x
+        widths = [(0, 0)] * (x.ndim - 2) + [(top, bottom), (left, right)]
+        options = {"constant_values": self.fill} if self.padding_mode == "constant" else {}
+        return np.pad(x, widths, mode=self.padding_mode, **options)
 
     def __call__(self, image: "Tensor | np.ndarray") -> "Tensor | np.ndarray":
         """A `size` window of the padded image at a random position; a new copy."""
         x = _image_array(image, "RandomCrop")
         generator = self.generator if self.generator is not None else default_generator()
-        left, top, right, bottom = self.padding
-        if any(self.padding):
-            widths = [(0, 0)] * (x.ndim - 2) + [(top, bottom), (left, right)]
-            options = {"constant_values": self.fill} if self.padding_mode == "constant" else {}
-            x = np.pad(x, widths, mode=self.padding_mode, **options)
+        x = self._pad(x, *self.padding)
+        if self.pad_if_needed:
+            grow_w = max(0, self.size[1] - x.shape[-1])
+            x = self._pad(x, grow_w, 0, grow_w, 0)
+            grow_h = max(0, self.size[0] - x.shape[-2])
+            x = self._pad(x, 0, grow_h, 0, grow_h)
         height, width = x.shape[-2:]
         h, w = self.size
         if h > height or w > width:

@@ -984,22 +984,26 @@ class Normalize:
     """Normalize each channel: (x - mean[c]) / std[c] (torchvision.transforms.Normalize).
 
     For float images of shape (C, H, W) or batches (..., C, H, W), Tensor or NumPy array;
-    `mean` and `std` are one number per channel, or one number for all.
+    `mean` and `std` are one number per channel, or one number for all. `inplace=True`
+    writes the result into the input and returns it.
     """
 
-    def __init__(self, mean: "Sequence[float] | float", std: "Sequence[float] | float") -> None:
+    def __init__(self, mean: "Sequence[float] | float", std: "Sequence[float] | float",
+                 inplace: bool = False) -> None:
         self.mean = mean
         self.std = std
+        self.inplace = inplace
 
     def __call__(self, image: "Tensor | np.ndarray") -> "Tensor | np.ndarray":
         """The normalized image, a new Tensor (or array) of the input's dtype.
 
-        TODO: compute (x - mean) / std with mean and std broadcast per channel.
+        TODO: set `normalized` to (x - mean) / std, with mean and std broadcast per channel.
 
         APPROACH:
         1. `mean = np.asarray(self.mean, dtype=x.dtype)`, the same for std (given below).
         2. If mean is 1-D, reshape it to (C, 1, 1) (`reshape(-1, 1, 1)`); same for std.
-        3. Return `_same_kind(image, (x - mean) / std)`.
+        3. `normalized = (x - mean) / std`; the given code returns it (or, with
+           inplace=True, writes it into the input).
 
         EXAMPLE:
         >>> Normalize([0.5, 0.0], [0.5, 2.0])(Tensor(np.ones((2, 1, 2), np.float32)))
@@ -1029,8 +1033,12 @@ class Normalize:
             mean = mean.reshape(-1, 1, 1)
         if std.ndim == 1:
             std = std.reshape(-1, 1, 1)
-        return _same_kind(image, (x - mean) / std)
+        normalized = (x - mean) / std
         ### END SOLUTION
+        if self.inplace:
+            x[...] = normalized
+            return image
+        return _same_kind(image, normalized)
 
     def __repr__(self) -> str:
         return f"Normalize(mean={self.mean}, std={self.std})"
@@ -1111,16 +1119,19 @@ run_tests(test_normalize_batches_scalars_and_copies, test_normalize_refuses_bad_
 #   p`), reverse the **last** dim, the width: `x[..., ::-1]`. Rows and channels stay where
 #   they are. Return a copy (`.copy()`: a reversed view would share memory with the
 #   dataset).
-# - `RandomCrop(size, padding=None, fill=0, padding_mode="constant")`: first pad the last two
-#   dims (given: `self.padding` holds `(left, top, right, bottom)`, torchvision's order),
-#   then cut out a `size` window at a random position: the top row `i` is uniform in
-#   `0 ..= H - h` and the left column `j` in `0 ..= W - w` of the padded image, drawn in that
-#   order with `generator.integers(0, H - h + 1)`. With padding 4 on a 32×32 image the crop
+# - `RandomCrop(size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant")`:
+#   first pad the last two dims by `self.padding`, `(left, top, right, bottom)` in
+#   torchvision's order (the given `_pad` helper calls `np.pad`), then cut out a `size`
+#   window at a random position: the top row `i` is uniform in `0 ..= H - h` and the left
+#   column `j` in `0 ..= W - w` of the padded image, drawn in that order with
+#   `generator.integers(0, H - h + 1)`. With padding 4 on a 32×32 image the crop
 #   shifts the content by up to 4 pixels either way, as in the classic CIFAR-10 recipe.
 #
-# `np.pad(x, widths, mode=..., constant_values=...)` takes one `(before, after)` pair per
-# dim: `(0, 0)` for the leading dims, `(top, bottom)` for H, `(left, right)` for W.
-# padding_mode `"constant"`, `"edge"`, `"reflect"` and `"symmetric"` are NumPy's modes too.
+# The given `_pad` calls `np.pad(x, widths, mode=..., constant_values=...)`, which takes one
+# `(before, after)` pair per dim: `(0, 0)` for the leading dims, `(top, bottom)` for H,
+# `(left, right)` for W; padding_mode `"constant"`, `"edge"`, `"reflect"` and `"symmetric"`
+# are NumPy's modes too. With `pad_if_needed=True` (given code) a dim still smaller than the
+# crop is padded on both sides by the difference, as torchvision does.
 #
 # **Common mistakes:** `integers(0, H - h)` (never picks the last position); flipping the
 # height; cropping before padding; a crop bigger than the padded image (raise a
@@ -1165,6 +1176,8 @@ class RandomCrop:
         size: (h, w) of the crop, or one int for a square.
         padding: None, an int for all sides, (left/right, top/bottom), or (left, top,
             right, bottom), as in torchvision.
+        pad_if_needed: after `padding`, pad each side of a dim smaller than the crop by
+            the difference (torchvision's rule), instead of raising a ValueError.
         fill: the value of padded pixels with padding_mode "constant".
         padding_mode: "constant", "edge", "reflect" or "symmetric".
         generator: the numpy.random.Generator for the position; None uses
@@ -1172,7 +1185,7 @@ class RandomCrop:
     """
 
     def __init__(self, size: "int | Sequence[int]", padding: "int | Sequence[int] | None" = None,
-                 fill: float = 0, padding_mode: str = "constant",
+                 pad_if_needed: bool = False, fill: float = 0, padding_mode: str = "constant",
                  generator: np.random.Generator | None = None) -> None:
         self.size = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
         if len(self.size) != 2 or min(self.size) <= 0:
@@ -1185,37 +1198,49 @@ class RandomCrop:
         self.padding = (pad * 4)[:4] if len(pad) == 1 else (pad * 2 if len(pad) == 2 else pad)
         if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
             raise ValueError(f"RandomCrop: unknown padding_mode {padding_mode!r}")
+        self.pad_if_needed = pad_if_needed
         self.fill = fill
         self.padding_mode = padding_mode
         self.generator = generator
 
+    def _pad(self, x: np.ndarray, left: int, top: int, right: int, bottom: int) -> np.ndarray:
+        """`x` with its last two dims padded (np.pad, in self.padding_mode with self.fill)."""
+        if not (left or top or right or bottom):
+            return x
+        widths = [(0, 0)] * (x.ndim - 2) + [(top, bottom), (left, right)]
+        options = {"constant_values": self.fill} if self.padding_mode == "constant" else {}
+        return np.pad(x, widths, mode=self.padding_mode, **options)
+
     def __call__(self, image: "Tensor | np.ndarray") -> "Tensor | np.ndarray":
         """A `size` window of the padded image at a random position; a new copy.
 
-        TODO: pad the last two dims, draw the top-left corner (i, then j) and slice.
+        TODO: (first region) pad by `self.padding`; (second region) draw the top-left
+        corner, i then j, and return the window.
 
         APPROACH:
-        1. left, top, right, bottom = self.padding; if any is nonzero, np.pad with
-           `[(0, 0)] * (x.ndim - 2) + [(top, bottom), (left, right)]`, mode
-           self.padding_mode (and constant_values=self.fill for "constant").
-        2. H, W are the padded image's last two dims; h, w = self.size. If h > H or
+        1. `self.padding` is (left, top, right, bottom): `x = self._pad(x, *self.padding)`.
+           (`_pad` is given: np.pad of the last two dims with the padding mode and fill.)
+        2. The given code then applies pad_if_needed.
+        3. H, W are the padded image's last two dims; h, w = self.size. If h > H or
            w > W, raise a ValueError naming both sizes.
-        3. i = generator.integers(0, H - h + 1), then j = generator.integers(0, W - w + 1).
-        4. Return `_same_kind(image, x[..., i:i + h, j:j + w].copy())`.
+        4. i = generator.integers(0, H - h + 1), then j = generator.integers(0, W - w + 1).
+        5. Return `_same_kind(image, x[..., i:i + h, j:j + w].copy())`.
 
         EXAMPLE: RandomCrop(2)(np.arange(9).reshape(3, 3)) is one of the four 2x2 corners.
 
-        HINTS: `np.pad(..., mode="edge")` refuses constant_values: pass it only for
-        "constant".
+        HINTS: the window's top row can be anywhere from 0 to H - h, both included.
         """
         x = _image_array(image, "RandomCrop")
         generator = self.generator if self.generator is not None else default_generator()
         ### BEGIN SOLUTION
-        left, top, right, bottom = self.padding
-        if any(self.padding):
-            widths = [(0, 0)] * (x.ndim - 2) + [(top, bottom), (left, right)]
-            options = {"constant_values": self.fill} if self.padding_mode == "constant" else {}
-            x = np.pad(x, widths, mode=self.padding_mode, **options)
+        x = self._pad(x, *self.padding)
+        ### END SOLUTION
+        if self.pad_if_needed:
+            grow_w = max(0, self.size[1] - x.shape[-1])
+            x = self._pad(x, grow_w, 0, grow_w, 0)
+            grow_h = max(0, self.size[0] - x.shape[-2])
+            x = self._pad(x, 0, grow_h, 0, grow_h)
+        ### BEGIN SOLUTION
         height, width = x.shape[-2:]
         h, w = self.size
         if h > height or w > width:
@@ -1838,10 +1863,10 @@ for batch_size in (1, 16, 128, 1024):
 # per batch and copies the rows in compiled code, while the loop still pays a call per
 # sample. The per-sample rate levels off (around a hundred thousand samples per second
 # here), and the gather climbs into the millions until the copy itself, bound by memory
-# bandwidth, dominates; past a few hundred samples per batch it stops improving. PyTorch's `DataLoader` attacks the same
-# bottleneck from another side: it keeps the per-sample `__getitem__` (real datasets decode
-# a JPEG per sample) and runs it in `num_workers` processes in parallel, while the GPU trains
-# on the previous batch.
+# bandwidth, dominates; past a few hundred samples per batch it stops improving. PyTorch's
+# `DataLoader` attacks the same bottleneck from another side: it keeps the per-sample
+# `__getitem__` (real datasets decode a JPEG per sample) and runs it in `num_workers`
+# processes in parallel, while the GPU trains on the previous batch.
 #
 # ### 5.2 What an epoch costs in memory
 #
