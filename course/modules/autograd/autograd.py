@@ -2690,9 +2690,10 @@ for n in (1_000, 10_000):
 #
 # A 9–10 answer:
 #
-# - **Their numbers:** intermediates of a few MB (the (128, 256), (128, 128), (128, 10)
-#   matmul outputs, bias sums, ReLU outputs, log_softmax output, picked values) against
-#   about 0.94 MB of parameters (235,146 float32); names which rule needs what: matmul
+# - **Their numbers:** about 0.6 MB of intermediates at batch 128 (the (128, 256),
+#   (128, 128), (128, 10) matmul outputs, bias sums, ReLU outputs, log_softmax output,
+#   picked values), less than the 0.94 MB of parameters (235,146 float32), but about
+#   10 MB, 10× the parameters, at batch 2,048; names which rule needs what: matmul
 #   needs both inputs (the layer's input activations and the weight), relu its output,
 #   log_softmax its output, getitem the index.
 # - **Scaling:** activations grow linearly with batch size and with depth (each layer adds
@@ -2777,8 +2778,7 @@ for n in (1_000, 10_000):
 #   9× less memory (the kernel area). Uses `ctx.save_for_backward`, `ctx.needs_input_grad`
 #   to skip the input gradient of the first layer.
 # - **Design choices:** unbroadcast in one place means no rule can forget it (bias
-#   gradients with the batch dim: their `test_backward_sums_a_broadcast_bias` / hypothesis
-#   tests); a node visited before all its users have contributed would pass on a partial
+#   gradients with the batch dim, as in piece 6's bias test); a node visited before all its users have contributed would pass on a partial
 #   gradient (the shared-subexpression test, `y*y + y`), and freeing it then would make
 #   the remaining contributions fail with the "second time" error.
 # - **PyTorch's engine:** dependency counting finds ready nodes without sorting the whole
