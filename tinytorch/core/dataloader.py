@@ -397,10 +397,10 @@ def _refuse(path: Path, actual: str, expected: str) -> ChecksumError:
         "next use (or put the official file there).")
 
 
-def _download(urls: Sequence[str], target: Path, check: Callable[[Path], None]) -> str | None:
+def _download(urls: Sequence[str], target: Path, check: Callable[[Path], None]) -> list[str]:
     """Download the first URL that works to `target`, checked by `check` before it lands.
 
-    Returns None on success, else the reasons each URL failed. The file is written next to
+    Returns why each URL failed: an empty list on success. The file is written next to
     `target` and renamed only once `check` passed, so the cache never holds a partial or
     unverified file.
     """
@@ -419,9 +419,9 @@ def _download(urls: Sequence[str], target: Path, check: Callable[[Path], None]) 
             partial.unlink(missing_ok=True)
             continue
         os.replace(partial, target)
-        return None
+        return []
     partial.unlink(missing_ok=True)
-    return "; ".join(reasons)
+    return reasons
 
 
 class VisionDataset(Dataset):
@@ -562,7 +562,7 @@ class MNIST(VisionDataset):
             target = self.root / self.folder / f"{name}.gz"
             failure = _download([m + f"{name}.gz" for m in self.mirrors], target,
                                 lambda path, name=name: self._verified(path, name))
-            if failure is not None:
+            if failure:
                 failures[name] = failure
         if missing and (failures or not download):
             raise FileNotFoundError(self._offline_message(missing if not download else
@@ -570,11 +570,12 @@ class MNIST(VisionDataset):
         return [parse_idx(self._verified(next(p for p in self._candidates(n) if p.exists()), n))
                 .copy() for n in names]  # a writable array, not a view of the file's bytes
 
-    def _offline_message(self, missing: Sequence[str], failures: Mapping[str, str]) -> str:
+    def _offline_message(self, missing: Sequence[str],
+                         failures: Mapping[str, Sequence[str]]) -> str:
         folder = self.root / self.folder
         lines = [f"{type(self).__name__}: {len(missing)} file(s) missing and "
-                 + ("not downloaded (download=False)." if not failures else "the download failed"
-                    f" ({'; '.join(failures.values())}).")]
+                 + ("the download failed:" if failures else "not downloaded (download=False).")]
+        lines += [f"    {reason}" for reasons in failures.values() for reason in reasons]
         lines += [f"  put {name}.gz (from {self.mirrors[0]}{name}.gz) at {folder / name}.gz"
                   for name in missing]
         lines.append(f"  (or pass root= / set TINYTORCH_DATA to a folder holding "
@@ -659,14 +660,14 @@ class CIFAR10(VisionDataset):
                  download: bool = True) -> None:
         super().__init__(root, train, transform, target_transform)
         archive = self.root / self.filename
-        failure = None
+        failure: list[str] = []
         if not archive.exists() and download:
             failure = _download([self.url], archive, self._check)
         if not archive.exists():
-            reason = ("not downloaded (download=False)" if not download
-                      else f"the download failed ({failure})")
+            reason = ("not downloaded (download=False)." if not download
+                      else "the download failed:\n    " + "\n    ".join(failure))
             raise FileNotFoundError(
-                f"CIFAR10: {archive} is missing and {reason}.\n"
+                f"CIFAR10: {archive} is missing and {reason}\n"
                 f"  put cifar-10-python.tar.gz (from {self.url}, SHA-256 {self.sha256}) at "
                 f"{archive}\n  (or pass root= / set TINYTORCH_DATA to the folder holding it)")
         self._check(archive)
