@@ -1286,22 +1286,24 @@ run_tests(test_flip_reverses_width_only, test_crop_windows_lie_inside_the_image)
 ### BEGIN HIDDEN TESTS
 def test_crop_with_padding_reaches_every_offset(run):
     def padded():
-        x = np.ones((2, 4, 4), dtype=np.float32)
+        x = np.arange(1, 33, dtype=np.float32).reshape(2, 4, 4)  # no zeros: padding shows
         crop = RandomCrop(4, padding=2, generator=np.random.default_rng(1))
-        windows = [crop(x) for _ in range(400)]
+        windows = [crop(x) for _ in range(500)]
         exact = RandomCrop((4, 4))(Tensor(x)).numpy()
-        return windows, exact
+        return x, windows, exact
 
-    windows, exact = run(padded)
+    x, windows, exact = run(padded)
     assert all(w.shape == (2, 4, 4) for w in windows), "padded crops keep the requested size"
-    # The ones sit at rows/cols [2, 6) of the 8x8 padded image: a window at (i, j) has
-    # (4 - |i - 2|) * (4 - |j - 2|) ones per channel, so the count identifies the offsets.
-    counts = {int(w[0].sum()) for w in windows}
-    assert 4 in counts and 16 in counts, (
-        "with padding 2 the crop must reach the corners (offset 0 and 4) and the center; "
-        f"got ones-counts {sorted(counts)}")
-    assert all(((w == 0) | (w == 1)).all() for w in windows), "padding fills with 0"
-    assert_array(exact, np.ones((2, 4, 4)), dtype="float32", what="a crop of the full size")
+    big = np.pad(x, [(0, 0), (2, 2), (2, 2)])  # 8 x 8, zeros around
+    where = {(i, j): big[:, i:i + 4, j:j + 4].tobytes() for i in range(5) for j in range(5)}
+    offsets = {(i, j) for w in windows for (i, j), window in where.items()
+               if w.tobytes() == window}
+    assert all(w.tobytes() in where.values() for w in windows), (
+        "each crop must be a 4x4 window of the image padded with 2 zeros on every side")
+    assert offsets == set(where), (
+        "with padding 2 the window's corner ranges over 0..4 in both dims, ends included; "
+        f"500 crops never reached {sorted(set(where) - offsets)}")
+    assert_array(exact, x, dtype="float32", what="a crop of the full size, no padding")
 
     def too_big():
         return RandomCrop(5)(np.zeros((1, 4, 4), np.float32)).shape
