@@ -744,6 +744,18 @@ def test_topological_order_is_iterative_and_skips_constants(run):
         c = Tensor([2.0])
         return len(topological_order(x * c + c))
 
+    def shortcut():
+        x = Tensor([1.0], requires_grad=True)
+        y = x * 2
+        z = y * 3
+        w = z + x  # x is used near the root and at the end of the chain
+        position = {id(t): i for i, t in enumerate(topological_order(w))}
+        return [position.get(id(t), -1) for t in (w, z, y, x)]
+
+    positions = run(shortcut)
+    assert positions == sorted(positions) and -1 not in positions, (
+        f"w = z + x, z = y * 3, y = x * 2: x must come after y, which comes after z; "
+        f"positions of w, z, y, x: {positions} (breadth-first order puts x too early)")
     assert run(deep) == 5001, "a chain of 5000 adds has 5001 tensors that require grad"
     assert run(with_constants) == 3, (
         "constants (requires_grad=False) are not part of the walk: x, x * c, x * c + c")
