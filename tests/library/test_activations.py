@@ -28,9 +28,11 @@ from tinytorch.core.activations import (
     Softmax,
     Tanh,
     erfc,
+    gelu,
     relu,
     sigmoid,
     softmax,
+    tanh,
 )
 from tinytorch.core.tensor import Tensor, set_grad_enabled
 
@@ -87,6 +89,9 @@ ELEMENTWISE = {
     "sigmoid": (lambda torch: torch.sigmoid, lambda x: sigmoid(x)),
     "Sigmoid": (lambda torch: torch.nn.Sigmoid(), lambda x: Sigmoid()(x)),
     "Tanh": (lambda torch: torch.nn.Tanh(), lambda x: Tanh()(x)),
+    "tanh": (lambda torch: torch.tanh, lambda x: tanh(x)),
+    "gelu-tanh": (lambda torch: lambda t: torch.nn.functional.gelu(t, approximate="tanh"),
+                  lambda x: gelu(x, approximate="tanh")),
     "GELU-tanh": (lambda torch: torch.nn.GELU(approximate="tanh"),
                   lambda x: GELU(approximate="tanh")(x)),
 }
@@ -131,6 +136,7 @@ def test_exact_gelu_float32_agrees_with_torch(torch) -> None:
     """Against torch's own float32 kernel: equal within its absolute error (cancellation in
     1 + erf: up to about 1e-6 at x near -3 to -5)."""
     check(torch, torch.nn.GELU(), GELU(), WIDE, atol=1e-6)
+    check(torch, torch.nn.functional.gelu, gelu, WIDE, atol=1e-6)
     check(torch, torch.nn.GELU(), GELU(), SHAPES["3-d"], atol=1e-6)
 
 

@@ -102,6 +102,11 @@ class Tanh(Activation):
         return Tensor.from_op(data, "tanh", (x,))
 
 
+def tanh(input: Tensor) -> Tensor:
+    """tanh elementwise (torch.tanh, torch.nn.functional.tanh): Tanh()(input)."""
+    return Tanh()(input)
+
+
 # Numerical Recipes (Press et al., 2nd ed., §6.2, erfcc): erfc(z) = t * exp(-z*z + P(t)),
 # t = 1 / (1 + z/2), z >= 0, relative error < 1.2e-7 for every z; P's coefficients, c0 first.
 _ERFC_COEFFICIENTS = (
@@ -161,6 +166,11 @@ class GELU(Activation):
         return Tensor.from_op(data, "gelu", (x,), approximate=self.approximate)
 
 
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """GELU elementwise (torch.nn.functional.gelu): GELU(approximate)(input)."""
+    return GELU(approximate)(input)
+
+
 def softmax(input: Tensor, dim: int | None = None, dtype: object = None) -> Tensor:
     """exp(x) / exp(x).sum(dim), stable for any input (torch.nn.functional.softmax).
 
@@ -211,8 +221,10 @@ __all__ = [
     "sigmoid",
     "Sigmoid",
     "Tanh",
+    "tanh",
     "erfc",
     "GELU",
+    "gelu",
     "softmax",
     "Softmax",
 ]

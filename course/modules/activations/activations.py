@@ -490,6 +490,11 @@ class Tanh(Activation):
         return Tensor.from_op(data, "tanh", (x,))
 
 
+def tanh(input: Tensor) -> Tensor:
+    """tanh elementwise (torch.tanh, torch.nn.functional.tanh): Tanh()(input)."""
+    return Tanh()(input)
+
+
 # %% test="activations-tanh-tests" points=5
 def test_tanh_values_and_extremes(run):
     def tanh_of(data):
@@ -694,6 +699,11 @@ class GELU(Activation):
                 data = (0.5 * a64 * erfc(-a64 / _SQRT_2)).astype(a.dtype)
             ### END SOLUTION
         return Tensor.from_op(data, "gelu", (x,), approximate=self.approximate)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """GELU elementwise (torch.nn.functional.gelu): GELU(approximate)(input)."""
+    return GELU(approximate)(input)
 
 
 # %% test="activations-gelu-tests" points=15
@@ -1249,11 +1259,12 @@ for n in (64, 256, 1024):
 #
 # You built `tinytorch.core.activations`:
 #
-# - `relu`, `sigmoid`, `softmax` (`torch.nn.functional.relu`, `sigmoid`, `softmax`) and the
-#   layers `ReLU`, `Sigmoid`, `Tanh`, `GELU(approximate="none"|"tanh")`,
-#   `Softmax(dim=-1)` (`torch.nn.ReLU`, ...), all stable for any finite input, keeping
-#   float32 float32, and recording `"relu"`, `"sigmoid"`, `"tanh"`, `"gelu"` (with
-#   `approximate`) and `"softmax"` (with `dim`) for module 06.
+# - `relu`, `sigmoid`, `softmax` (`torch.nn.functional.relu`, `sigmoid`, `softmax`; `tanh`
+#   and `gelu` are given, calling your layers) and the layers `ReLU`, `Sigmoid`, `Tanh`,
+#   `GELU(approximate="none"|"tanh")`, `Softmax(dim=-1)` (`torch.nn.ReLU`, ...), all
+#   stable for any finite input, keeping float32 float32, and recording `"relu"`,
+#   `"sigmoid"`, `"tanh"`, `"gelu"` (with `approximate`) and `"softmax"` (with `dim`) for
+#   module 06.
 # - `erfc`, accurate to float32 over its whole range, where NumPy has none.
 # - `Activation`, the base class that makes each layer callable and prints like PyTorch.
 #
