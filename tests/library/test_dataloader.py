@@ -9,9 +9,9 @@ collate to float32 (PyTorch: float64), and an empty shuffled data set gives no b
 (PyTorch's RandomSampler refuses it).
 
 The readers are tested on small files written here in each official format (gzip'd IDX,
-CIFAR-10's pickled batches in a tar.gz, pickled the way Python 2 and Python 3 write them), on
-Debian's `dataset-fashion-mnist` package (installed by `make` set-up), and on scikit-learn's
-digits. Expected checksums are patched to the small files' digests; left alone, the official
+CIFAR-10's pickled batches in a tar.gz, pickled the way Python 2 wrote the official ones and
+the way Python 3 writes them), on Debian's `dataset-fashion-mnist` package (installed by
+`make` set-up), and on scikit-learn's digits. Expected checksums are patched to the small files' digests; left alone, the official
 digests refuse them (the checksum-mismatch tests). No network: "offline" is a real download
 attempt against 127.0.0.1:9, where nothing listens (connection refused at once), and the
 successful download comes from a local HTTP server.
@@ -26,6 +26,7 @@ import io
 import os
 import pickle
 import re
+import struct
 import tarfile
 import threading
 import tomllib
@@ -506,7 +507,30 @@ def test_fashion_mnist_from_debians_package(tmp_path):
 # --------------------------------------------------------------------------------------
 
 
-def cifar_archive(path: Path, per_batch: int = 4, protocol: int = 2,
+def python2_pickle(batch: dict) -> bytes:
+    """`batch` as Python 2's cPickle (protocol 2) wrote CIFAR-10's files: str keys and data as
+    Python 2 byte strings, the array rebuilt through numpy.core.multiarray._reconstruct."""
+
+    def text(value: bytes) -> bytes:  # SHORT_BINSTRING / BINSTRING
+        if len(value) < 256:
+            return b"U" + bytes([len(value)]) + value
+        return b"T" + struct.pack("<i", len(value)) + value
+
+    def number(value: int) -> bytes:  # BININT1 / BININT
+        return b"K" + bytes([value]) if 0 <= value < 256 else b"J" + struct.pack("<i", value)
+
+    data = batch[b"data"]
+    array = (b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n" + number(0) + b"\x85"
+             + text(b"b") + b"\x87R(" + number(1) + number(data.shape[0])
+             + number(data.shape[1]) + b"\x86cnumpy\ndtype\n" + text(b"u1") + number(0)
+             + number(1) + b"\x87R(" + number(3) + text(b"|") + b"NNN" + number(-1) + number(-1)
+             + number(0) + b"tb\x89" + text(data.tobytes()) + b"tb")
+    labels = b"](" + b"".join(number(label) for label in batch[b"labels"]) + b"e"
+    return (b"\x80\x02}(" + text(b"batch_label") + text(batch[b"batch_label"]) + text(b"data")
+            + array + text(b"labels") + labels + b"u.")
+
+
+def cifar_archive(path: Path, per_batch: int = 4, protocol: int | str = 2,
                   poison: object | None = None) -> np.ndarray:
     """Write a small cifar-10-python.tar.gz; return all its images as (N, 3, 32, 32)."""
     rng = np.random.default_rng(1)
@@ -520,14 +544,15 @@ def cifar_archive(path: Path, per_batch: int = 4, protocol: int = 2,
                      b"filenames": [f"{k}.png".encode() for k in range(per_batch)]}
             if poison is not None and name == "test_batch":
                 batch[b"extra"] = poison
-            body = pickle.dumps(batch, protocol=protocol)
+            body = (python2_pickle(batch) if protocol == "python2"
+                    else pickle.dumps(batch, protocol=protocol))
             info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
             info.size = len(body)
             tar.addfile(info, io.BytesIO(body))
     return np.concatenate(images)
 
 
-@pytest.mark.parametrize("protocol", [2, 4])
+@pytest.mark.parametrize("protocol", ["python2", 2, 4])
 def test_cifar10_reads_the_pickled_batches(tmp_path, monkeypatch, protocol):
     images = cifar_archive(tmp_path / "cifar-10-python.tar.gz", protocol=protocol)
     digest = hashlib.sha256((tmp_path / "cifar-10-python.tar.gz").read_bytes()).hexdigest()
