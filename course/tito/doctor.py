@@ -162,9 +162,11 @@ def _datasets(course: Course) -> list[Check]:
         users = ", ".join(dataset.used_by)
         if path is None:
             cached = data_home() / dataset.file
+            name = dataset.url.rsplit("/", 1)[-1]  # a download keeps its .gz
+            target = cached.with_name(name) if name == f"{cached.name}.gz" else cached
             checks.append(Check(f"data: {dataset.id}", WARN, f"not cached at {cached}",
-                                f"downloaded on first use (modules {users}); offline, copy "
-                                f"{dataset.url.rsplit('/', 1)[-1]} to {cached.parent}/"))
+                                f"downloaded on first use (modules {users}); offline, put "
+                                f"{dataset.url} at {target}"))
             continue
         if _content_sha256(path, dataset.file) != dataset.sha256:
             checks.append(Check(f"data: {dataset.id}", FAIL, f"{path} has the wrong checksum",

@@ -11,10 +11,10 @@ collate to float32 (PyTorch: float64), and an empty shuffled data set gives no b
 The readers are tested on small files written here in each official format (gzip'd IDX,
 CIFAR-10's pickled batches in a tar.gz, pickled the way Python 2 wrote the official ones and
 the way Python 3 writes them), on Debian's `dataset-fashion-mnist` package (installed by
-`make` set-up), and on scikit-learn's digits. Expected checksums are patched to the small files' digests; left alone, the official
-digests refuse them (the checksum-mismatch tests). No network: "offline" is a real download
-attempt against 127.0.0.1:9, where nothing listens (connection refused at once), and the
-successful download comes from a local HTTP server.
+`make` set-up), and on scikit-learn's digits. Expected checksums are patched to the small
+files' digests; left alone, the official digests refuse them (the checksum-mismatch tests).
+No network: "offline" is a real download attempt against 127.0.0.1:9, where nothing listens
+(connection refused at once), and the successful download comes from a local HTTP server.
 """
 
 from __future__ import annotations
@@ -670,4 +670,9 @@ def test_doctor_reports_data_sets_found_missing_and_corrupted(tmp_path, monkeypa
     assert "wrong checksum" in checks["data: mnist-test-labels"].detail
     missing = checks["data: cifar-10"]
     assert missing.status == doctor.WARN
-    assert f"copy cifar-10-python.tar.gz to {tmp_path}/" in missing.fix
+    assert f"put {CIFAR10.url} at {tmp_path}/cifar-10-python.tar.gz" in missing.fix
+    images = checks["data: mnist-train-images"]
+    assert images.status == doctor.WARN
+    assert images.fix.endswith(f"at {tmp_path}/mnist/train-images-idx3-ubyte.gz")
+    assert checks["data: tinyshakespeare"].fix.endswith(f"at {tmp_path}/tinyshakespeare.txt")
+    assert checks["data: digits"].status == doctor.OK
