@@ -53,7 +53,7 @@ from tito.testing import assert_array, run_tests
 #   Also inexact (section 3.19 uses it to *check* gradients, which is what it is good for).
 # - **Reverse-mode automatic differentiation** (backpropagation): record the ops of one
 #   forward pass, then walk them backwards once, applying the chain rule at each op. One
-#   backward pass costs about as much as two forward passes (you will measure it), for
+#   backward pass costs one to two forward passes (you will measure it), for
 #   *all* the weights at once, and it is exact up to rounding.
 #
 # PyTorch's `torch.autograd` does the second. Each op records a node (`loss.grad_fn` is
@@ -2732,7 +2732,7 @@ for n in (1_000, 10_000):
 #    what did your matmul rule skip for the first layer?
 # 2. From section 5.3: what does one node of your walk cost, and when does that overhead,
 #    rather than the arithmetic, decide the speed of training?
-# 3. Reverse mode gives all 235,000 gradients for about 2 forward passes. What would
+# 3. Reverse mode gives all 235,000 gradients for one to two forward passes. What would
 #    finite differences (your gradcheck's method) cost for the same network, and why is
 #    reverse mode, not forward mode, the choice for neural networks?
 
@@ -2790,9 +2790,10 @@ for n in (1_000, 10_000):
 #   9× less memory (the kernel area). Uses `ctx.save_for_backward`, `ctx.needs_input_grad`
 #   to skip the input gradient of the first layer.
 # - **Design choices:** unbroadcast in one place means no rule can forget it (bias
-#   gradients with the batch dim, as in piece 6's bias test); a node visited before all its users have contributed would pass on a partial
-#   gradient (the shared-subexpression test, `y*y + y`), and freeing it then would make
-#   the remaining contributions fail with the "second time" error.
+#   gradients with the batch dim, as in piece 6's bias test); a node visited before all
+#   its users have contributed would pass on a partial gradient (the shared-subexpression
+#   test, `y*y + y`), and freeing it then would make the remaining contributions fail
+#   with the "second time" error.
 # - **PyTorch's engine:** dependency counting finds ready nodes without sorting the whole
 #   graph first and lets independent branches run in parallel (per-device threads, GPU
 #   streams); C++ removes the µs-per-node Python overhead they measured in 5.3;
