@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> Verdict:
 def arguments() -> argparse.ArgumentParser:
     found = parser(__doc__.splitlines()[0])
     found.add_argument("--points", type=int, default=500, help="training points")
-    found.add_argument("--epochs", type=int, default=100, help="at most this many passes")
+    found.add_argument("--epochs", type=int, default=30, help="at most this many passes")
     found.add_argument("--lr", type=float, default=0.1, help="the rule's step size")
     return found
 
