@@ -958,6 +958,7 @@ def test_softmax_edge_inputs_and_record(run):
             "int": softmax(Tensor([1, 1]), dim=0).numpy(),
             "float64": str(softmax(Tensor(np.array([1.0, 2.0])), dim=0).dtype),
             "-inf": softmax(Tensor([-np.inf, 0.0]), dim=0).numpy(),
+            "rows far apart": softmax(Tensor([[0.0, 1.0], [-1000.0, -999.0]]), dim=-1).numpy(),
             "record": (out.grad_fn.op, dict(out.grad_fn.saved), out.grad_fn.inputs[0] is x),
             "dim 0 of a row": out.numpy(),
         }
@@ -969,6 +970,9 @@ def test_softmax_edge_inputs_and_record(run):
     assert_array(got["int"], [0.5, 0.5], dtype="float32", what="softmax of an int tensor")
     assert got["float64"] == "float64", "softmax keeps float64"
     assert_array(got["-inf"], [0.0, 1.0], what="softmax([-inf, 0])")
+    assert_array(got["rows far apart"], [[0.26894142, 0.7310586]] * 2, dtype="float32",
+                 what="softmax of rows [0, 1] and [-1000, -999] (subtract each row's own max, "
+                      "not the max of the whole tensor)")
     assert got["record"] == ("softmax", {"dim": 0}, True), (
         f"softmax records op 'softmax' and saves dim, got {got['record']}"
     )
