@@ -35,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tinytorch.core.dataloader import (
     CIFAR10,
@@ -165,6 +167,27 @@ def test_shuffle_is_a_fresh_seeded_permutation_per_epoch():
     a = epochs(loader, 2)
     manual_seed(9)
     assert epochs(DataLoader(ds, batch_size=8, shuffle=True), 2) == a
+
+
+@settings(max_examples=150, deadline=None)
+@given(n=st.integers(0, 60), batch_size=st.integers(1, 25), drop_last=st.booleans(),
+       seed=st.integers(0, 2**32 - 1))
+def test_an_epoch_partitions_a_permutation(n, batch_size, drop_last, seed):
+    loader = DataLoader(TensorDataset(np.arange(n)), batch_size=batch_size, shuffle=True,
+                        drop_last=drop_last, generator=np.random.default_rng(seed))
+    sizes, seen = [], []
+    for (batch,) in loader:
+        sizes.append(len(batch))
+        seen += batch.numpy().tolist()
+    assert len(sizes) == len(loader)
+    assert all(size == batch_size for size in sizes[:-1])
+    full, rest = divmod(n, batch_size)
+    assert sizes == [batch_size] * full + ([rest] if rest and not drop_last else [])
+    assert len(set(seen)) == len(seen)  # no sample twice in an epoch
+    if not drop_last:
+        assert sorted(seen) == list(range(n))
+    expected = np.random.default_rng(seed).permutation(n)[:len(seen)]
+    np.testing.assert_array_equal(seen, expected)  # the epoch is the generator's permutation
 
 
 @pytest.mark.parametrize("n", [1, 17, 64])
