@@ -668,6 +668,13 @@ def test_function_errors() -> None:
         WrongCount.apply(x, x).sum().backward()
     with pytest.raises(NotImplementedError, match="backward"):
         NoBackward.apply(x).sum().backward()
+    class TwoOutputs(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x, x
+
+    with pytest.raises(TypeError, match="one output"):
+        TwoOutputs.apply(x)
     with pytest.raises(RuntimeError, match=r"shape \(3,\) does not sum to .* \(2,\)"):
         WrongShape.apply(Tensor([1.0, 2.0], requires_grad=True)).sum().backward()
 

@@ -511,6 +511,11 @@ class Function:
             data = cls.forward(ctx, *arrays, **kwargs)
         if isinstance(data, Tensor):
             data = data.data
+        if isinstance(data, (tuple, list)):
+            raise TypeError(
+                f"{cls.__name__}.forward returned a {type(data).__name__}: a Function has one "
+                "output, a NumPy array; make one Function per output"
+            )
         return Tensor.from_op(np.asarray(data), cls, tensors, ctx=ctx)
 
 

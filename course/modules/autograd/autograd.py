@@ -2096,18 +2096,17 @@ class Function:
     def apply(cls, *args, **kwargs) -> Tensor:
         """Run forward on the arguments and record the result in the graph (Function.apply).
 
-        TODO: call `cls.forward(ctx, *arrays, **kwargs)` with recording off and return
-        `Tensor.from_op(data, cls, tensors, ctx=ctx)`.
+        TODO: set `data` to `cls.forward(ctx, *arrays, **kwargs)`, run with recording off;
+        the given code then records it with `Tensor.from_op(data, cls, tensors, ctx=ctx)`.
 
         APPROACH:
         1. `arrays`: each argument's `.data` if it is a Tensor, else the argument itself.
         2. Run forward inside `with no_grad():`; if it returned a Tensor, take its `.data`.
-        3. Record: the inputs are the Tensor arguments, in order (`tensors` below).
 
         EXAMPLE: `Square.apply(Tensor([3.0], requires_grad=True))` -> Tensor([9.]) with
         grad_fn.op == Square.
 
-        HINTS: `np.asarray(data)` makes a NumPy scalar a 0-d array.
+        HINTS: without no_grad(), Tensor ops inside forward would record a second graph.
         """
         tensors = tuple(a for a in args if isinstance(a, Tensor))
         recording = is_grad_enabled()
@@ -2120,8 +2119,13 @@ class Function:
             data = cls.forward(ctx, *arrays, **kwargs)
         if isinstance(data, Tensor):
             data = data.data
-        return Tensor.from_op(np.asarray(data), cls, tensors, ctx=ctx)
         ### END SOLUTION
+        if isinstance(data, (tuple, list)):
+            raise TypeError(
+                f"{cls.__name__}.forward returned a {type(data).__name__}: a Function has one "
+                "output, a NumPy array; make one Function per output"
+            )
+        return Tensor.from_op(np.asarray(data), cls, tensors, ctx=ctx)
 
 
 # %% [markdown]
