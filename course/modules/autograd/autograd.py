@@ -95,6 +95,31 @@ from tito.testing import assert_array, run_tests
 # (an array shaped like the output) and `out` is the output's array (sigmoid's and exp's
 # rules reuse it).
 #
+# Your module 01 Tensor already records this graph. Follow `grad_fn` from `L` to the
+# leaves (`sum` ← `add` ← `mul`, with `a` reached twice):
+
+# %%
+from tinytorch.core.tensor import Tensor
+
+a = Tensor([2.0, 3.0], requires_grad=True)
+b = Tensor([4.0, 5.0], requires_grad=True)
+L = (a * b + a).sum()
+names = {id(a): "a", id(b): "b"}
+
+
+def show(tensor, depth=0):
+    """Print the graph below `tensor`: each op with its inputs indented under it."""
+    fn = tensor.grad_fn
+    label = names.get(id(tensor), "constant" if not tensor.requires_grad else "?")
+    saved = f"  saved {fn.saved}" if fn and fn.saved else ""
+    print("    " * depth + (f"{fn.op}{saved}" if fn else f"{label} (leaf)"))
+    for child in (fn.inputs if fn else ()):
+        show(child, depth + 1)
+
+
+show(L)
+
+# %% [markdown]
 # ### 2.2 Forward and backward, side by side
 #
 # | op | forward | backward: gradient of each input |
@@ -2581,14 +2606,25 @@ mlp = Sequential(Linear(784, 256), ReLU(), Linear(256, 128), ReLU(), Linear(128,
 param_bytes = sum(p.data.nbytes for p in mlp.parameters())
 rng = np.random.default_rng(0)
 print(f"parameters: {param_bytes / 1e6:.2f} MB")
-for size in (32, 128, 512, 2048):
+sizes, kept_mb = (32, 128, 512, 2048), []
+for size in sizes:
     inputs = Tensor(rng.random((size, 784), dtype=np.float32))
     loss = CrossEntropyLoss()(mlp(inputs), Tensor(rng.integers(0, 10, size)))
     kept = graph_bytes(loss)
     loss.backward()
+    kept_mb.append(kept / 1e6)
     print(f"batch {size:5d}: graph keeps {kept / 1e6:6.2f} MB of intermediates "
           f"({kept / param_bytes:4.1f}x the parameters); after backward "
           f"{graph_bytes(loss) / 1e6:.4f} MB")
+
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(5, 3))
+ax.plot(sizes, kept_mb, "o-", label="graph before backward")
+ax.axhline(param_bytes / 1e6, color="gray", linestyle="--", label="parameters")
+ax.set(xscale="log", yscale="log", xlabel="batch size", ylabel="MB")
+ax.legend(fontsize=8)
+plt.show()
 
 batch = Tensor(rng.random((128, 784), dtype=np.float32))
 targets = Tensor(rng.integers(0, 10, 128))
