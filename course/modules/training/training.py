@@ -900,9 +900,9 @@ class Trainer:
 #    `clip_grad_norm_(self._parameters(), self.clip_grad_norm)` if `clip_grad_norm` is not
 #    None; optimizer step. Then `n = self._measure(output, y, loss, sums)` adds the batch's
 #    loss and metrics, weighted by its size, and `bar.update(loss=running mean)`.
-# 3. After the last batch: the epoch's means (`sums[name] / count`) go into `history`
-#    (`"train_loss"`, `"train_<metric>"`), `self.scheduler.step()` if there is a scheduler,
-#    and `self.epoch += 1`. Return the means as a dict `{"loss": ..., "<metric>": ...}`.
+# 3. After the last batch: the epoch's means, `means = {name: sums[name] / count}`, go into
+#    `history` (`"train_loss"`, `"train_<metric>"`); then `self.scheduler.step()` if there is
+#    a scheduler, and `self.epoch += 1`. The given last lines show `means` and return it.
 #
 # The scheduler steps once per **epoch**, after all of the epoch's optimizer steps: the
 # learning rate recorded for epoch $t$ is the one every batch of epoch $t$ used.
@@ -930,6 +930,7 @@ class TrainerTrainEpoch:
         HINTS:
         - Forgetting `zero_grad()` adds every batch's gradient to the previous ones.
         - `sums` starts as `{}`; `self._measure` fills it. `count` adds up the batch sizes.
+        - Name the dict of the epoch's means `means`: the given lines after your code use it.
         """
         bar = self._progress(len(self.train_loader), f"epoch {self.epoch + 1} train")
         sums: dict[str, float] = {}
