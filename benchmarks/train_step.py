@@ -1,0 +1,386 @@
+"""Time one training step of an MLP in TinyTorch against PyTorch CPU, and their memory.
+
+    .venv/bin/python benchmarks/train_step.py                # 2 threads (the cores), 50 steps
+    .venv/bin/python benchmarks/train_step.py --threads 1    # one thread on both sides
+    .venv/bin/python benchmarks/train_step.py --profile      # and where TinyTorch's time goes
+
+The step: a 784-256-128-10 MLP (Linear, ReLU, Linear, ReLU, Linear), a batch of 128,
+CrossEntropyLoss, backward, SGD with momentum 0.9 (zero_grad and step). Each framework
+runs in a fresh Python process of its own, one after the other, with the same thread
+count for its BLAS and its own pools, the same initial weights and the same batch; the
+table shows the median time per step (and per phase) over --steps timed steps after
+--warmup steps, and the process's peak memory. It only reports: it asserts nothing about
+time or memory and exits 0 (1 if the two do not compute the same loss). See
+benchmarks/README.md for how to read it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from table import print_table  # benchmarks/table.py: this script's folder is on sys.path
+
+SIZES = (784, 256, 128, 10)
+BATCH = 128
+LR, MOMENTUM = 0.01, 0.9
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+PHASES = ("forward", "backward", "step")
+# A step's phases by name, and the loss of the last forward.
+Phases = tuple[dict[str, Callable[[], object]], Callable[[], float]]
+# Counts the bytes each process holds from malloc and friends (NumPy's arrays and torch's
+# tensors both come from there), and their peak: preloaded into both workers alike.
+HEAP_COUNTER = r"""
+#include <stddef.h>
+#include <malloc.h>
+#include <errno.h>
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+extern void __libc_free(void *);
+static long live, peak;
+static void grow(void *p) {
+    if (!p) return;
+    long now = __atomic_add_fetch(&live, (long)malloc_usable_size(p), __ATOMIC_RELAXED);
+    long seen = __atomic_load_n(&peak, __ATOMIC_RELAXED);
+    while (now > seen && !__atomic_compare_exchange_n(&peak, &seen, now, 1, __ATOMIC_RELAXED,
+                                                      __ATOMIC_RELAXED)) {}
+}
+static void shrink(void *p) {
+    if (p) __atomic_sub_fetch(&live, (long)malloc_usable_size(p), __ATOMIC_RELAXED);
+}
+void *malloc(size_t n) { void *p = __libc_malloc(n); grow(p); return p; }
+void *calloc(size_t a, size_t b) { void *p = __libc_calloc(a, b); grow(p); return p; }
+void free(void *p) { shrink(p); __libc_free(p); }
+void *realloc(void *old, size_t n) {
+    shrink(old); void *p = __libc_realloc(old, n); grow(p ? p : (n ? old : NULL)); return p;
+}
+void *memalign(size_t a, size_t n) { void *p = __libc_memalign(a, n); grow(p); return p; }
+void *aligned_alloc(size_t a, size_t n) { return memalign(a, n); }
+int posix_memalign(void **out, size_t a, size_t n) {
+    void *p = __libc_memalign(a, n); if (!p) return ENOMEM; grow(p); *out = p; return 0;
+}
+void *valloc(size_t n) { return memalign(4096, n); }
+long heap_live(void) { return __atomic_load_n(&live, __ATOMIC_RELAXED); }
+long heap_peak(void) { return __atomic_load_n(&peak, __ATOMIC_RELAXED); }
+void heap_reset_peak(void) {
+    __atomic_store_n(&peak, __atomic_load_n(&live, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+}
+"""
+
+
+def build_heap_counter() -> Path | None:
+    """The heap counter as a shared library (built once with the C compiler, under
+    build/); None without a compiler (then only the RSS figures are shown)."""
+    import shutil
+
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    target = Path(__file__).resolve().parents[1] / "build" / "heap_counter.so"
+    if compiler is None or sys.platform != "linux":
+        return None
+    source = target.with_suffix(".c")
+    current = source.exists() and source.read_text() == HEAP_COUNTER and target.exists()
+    if not current:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source.write_text(HEAP_COUNTER)
+        built = subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", str(target),
+                                str(source)], capture_output=True, text=True, check=False)
+        if built.returncode != 0:
+            print(f"note: could not build the heap counter: {built.stderr.strip()}")
+            return None
+    return target
+
+
+class Heap:
+    """The preloaded heap counter of this process, if there is one."""
+
+    def __init__(self) -> None:
+        import ctypes
+
+        self.lib = ctypes.CDLL(None)
+        try:
+            self.lib.heap_live.restype = self.lib.heap_peak.restype = ctypes.c_long
+        except AttributeError:
+            self.lib = None
+
+    def live(self) -> int:
+        return self.lib.heap_live() if self.lib else 0
+
+    def peak(self) -> int:
+        return self.lib.heap_peak() if self.lib else 0
+
+    def reset_peak(self) -> None:
+        if self.lib:
+            self.lib.heap_reset_peak()
+
+
+def rss_bytes() -> int:
+    """This process's resident memory now (Linux: /proc/self/statm)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def peak_rss_bytes() -> int:
+    """This process's largest resident memory so far (ru_maxrss is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def initial_weights(sizes: tuple[int, ...], batch: int) -> tuple[list, object, object]:
+    """The same weights (PyTorch's init, seeded) and batch for both frameworks."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    layers = []
+    for fan_in, fan_out in itertools.pairwise(sizes):
+        bound = 1 / np.sqrt(fan_in)
+        layers.append((rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32),
+                       rng.uniform(-bound, bound, fan_out).astype(np.float32)))
+    x = rng.standard_normal((batch, sizes[0])).astype(np.float32)
+    y = rng.integers(0, sizes[-1], batch).astype(np.int64)
+    return layers, x, y
+
+
+def limit_threads(threads: int) -> str:
+    """Hold the BLAS pools of this process to ``threads`` (the environment variables did
+    it at import already; threadpoolctl, when installed, makes sure and says so)."""
+    try:
+        from threadpoolctl import threadpool_info, threadpool_limits
+    except ImportError:
+        return "environment variables"
+    threadpool_limits(threads)
+    pools = sorted({f"{i['internal_api']}={i['num_threads']}" for i in threadpool_info()})
+    return "threadpoolctl: " + ", ".join(pools)
+
+
+def phases_of(model: Callable, loss_fn: Callable, optimizer: object, x: object, y: object
+              ) -> Phases:
+    """The three phases of a step as the same code on either framework, and the loss of
+    the last forward."""
+    state: dict[str, object] = {}
+
+    def forward() -> None:
+        state["loss"] = loss_fn(model(x), y)
+
+    def backward() -> None:
+        state["loss"].backward()
+
+    def step() -> None:
+        optimizer.step()
+        optimizer.zero_grad()
+
+    return ({"forward": forward, "backward": backward, "step": step},
+            lambda: float(state["loss"].item()))
+
+
+def tinytorch_step(sizes: tuple[int, ...] = SIZES, batch: int = BATCH) -> Phases:
+    """The three phases of a TinyTorch step, and the loss of the first forward."""
+    from tinytorch.core.activations import ReLU
+    from tinytorch.core.layers import Linear, Sequential
+    from tinytorch.core.losses import CrossEntropyLoss
+    from tinytorch.core.optimizers import SGD
+    from tinytorch.core.tensor import Tensor
+
+    weights, x_array, y_array = initial_weights(sizes, batch)
+    linears = [Linear(fan_in, fan_out) for fan_in, fan_out in itertools.pairwise(sizes)]
+    for layer, (weight, bias) in zip(linears, weights, strict=True):
+        layer.weight.data[...] = weight
+        layer.bias.data[...] = bias
+    model = Sequential(linears[0], ReLU(), linears[1], ReLU(), linears[2])
+    loss_fn = CrossEntropyLoss()
+    optimizer = SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    return phases_of(model, loss_fn, optimizer, Tensor(x_array), Tensor(y_array))
+
+
+def torch_step(sizes: tuple[int, ...] = SIZES, batch: int = BATCH) -> Phases:
+    import torch
+
+    weights, x_array, y_array = initial_weights(sizes, batch)
+    linears = [torch.nn.Linear(*pair) for pair in itertools.pairwise(sizes)]
+    with torch.no_grad():
+        for layer, (weight, bias) in zip(linears, weights, strict=True):
+            layer.weight.copy_(torch.from_numpy(weight))
+            layer.bias.copy_(torch.from_numpy(bias))
+    model = torch.nn.Sequential(linears[0], torch.nn.ReLU(), linears[1], torch.nn.ReLU(),
+                                linears[2])
+    loss_fn = torch.nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    return phases_of(model, loss_fn, optimizer, torch.from_numpy(x_array),
+                     torch.from_numpy(y_array))
+
+
+def worker(framework: str, threads: int, warmup: int, steps: int, profile: bool) -> dict:
+    """One framework's measurements, in this process (started by :func:`measure`)."""
+    baseline_rss = rss_bytes()  # the interpreter, before the framework is imported
+    if framework == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+        make = torch_step
+    else:
+        import numpy  # noqa: F401  (its BLAS pool exists from here on)
+
+        make = tinytorch_step
+    pools = limit_threads(threads)
+    imported_rss = rss_bytes()
+    # A step of a tiny model first: what each library sets up on first use (kernels, thread
+    # pools, caches) is then in place, and the heap counted from here on is the training's.
+    tiny, _ = make((8, 8, 8, 2), 4)
+    for run in tiny.values():
+        run()
+    del tiny
+    heap = Heap()
+    heap_before = heap.live()
+    heap.reset_peak()
+    phases, first_loss = make()
+    phases["forward"]()
+    loss = first_loss()
+    phases["backward"]()
+    phases["step"]()
+    for _ in range(warmup - 1):
+        for run in phases.values():
+            run()
+    times: dict[str, list[float]] = {name: [] for name in PHASES}
+    for _ in range(steps):
+        for name in PHASES:
+            start = time.perf_counter()
+            phases[name]()
+            times[name].append(time.perf_counter() - start)
+    heap_peak = heap.peak() - heap_before if heap.lib else None
+    totals = [sum(parts) for parts in zip(*times.values(), strict=True)]
+    result = {
+        "framework": framework, "pools": pools, "first_loss": loss,
+        "step": statistics.median(totals), "fastest": min(totals),
+        "phases": {name: statistics.median(values) for name, values in times.items()},
+        "baseline_rss": baseline_rss, "imported_rss": imported_rss,
+        "peak_rss": peak_rss_bytes(), "heap_peak": heap_peak,
+    }
+    if profile:
+        result["profile"] = profiled(phases, steps)
+    return result
+
+
+def profiled(phases: dict[str, Callable[[], object]], steps: int) -> str:
+    """cProfile's top functions by own time over ``steps`` more steps."""
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(steps):
+        for name in PHASES:
+            phases[name]()
+    profiler.disable()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(18)
+    return text.getvalue()
+
+
+def measure(framework: str, args: argparse.Namespace) -> dict | None:
+    """Run :func:`worker` for ``framework`` in a fresh process with the thread count in its
+    environment before anything is imported (OpenBLAS and MKL size their pools at load)."""
+    env = {**os.environ, **dict.fromkeys(THREAD_VARIABLES, str(args.threads))}
+    if args.heap_counter is not None:
+        env["LD_PRELOAD"] = " ".join(filter(None, [str(args.heap_counter),
+                                                   env.get("LD_PRELOAD")]))
+    command = [sys.executable, __file__, "--worker", framework, "--threads", str(args.threads),
+               "--warmup", str(args.warmup), "--steps", str(args.steps),
+               *(["--profile"] if args.profile and framework == "tinytorch" else [])]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        print(f"note: {framework} failed:\n{done.stderr.strip()}")
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def mib(value: float) -> str:
+    return f"{value / 2**20:.1f} MiB"
+
+
+def ms(value: float) -> str:
+    return f"{value * 1e3:.2f} ms"
+
+
+def report(found: dict[str, dict], args: argparse.Namespace) -> int:
+    import numpy as np
+
+    rows = []
+    for name, result in found.items():
+        rows.append((name, ms(result["step"]), ms(result["fastest"]),
+                     *(ms(result["phases"][p]) for p in PHASES),
+                     "-" if result["heap_peak"] is None else mib(result["heap_peak"]),
+                     mib(result["peak_rss"]), mib(result["peak_rss"] - result["imported_rss"])))
+    header = ("framework", "step (median)", "fastest step", *PHASES, "peak heap",
+              "peak RSS", "RSS growth after import")
+    title = (f"One training step, MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, SGD momentum "
+             f"{MOMENTUM}; median of {args.steps} steps after {args.warmup}; {args.threads} "
+             f"thread(s) each; NumPy {np.__version__}")
+    print_table(title, header, rows, args.plain)
+    for name, result in found.items():
+        print(f"{name}: pools {result['pools']}; first loss {result['first_loss']:.6f}")
+    status = 0
+    if len(found) == 2:
+        tiny, torch = found["tinytorch"], found["torch"]
+        same = abs(tiny["first_loss"] - torch["first_loss"]) <= 1e-4 * max(
+            1.0, abs(torch["first_loss"]))
+        time_ratio = tiny["step"] / torch["step"]
+        if tiny["heap_peak"] and torch["heap_peak"]:
+            memory = (f"peak heap tinytorch/torch: {tiny['heap_peak'] / torch['heap_peak']:.2f}x"
+                      " (goal ≤ 1.5x)")
+        else:
+            memory = "peak heap: not measured (no C compiler for the counter)"
+        fastest = tiny["fastest"] / torch["fastest"]
+        print(f"time tinytorch/torch: {time_ratio:.2f}x (goal ≤ 1.3x; fastest steps "
+              f"{fastest:.2f}x); {memory}; same first loss: {'yes' if same else 'NO'}")
+        status = 0 if same else 1
+    if "profile" in found.get("tinytorch", {}):
+        print("\nWhere TinyTorch's time goes (cProfile, own time):")
+        print(found["tinytorch"]["profile"])
+    load = os.getloadavg()[0]
+    if load >= (os.cpu_count() or 1) / 2:
+        print(f"note: load average {load:.1f} on {os.cpu_count()} cores: times are unreliable "
+              "on a busy machine; rerun when it is idle.")
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                        help="threads of each framework's BLAS and pools (default: the cores)")
+    parser.add_argument("--steps", type=int, default=50, help="timed steps (median reported)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed steps first")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile TinyTorch's steps (cProfile, own time)")
+    parser.add_argument("--plain", action="store_true", help="plain-text table, no rich")
+    parser.add_argument("--worker", choices=["tinytorch", "torch"], help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.steps, args.warmup, args.threads = (max(1, args.steps), max(1, args.warmup),
+                                             max(1, args.threads))
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.threads, args.warmup, args.steps,
+                                args.profile)))
+        return 0
+    args.heap_counter = build_heap_counter()
+    found = {}
+    for framework in ("tinytorch", "torch"):
+        result = measure(framework, args)
+        if result is not None:
+            found[framework] = result
+        time.sleep(0.5)  # let the last one's spinning threads go to sleep
+    if not found:
+        return 1
+    return report(found, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
