@@ -75,12 +75,6 @@ def sub_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
     return grad, -grad
 
 
-@backward_rule("neg")
-def neg_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
-    """Gradient of out = -a: (-grad,)."""
-    return (-grad,)
-
-
 @backward_rule("mul")
 def mul_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
     """Gradients of out = a * b: (grad * b, grad * a)."""
@@ -88,11 +82,10 @@ def mul_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
     return grad * b, grad * a
 
 
-@backward_rule("div")
-def div_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
-    """Gradients of out = a / b: (grad / b, -grad * a / b**2)."""
-    a, b = _inputs(fn)
-    return grad / b, -grad * a / (b * b)
+@backward_rule("neg")
+def neg_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
+    """Gradient of out = -a: (-grad,)."""
+    return (-grad,)
 
 
 def _keep_reduced_dims(grad: np.ndarray, fn: GradFn) -> np.ndarray:
@@ -293,6 +286,13 @@ class enable_grad(_GradMode):
     (torch.enable_grad)."""
 
     mode = True
+
+
+@backward_rule("div")
+def div_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
+    """Gradients of out = a / b: (grad / b, -grad * a / b**2)."""
+    a, b = _inputs(fn)
+    return grad / b, -grad * a / (b * b)
 
 
 @backward_rule("pow")
@@ -625,15 +625,15 @@ __all__ = [
     "unbroadcast",
     "add_backward",
     "sub_backward",
-    "neg_backward",
     "mul_backward",
-    "div_backward",
+    "neg_backward",
     "sum_backward",
     "mean_backward",
     "topological_order",
     "backward",
     "no_grad",
     "enable_grad",
+    "div_backward",
     "pow_backward",
     "matmul_backward",
     "max_backward",

@@ -187,20 +187,20 @@ show(L)
 # | piece | you write | PyTorch | points |
 # |---|---|---|---|
 # | 1 | `unbroadcast` | (inside autograd's engine) | 5 |
-# | 2 | rules of `add`, `sub`, `neg` | `AddBackward0`, `SubBackward0`, `NegBackward0` | 4 |
-# | 3 | rules of `mul`, `div` | `MulBackward0`, `DivBackward0` | 4 |
+# | 2 | rules of `add`, `sub` | `AddBackward0`, `SubBackward0` | 4 |
+# | 3 | rules of `mul`, `neg` | `MulBackward0`, `NegBackward0` | 4 |
 # | 4 | rules of `sum`, `mean` | `SumBackward1`, `MeanBackward1` | 4 |
 # | 5 | `topological_order` | the engine's dependency count | 3 |
 # | 6 | `backward` | `torch.autograd.backward` | 8 |
 # | 7 | `no_grad`, `enable_grad` | `torch.no_grad`, `torch.enable_grad` | 4 |
-# | 8 | rule of `pow` | `PowBackward1` | 4 |
+# | 8 | rules of `div`, `pow` | `DivBackward0`, `PowBackward1` | 4 |
 # | 9 | rule of `matmul` | `MmBackward0`, `BmmBackward0` | 5 |
 # | 10 | rule of `max` | `AmaxBackward0` | 3 |
 # | 11 | rules of `reshape`, `transpose` | `ViewBackward0`, `TransposeBackward0` | 3 |
 # | 12 | rule of `getitem` | `IndexBackward0` | 4 |
 # | 13 | rules of `exp`, `log` | `ExpBackward0`, `LogBackward0` | 2 |
-# | 14 | rules of `relu`, `sigmoid`, `tanh` | `ReluBackward0`, ... | 3 |
-# | 15 | rule of `gelu` | `GeluBackward0` | 2 |
+# | 14 | rules of `relu`, `sigmoid` | `ReluBackward0`, `SigmoidBackward0` | 3 |
+# | 15 | rules of `tanh`, `gelu` | `TanhBackward0`, `GeluBackward0` | 2 |
 # | 16 | rules of `softmax`, `log_softmax` | `SoftmaxBackward0`, `LogSoftmaxBackward0` | 3 |
 # | 17 | rules of the two binary cross entropies | `BinaryCrossEntropyBackward0`, ... | 2 |
 # | 18 | `Function`, `FunctionCtx` | `torch.autograd.Function` | 4 |
@@ -379,17 +379,17 @@ run_tests(test_unbroadcast_leaves_matching_and_size_one_dims)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### 3.2 Piece 2: the rules of `add`, `sub` and `neg`
+# ### 3.2 Piece 2: the rules of `add` and `sub`
 #
 # `out = a + b`: nudging `a` by ε moves `out` by ε, so the gradient passes through
-# unchanged to both inputs: `(grad, grad)`. `out = a - b`: `(grad, -grad)`. `out = -a`:
-# `(-grad,)`. Return a tuple with one gradient per input, in the order of `fn.inputs`
-# (`2 - t` records `(2, t)`: the number first). Do not unbroadcast: the walk does it.
+# unchanged to both inputs: `(grad, grad)`. `out = a - b`: `(grad, -grad)`. Return a
+# tuple with one gradient per input, in the order of `fn.inputs` (`2 - t` records
+# `(2, t)`: the number first). Do not unbroadcast: the walk does it.
 #
 # Each rule can be tested by itself: make an op's result with your Tensor, and call the
 # rule with its `grad_fn`.
 
-# %% solution="autograd-add-sub-neg"
+# %% solution="autograd-add-sub"
 #| export
 @backward_rule("add")
 def add_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
@@ -407,15 +407,7 @@ def sub_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
     ### END SOLUTION
 
 
-@backward_rule("neg")
-def neg_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
-    """Gradient of out = -a: (-grad,)."""
-    ### BEGIN SOLUTION
-    return (-grad,)
-    ### END SOLUTION
-
-
-# %% test="autograd-add-sub-neg-tests" points=4
+# %% test="autograd-add-sub-tests" points=4
 def test_add_and_sub_rules(run):
     def rules():
         x = Tensor([1.0, 2.0], requires_grad=True)
@@ -433,17 +425,7 @@ def test_add_and_sub_rules(run):
     assert_array(sub_b, [-0.5, 2.0], what="sub's gradient for b (a - b moves against b)")
 
 
-def test_neg_rule(run):
-    def rule():
-        x = Tensor([1.0, -3.0], requires_grad=True)
-        out = -x
-        return list(neg_backward(out.grad_fn, np.array([1.0, 2.0]), out.data))
-
-    (gradient,) = run(rule)
-    assert_array(gradient, [-1.0, -2.0], what="neg's gradient")
-
-
-run_tests(test_add_and_sub_rules, test_neg_rule)
+run_tests(test_add_and_sub_rules)
 ### BEGIN HIDDEN TESTS
 def test_rules_are_in_the_table(run):
     def through_the_table():
@@ -451,7 +433,7 @@ def test_rules_are_in_the_table(run):
         y = Tensor([3.0, 4.0, 5.0], requires_grad=True)
         g = np.arange(6.0, dtype=np.float32).reshape(2, 3)
         grads = {}
-        for op, out in (("add", x + y), ("sub", x - y), ("neg", -x)):
+        for op, out in (("add", x + y), ("sub", x - y)):
             grads[op] = [np.asarray(v) for v in BACKWARD_RULES[op](out.grad_fn, g, out.data)]
         return grads
 
@@ -460,7 +442,6 @@ def test_rules_are_in_the_table(run):
     assert_array(grads["add"][1], g, what="BACKWARD_RULES['add'] for b, (2, 1) + (3,): the "
                  "rule returns the broadcast-shaped gradient, the walk unbroadcasts it")
     assert_array(grads["sub"][1], -g, what="BACKWARD_RULES['sub'] for b")
-    assert_array(grads["neg"][0], -g, what="BACKWARD_RULES['neg']")
 
 
 def test_reflected_sub_rule_follows_operand_order(run):
@@ -479,16 +460,16 @@ run_tests(test_rules_are_in_the_table, test_reflected_sub_rule_follows_operand_o
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### 3.3 Piece 3: the rules of `mul` and `div`
+# ### 3.3 Piece 3: the rules of `mul` and `neg`
 #
-# `out = a * b`: `∂out/∂a = b`, `∂out/∂b = a`, so `(grad * b, grad * a)`. `out = a / b`:
-# `∂out/∂a = 1/b` and `∂out/∂b = -a/b²`. The inputs' arrays are `_inputs(fn)` (given
-# above: `a, b = _inputs(fn)`).
+# `out = a * b`: `∂out/∂a = b`, `∂out/∂b = a`, so `(grad * b, grad * a)`: each input's
+# gradient is the upstream gradient scaled by the *other* input. The inputs' arrays are
+# `_inputs(fn)` (given above: `a, b = _inputs(fn)`). `out = -a` is `(-1) · a`, so its one
+# gradient is `(-grad,)`: note the comma, a rule always returns a tuple.
 #
-# **Common mistakes:** swapping the inputs (`grad * a` for `a`); `-grad / b**2` for `b`,
-# forgetting `a`.
+# **Common mistake:** swapping the inputs (`grad * a` for `a`); the tests use `a ≠ b`.
 
-# %% solution="autograd-mul-div"
+# %% solution="autograd-mul-neg"
 #| export
 @backward_rule("mul")
 def mul_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
@@ -499,16 +480,15 @@ def mul_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
     ### END SOLUTION
 
 
-@backward_rule("div")
-def div_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
-    """Gradients of out = a / b: (grad / b, -grad * a / b**2)."""
-    a, b = _inputs(fn)
+@backward_rule("neg")
+def neg_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
+    """Gradient of out = -a: (-grad,)."""
     ### BEGIN SOLUTION
-    return grad / b, -grad * a / (b * b)
+    return (-grad,)
     ### END SOLUTION
 
 
-# %% test="autograd-mul-div-tests" points=4
+# %% test="autograd-mul-neg-tests" points=4
 def test_mul_rule(run):
     def rule():
         a = Tensor([2.0, 3.0], requires_grad=True)
@@ -521,35 +501,33 @@ def test_mul_rule(run):
     assert_array(grad_b, [2.0, 6.0], what="mul's gradient for b (grad * a)")
 
 
-def test_div_rule(run):
+def test_neg_rule(run):
     def rule():
-        a = Tensor([1.0, 6.0], requires_grad=True)
-        b = Tensor([2.0, 3.0], requires_grad=True)
-        out = a / b
-        return list(div_backward(out.grad_fn, np.ones(2, np.float32), out.data))
+        x = Tensor([1.0, -3.0], requires_grad=True)
+        out = -x
+        return list(neg_backward(out.grad_fn, np.array([1.0, 2.0]), out.data))
 
-    grad_a, grad_b = run(rule)
-    assert_array(grad_a, [0.5, 1 / 3], what="div's gradient for a (1 / b)")
-    assert_array(grad_b, [-0.25, -6 / 9], what="div's gradient for b (-a / b**2)")
+    (gradient,) = run(rule)
+    assert_array(gradient, [-1.0, -2.0], what="neg's gradient")
 
 
-run_tests(test_mul_rule, test_div_rule)
+run_tests(test_mul_rule, test_neg_rule)
 ### BEGIN HIDDEN TESTS
-def test_mul_and_div_by_constants(run):
+def test_mul_by_a_constant_and_neg_in_the_table(run):
     def rules():
-        x = Tensor([1.0, 4.0], requires_grad=True)
+        x = Tensor([[1.0], [4.0]], requires_grad=True)
         scaled = 3 * x  # recorded as (3, x)
-        divided = 2 / x  # recorded as (2, x)
-        g = np.ones(2, np.float32)
+        negated = -x
+        g = np.array([[1.0], [2.0]], np.float32)
         return ([np.asarray(v) for v in mul_backward(scaled.grad_fn, g, scaled.data)],
-                [np.asarray(v) for v in div_backward(divided.grad_fn, g, divided.data)])
+                [np.asarray(v) for v in BACKWARD_RULES["neg"](negated.grad_fn, g, negated.data)])
 
-    (_, mul_x), (_, div_x) = run(rules)
-    assert_array(mul_x, [3.0, 3.0], rtol=1e-6, what="3 * x: the gradient for x")
-    assert_array(div_x, [-2.0, -0.125], rtol=1e-6, what="2 / x: the gradient for x (-2 / x**2)")
+    (_, mul_x), (neg_x,) = run(rules)
+    assert_array(mul_x, [[3.0], [6.0]], rtol=1e-6, what="3 * x: the gradient for x")
+    assert_array(neg_x, [[-1.0], [-2.0]], what="BACKWARD_RULES['neg'] (is neg registered?)")
 
 
-run_tests(test_mul_and_div_by_constants)
+run_tests(test_mul_by_a_constant_and_neg_in_the_table)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1228,7 +1206,10 @@ run_tests(test_grad_modes_nest_and_survive_exceptions)
 # From here on each rule is tested through `backward()`, your walk, against gradients the
 # tests compute with finite differences.
 #
-# ### 3.8 Piece 8: the rule of `pow`
+# ### 3.8 Piece 8: the rules of `div` and `pow`
+#
+# `out = a / b` is `a · b⁻¹`: `∂out/∂a = 1/b` and `∂out/∂b = -a/b²`, so
+# `(grad / b, -grad * a / b²)`. Common mistake: `-grad / b**2` for `b`, forgetting `a`.
 #
 # `out = a ** b` has two inputs, the base `a` and the exponent `b` (module 01 records the
 # exponent as `fn.inputs[1]`, a constant tensor for `x ** 2`). Treating each in turn as the
@@ -1243,8 +1224,17 @@ run_tests(test_grad_modes_nest_and_survive_exceptions)
 # compute the exponent's gradient only when `fn.inputs[1].requires_grad` (return None
 # otherwise), and make it 0 where `a == 0` and `b >= 0`.
 
-# %% solution="autograd-pow"
+# %% solution="autograd-div-pow"
 #| export
+@backward_rule("div")
+def div_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
+    """Gradients of out = a / b: (grad / b, -grad * a / b**2)."""
+    a, b = _inputs(fn)
+    ### BEGIN SOLUTION
+    return grad / b, -grad * a / (b * b)
+    ### END SOLUTION
+
+
 @backward_rule("pow")
 def pow_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
     """Gradients of out = a ** b: (grad * b * a**(b-1), grad * out * ln a).
@@ -1268,7 +1258,7 @@ def pow_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
         ### END SOLUTION
 
 
-# %% test="autograd-pow-tests" points=4
+# %% test="autograd-div-pow-tests" points=4
 def numeric_gradient(f, x, eps=1e-6):
     """Central differences of the scalar function f (NumPy, float64) at the array x."""
     x = np.array(x, dtype=np.float64)
@@ -1307,7 +1297,19 @@ def test_pow_rule_for_the_exponent(run):
                  what="t.grad of sum(2 ** t): 2**t * ln 2")
 
 
-run_tests(test_pow_rule_for_the_base, test_pow_rule_for_the_exponent)
+def test_div_rule(run):
+    def rule():
+        a = Tensor([1.0, 6.0], requires_grad=True)
+        b = Tensor([2.0, 3.0], requires_grad=True)
+        out = a / b
+        return list(div_backward(out.grad_fn, np.ones(2, np.float32), out.data))
+
+    grad_a, grad_b = run(rule)
+    assert_array(grad_a, [0.5, 1 / 3], what="div's gradient for a (1 / b)")
+    assert_array(grad_b, [-0.25, -6 / 9], what="div's gradient for b (-a / b**2)")
+
+
+run_tests(test_div_rule, test_pow_rule_for_the_base, test_pow_rule_for_the_exponent)
 ### BEGIN HIDDEN TESTS
 def test_pow_edge_cases(run):
     def both_and_zero():
@@ -1326,7 +1328,22 @@ def test_pow_edge_cases(run):
                  what="grad of x**0 + x**2 at x = [0, -2] (x**0 has gradient 0, never nan)")
 
 
-run_tests(test_pow_edge_cases)
+def test_div_through_backward(run):
+    def divisions():
+        x = Tensor([1.0, 4.0], requires_grad=True)
+        y = Tensor([[2.0], [-1.0]], requires_grad=True)
+        (2 / x + x / y).sum().backward()
+        return x.grad.numpy(), y.grad.numpy()
+
+    grad_x, grad_y = run(divisions)
+    assert_array(grad_x, [2 * -2.0 - 0.5, 2 * -0.125 - 0.5], rtol=1e-6,
+                 what="x.grad of sum(2 / x + x / y), y (2, 1), a (2, 2) result: "
+                 "2 * (-2 / x**2) (2 / x is broadcast over 2 rows) + sum(1 / y)")
+    assert_array(grad_y, [[-5.0 / 4.0], [-5.0]], rtol=1e-6,
+                 what="y.grad of sum(x / y): -sum(x) / y**2 (summed over the broadcast row)")
+
+
+run_tests(test_pow_edge_cases, test_div_through_backward)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1705,17 +1722,16 @@ run_tests(test_exp_rule_uses_float64_and_shares_output)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### 3.14 Piece 14: the rules of `relu`, `sigmoid` and `tanh`
+# ### 3.14 Piece 14: the rules of `relu` and `sigmoid`
 #
-# Module 02's activations record `"relu"`, `"sigmoid"` and `"tanh"` with one input. Their
-# derivatives are cheapest from the **output**:
+# Module 02's activations record `"relu"`, `"sigmoid"`, `"tanh"` and `"gelu"` with one
+# input. The first three derivatives are cheapest from the **output**:
 #
 # - `relu(x) = max(x, 0)`: gradient `grad` where `x > 0`, else 0 (PyTorch uses 0 at
 #   exactly 0; so do we).
-# - `sigmoid(x) = σ`: `dσ/dx = σ(1 - σ)`, so `grad * out * (1 - out)`.
-# - `tanh(x) = t`: `1 - t²`, so `grad * (1 - out**2)`.
+# - `sigmoid(x) = σ`: `dσ/dx = σ(1 - σ)`, so `grad * out * (1 - out)`: no `exp` needed.
 
-# %% solution="autograd-pointwise-activations"
+# %% solution="autograd-relu-sigmoid"
 #| export
 @backward_rule("relu")
 def relu_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
@@ -1733,47 +1749,41 @@ def sigmoid_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
     ### END SOLUTION
 
 
-@backward_rule("tanh")
-def tanh_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
-    """Gradient of out = tanh(x): grad * (1 - out**2)."""
-    ### BEGIN SOLUTION
-    return (grad * (1 - out * out),)
-    ### END SOLUTION
-
-
-# %% test="autograd-pointwise-activations-tests" points=3
-def test_relu_sigmoid_tanh_rules(run):
+# %% test="autograd-relu-sigmoid-tests" points=3
+def test_relu_and_sigmoid_rules(run):
     def activations(values):
         x = Tensor(values, requires_grad=True)
-        (relu(x) * 3.0 + sigmoid(x) * 2.0 + Tanh()(x)).sum().backward()
+        (relu(x) * 3.0 + sigmoid(x) * 2.0).sum().backward()
         return x.grad.numpy()
 
     values = np.array([-1.5, 0.25, 2.0])
 
     def reference(v):
-        return (3 * np.maximum(v, 0) + 2 / (1 + np.exp(-v)) + np.tanh(v)).sum()
+        return (3 * np.maximum(v, 0) + 2 / (1 + np.exp(-v))).sum()
 
     assert_array(run(activations, values), numeric_gradient(reference, values),
-                 rtol=1e-4, atol=1e-4, what="x.grad of sum(3 relu(x) + 2 sigmoid(x) + tanh(x))")
+                 rtol=1e-4, atol=1e-4, what="x.grad of sum(3 relu(x) + 2 sigmoid(x))")
 
 
-run_tests(test_relu_sigmoid_tanh_rules)
+run_tests(test_relu_and_sigmoid_rules)
 ### BEGIN HIDDEN TESTS
 def test_activation_rules_at_extremes(run):
     def extremes():
         x = Tensor([-1000.0, 0.0, 1000.0], requires_grad=True)
-        (relu(x) + sigmoid(x) + Tanh()(x)).sum().backward()
+        (relu(x) + sigmoid(x)).sum().backward()
         return x.grad.numpy()
 
-    assert_array(run(extremes), [0.0, 0.25 + 1.0, 1.0],
-                 what="x.grad of relu + sigmoid + tanh at -1000, 0, 1000 (finite, relu'(0) = 0)")
+    assert_array(run(extremes), [0.0, 0.25, 1.0],
+                 what="x.grad of relu + sigmoid at -1000, 0, 1000 (finite, relu'(0) = 0)")
 
 
 run_tests(test_activation_rules_at_extremes)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### 3.15 Piece 15: the rule of `gelu`
+# ### 3.15 Piece 15: the rules of `tanh` and `gelu`
+#
+# `tanh(x) = t`: `dt/dx = 1 - t²`, so `grad * (1 - out**2)`, from the output again.
 #
 # `GELU(x) = x · Φ(x)`, with Φ the standard normal's CDF; module 02 records
 # `approximate` (`"none"` or `"tanh"`) in `fn.saved`. The product rule gives
@@ -1783,8 +1793,16 @@ run_tests(test_activation_rules_at_extremes)
 # `GELU(x) = 0.5x(1 + tanh(u))`, `u = √(2/π)(x + 0.044715x³)`, and its derivative is
 # `0.5(1 + t) + 0.5x(1 - t²) · √(2/π)(1 + 3 · 0.044715x²)` with `t = tanh(u)`.
 
-# %% solution="autograd-gelu"
+# %% solution="autograd-tanh-gelu"
 #| export
+@backward_rule("tanh")
+def tanh_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
+    """Gradient of out = tanh(x): grad * (1 - out**2)."""
+    ### BEGIN SOLUTION
+    return (grad * (1 - out * out),)
+    ### END SOLUTION
+
+
 def _normal_cdf(x: np.ndarray) -> np.ndarray:
     """Φ(x), the standard normal CDF, elementwise (computed in float64, returned in x's dtype)."""
     x = np.asarray(x)
@@ -1813,11 +1831,11 @@ def gelu_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
     ### END SOLUTION
 
 
-# %% test="autograd-gelu-tests" points=2
+# %% test="autograd-tanh-gelu-tests" points=2
 def test_gelu_rule_both_forms(run):
     def gelus(values):
         x = Tensor(values, requires_grad=True)
-        (GELU()(x) + GELU(approximate="tanh")(x) * 2.0).sum().backward()
+        (GELU()(x) + GELU(approximate="tanh")(x) * 2.0 + Tanh()(x)).sum().backward()
         return x.grad.numpy()
 
     import math
@@ -1825,11 +1843,11 @@ def test_gelu_rule_both_forms(run):
     def reference(v):
         exact = v * 0.5 * (1 + np.vectorize(math.erf)(v / math.sqrt(2)))
         u = math.sqrt(2 / math.pi) * (v + 0.044715 * v**3)
-        return (exact + 2 * 0.5 * v * (1 + np.tanh(u))).sum()
+        return (exact + 2 * 0.5 * v * (1 + np.tanh(u)) + np.tanh(v)).sum()
 
     values = np.array([-2.0, -0.3, 0.0, 1.2])
     assert_array(run(gelus, values), numeric_gradient(reference, values), rtol=1e-4, atol=1e-4,
-                 what="x.grad of sum(gelu(x) + 2 gelu_tanh(x))")
+                 what="x.grad of sum(gelu(x) + 2 gelu_tanh(x) + tanh(x))")
 
 
 run_tests(test_gelu_rule_both_forms)
@@ -1840,12 +1858,18 @@ def test_gelu_rule_in_float64(run):
         GELU()(x).sum().backward()
         return x.grad.numpy()
 
+    def tanh_extremes():
+        x = Tensor([-1000.0, 0.0, 1000.0], requires_grad=True)
+        Tanh()(x).sum().backward()
+        return x.grad.numpy()
+
     import math
 
     values = np.array([-3.0, 0.5, 4.0])
     cdf = 0.5 * (1 + np.vectorize(math.erf)(values / math.sqrt(2)))
     expected = cdf + values * np.exp(-values**2 / 2) / math.sqrt(2 * math.pi)
     assert_array(run(gelu64, values), expected, rtol=1e-6, what="x.grad of gelu(x) in float64")
+    assert_array(run(tanh_extremes), [0.0, 1.0, 0.0], what="x.grad of tanh at -1000, 0, 1000")
 
 
 run_tests(test_gelu_rule_in_float64)
