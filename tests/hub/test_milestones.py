@@ -1,0 +1,74 @@
+"""Milestones in a student's hub lab: alice finishes modules 00-03 (their solved notebooks
+in her workspace, exported with ``tito module export`` in her terminal, as she would),
+then runs the perceptron milestone from her terminal and from a notebook
+(``!tito milestone run perceptron``), on her own package in her home; a milestone whose
+modules she has not finished names them instead."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.hub.client import Hub
+from tests.hub.test_terminal import open_terminal
+from tests.terminal import CONTROL
+from tito.authoring.source import instructor_notebook, read_source
+from tito.manifest import load_course
+from tito.project import PROJECT_ROOT
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+
+FINISHED = ("setup", "tensor", "activations", "layers")
+
+
+def put_solved_notebooks(hub: Hub, user: str) -> None:
+    """``user``'s notebooks of the FINISHED modules become the solved ones, through their
+    lab's contents API (as if they had done the work in JupyterLab)."""
+    course = load_course(PROJECT_ROOT / "course" / "course.toml")
+    for ref in FINISHED:
+        module = course.module(ref)
+        notebook = instructor_notebook(read_source(module, PROJECT_ROOT / "course" / "modules"))
+        folder = f"modules/{module.slug}"
+        hub.call(hub.token(user), "PUT", f"/user/{user}/api/contents/{folder}",
+                 json={"type": "directory"}).raise_for_status()
+        answer = hub.call(hub.token(user), "PUT",
+                          f"/user/{user}/api/contents/{folder}/{module.id}.ipynb",
+                          json={"type": "notebook", "format": "json", "content": notebook})
+        answer.raise_for_status()
+
+
+def run_in_notebook(hub: Hub, kernel: str, line: str) -> str:
+    """What a notebook cell holding ``line`` shows (``!`` runs it in a terminal of its own,
+    so rich colours it: the colours are left out)."""
+    return CONTROL.sub("", hub.execute("alice", kernel, line, timeout=120))
+
+
+def test_a_student_runs_the_milestones_of_the_modules_they_finished(hub: Hub) -> None:
+    hub.start_lab("alice")
+    put_solved_notebooks(hub, "alice")
+    with open_terminal(hub, "alice") as terminal:
+        for ref in FINISHED:
+            exported = terminal.run(f"tito module export {ref}; echo status $?")
+            assert exported.endswith("status 0"), exported
+        ran = terminal.run("tito milestone run perceptron; echo status $?", timeout=120)
+        assert "running on your tinytorch in /home/alice" in ran, ran
+        assert "epoch   1:" in ran and "\nPASSED: held-out accuracy" in ran, ran
+        assert "milestone perceptron ✓ passed" in ran and ran.endswith("status 0"), ran
+
+    kernel = hub.start_kernel("alice")
+    printed = run_in_notebook(hub, kernel, "!tito milestone run perceptron")
+    assert "running on your tinytorch in /home/alice" in printed, printed
+    assert "milestone perceptron ✓ passed: held-out accuracy" in printed, printed
+
+    locked = run_in_notebook(hub, kernel, "!tito milestone run xor")
+    assert ("error: milestone xor needs modules 04 'losses', 05 'dataloader', 06 'autograd', "
+            "07 'optimizers' and 08 'training': complete them and run `tito module export "
+            "losses`") in locked, locked
+
+    status = run_in_notebook(hub, kernel, "!COLUMNS=200 tito milestone status")
+    [perceptron] = [line for line in status.splitlines() if "│ perceptron " in line]
+    assert "✓ passed" in perceptron and "held-out accuracy" in perceptron, status
+    [xor] = [line for line in status.splitlines() if "│ xor " in line]
+    assert "locked" in xor and "needs 04 losses, 05 dataloader" in xor, status
+    # The result is kept in alice's home, where her lab wrote it.
+    kept = hub.state.homes / "alice" / ".tito" / "milestones.json"
+    assert '"perceptron"' in kept.read_text(encoding="utf-8")
