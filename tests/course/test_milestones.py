@@ -6,14 +6,17 @@ own tinytorch must not be the one the milestone imports)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Tito
+from tests.conftest import TITO, Tito
 from tito import milestones
 from tito.manifest import Course
 from tito.project import PROJECT_ROOT
@@ -189,6 +192,26 @@ def test_a_milestone_without_a_script_says_so(tito: Tito) -> None:
     assert result.returncode == 1
     assert result.stderr == ("error: milestone cnn has no script yet: it comes with the "
                              "course's module 'spatial'\n")
+
+
+def test_the_output_streams_while_the_milestone_runs(tmp_path: Path, course: Course) -> None:
+    """A student watches the loss go down: each epoch's line arrives as it is printed, not
+    when the run ends (also when tito's output is a pipe, as in a notebook's ``!tito``)."""
+    workspace = reference_workspace(tmp_path / "ws", course)
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
+           "TITO_WORKSPACE": str(workspace)}
+    arrived = {}
+    with subprocess.Popen([*TITO, "milestone", "run", "mlp"], stdout=subprocess.PIPE,
+                          text=True, encoding="utf-8", env=env) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("  epoch "):
+                arrived[line.split(":")[0].strip()] = time.monotonic()
+    assert process.returncode == 0
+    assert list(arrived) == [f"epoch {n:2d}/30" for n in range(1, 31)]
+    # 29 epochs of training lie between the first line and the last: buffered output
+    # would bring them in the same instant.
+    assert arrived["epoch 30/30"] - arrived["epoch  1/30"] > 0.2
 
 
 def test_a_placeholder_is_what_tito_writes() -> None:
