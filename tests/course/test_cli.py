@@ -175,7 +175,7 @@ def test_doctor_reports_each_check_with_its_fix(tito: Tito) -> None:
     for check, status in (("numpy", "ok"), ("nbgrader", "ok"), ("sandbox", "ok"),
                           ("module setup", "ok"),
                           ("reference package", "ok"), ("workspace", "warn"),
-                          ("data: tinyshakespeare", "(ok|warn)")):
+                          ("data: tinyshakespeare", "(ok|warn)"), ("data: digits", "ok")):
         assert re.search(rf"│ {check}\s+│ {status}\s+│", result.stdout), check
     assert "run 'make lab' or 'tito module start setup'" in result.stdout
 
