@@ -50,10 +50,13 @@ TIMESTAMP = "2026-11-20 10:00:00.000000 UTC"
 # The kinds of submission, repeated in this order: most students hand in complete work, some
 # solve only part of it, a few hand in the untouched release. Each kind solves these
 # exercises (grade ids of the module's solution cells; "*" is all of them).
+TENSOR = ("tensor-init", "tensor-size", "tensor-item", "tensor-add", "tensor-sub", "tensor-mul",
+          "tensor-div", "tensor-pow", "tensor-compare", "tensor-matmul", "tensor-sum-mean",
+          "tensor-max", "tensor-reshape-transpose", "tensor-getitem", "tensor-exp-log")
 MIX: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("complete", ("*",)), ("complete", ("*",)), ("Tensor only", ("tensor-class",)),
+    ("complete", ("*",)), ("complete", ("*",)), ("Tensor only", TENSOR),
     ("complete", ("*",)), ("untouched", ()), ("matmul only", ("matmul-loops",)),
-    ("complete", ("*",)), ("Tensor only", ("tensor-class",)), ("complete", ("*",)),
+    ("complete", ("*",)), ("Tensor only", TENSOR), ("complete", ("*",)),
     ("untouched", ()),
 )
 EXPECTED = {"complete": 70.0, "untouched": 0.0}  # our autograded points, checked

@@ -4,7 +4,7 @@ A notebook teaches one piece per cell: the explanation, the exercise (a method o
 then its tests. Python wants a class in one ``class`` statement, so later cells add their
 methods to the class with ``extends``::
 
-    # %% solution="tensor-class"
+    # %% solution="tensor-init"
     #| export
     class Tensor:
         def __init__(self, data): ...

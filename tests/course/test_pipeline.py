@@ -165,11 +165,31 @@ def test_stubs_name_the_function_to_write() -> None:
         "### END SOLUTION\n")
     StubSolutions()._replace_solution_region(cell, "python")
     lines = cell.source.split("\n")
-    assert lines[3] == ('        raise NotImplementedError("Tensor.add is not implemented yet: '
-                        'write it, following the TODO, APPROACH and HINTS in its docstring.")')
-    assert lines[7].startswith('            raise NotImplementedError("Tensor.mul.inner is not')
-    assert lines[-2].startswith('raise NotImplementedError("Your code goes here')
+    stub = 'raise NotImplementedError("{} is not implemented yet: see its TODO")'
+    assert lines[3] == "        " + stub.format("Tensor.add")
+    assert lines[7] == "            " + stub.format("Tensor.mul.inner")
+    assert lines[-2] == ('raise NotImplementedError("Your code goes here: follow the '
+                         'instructions above this cell")')
     assert "return other" not in cell.source and "answer = 42" not in cell.source
+
+
+def test_stubs_in_an_extends_piece_name_the_extended_class_and_fit_100_characters() -> None:
+    cell = nbformat.v4.new_code_cell(
+        "@extends(Tensor)\n"
+        "class TensorArithmetic:\n"
+        "    def __rtruediv__(self, other):\n"
+        "        with np.errstate(all='ignore'):\n"
+        "            if other:\n"
+        "                ### BEGIN SOLUTION\n"
+        "                return other\n"
+        "                ### END SOLUTION\n")
+    StubSolutions()._replace_solution_region(cell, "python")
+    assert cell.source.split("\n")[5:8] == [
+        "                raise NotImplementedError(",
+        '                    "Tensor.__rtruediv__ is not implemented yet: see its TODO"',
+        "                )"]
+    assert max(len(line) for line in cell.source.split("\n")) <= 100
+    compile(cell.source, "stubbed", "exec")
 
 
 def test_the_committed_reference_package_matches_the_sources(

@@ -32,7 +32,11 @@ def tinytorch_version() -> str:
 
 
 def hello_tinytorch(name: str = "student") -> str:
-    """Return a one-line greeting that includes ``name`` and the TinyTorch version."""
+    """Return a one-line greeting that includes ``name`` and the TinyTorch version.
+
+    ``name`` is stripped of surrounding whitespace. Raises ``TypeError`` if it is not a
+    ``str`` and ``ValueError`` if nothing is left of it.
+    """
     if not isinstance(name, str):
         raise TypeError(
             f"name must be a str, got {type(name).__name__}: call hello_tinytorch('Ada')"
@@ -46,7 +50,12 @@ def hello_tinytorch(name: str = "student") -> str:
 
 
 def parse_version(text: str) -> tuple[int, ...]:
-    """Parse the numeric release part of a version string into a tuple of ints."""
+    """Parse the numeric release part of a version string into a tuple of ints.
+
+    ``"2.1.0rc1"`` gives ``(2, 1, 0)``: suffixes such as ``rc1``, ``+cpu`` or ``.dev0`` are
+    ignored (``packaging.version.Version(text).release``). Raises ``TypeError`` if ``text``
+    is not a ``str`` and ``ValueError`` if it does not start with a number.
+    """
     if not isinstance(text, str):
         raise TypeError(
             f"version must be a str like '3.11.7', got {type(text).__name__}: {text!r}"
@@ -60,7 +69,12 @@ def parse_version(text: str) -> tuple[int, ...]:
 
 
 def version_at_least(version: str, minimum: str) -> bool:
-    """Return True when ``version`` is the same as or newer than ``minimum``."""
+    """Return True when ``version`` is the same as or newer than ``minimum``.
+
+    Compares the numbers of :func:`parse_version`, missing parts counting as 0 (``"3.10"``
+    equals ``"3.10.0"``), like ``Version(version) >= Version(minimum)``. Raises
+    ``ValueError`` if either cannot be parsed.
+    """
     have = parse_version(version)
     need = parse_version(minimum)
     width = max(len(have), len(need))
@@ -77,7 +91,8 @@ class Check:
     required: the minimum version, e.g. ``"1.26"``
     found:    the installed version, or ``None`` when the package is not installed
     ok:       ``True`` when ``found`` is at least ``required``
-    fix:      ``""`` when ok, else what to do about it, e.g. ``'pip install --upgrade "numpy>=1.26"'``
+    fix:      ``""`` when ok, else what to do about it, e.g.
+              ``'pip install --upgrade "numpy>=1.26"'``
     """
 
     name: str
@@ -92,7 +107,12 @@ REQUIREMENTS: dict[str, str] = {"python": "3.11", "numpy": "1.26"}
 
 
 def check_environment(requirements: dict[str, str] | None = None) -> list[Check]:
-    """Check Python and installed packages against minimum versions; never raise for them."""
+    """Check Python and installed packages against minimum versions; never raise for them.
+
+    ``requirements`` maps ``"python"`` or a distribution name to its minimum version
+    (``None``: the course's ``REQUIREMENTS``). Returns one :class:`Check` per requirement,
+    in order (like ``pip check`` and ``python -m torch.utils.collect_env``).
+    """
     if requirements is None:
         requirements = REQUIREMENTS
     checks = []
@@ -118,7 +138,23 @@ def check_environment(requirements: dict[str, str] | None = None) -> list[Check]
 
 
 def system_info() -> dict:
-    """Describe the machine and the Python environment this code runs in."""
+    """Describe the machine and the Python environment this code runs in.
+
+    Returns a dict with exactly these keys (like ``python -m torch.utils.collect_env``):
+
+    ====================== ======================================================== ==========
+    key                    value                                                    type
+    ====================== ======================================================== ==========
+    ``python_version``     ``platform.python_version()``, e.g. ``"3.11.7"``         str
+    ``python_executable``  ``sys.executable``, the interpreter running this code    str
+    ``platform``           ``platform.platform()``, e.g. ``"Linux-6.1-x86_64..."``  str
+    ``numpy_version``      ``np.__version__``                                       str
+    ``cpu_count``          ``os.cpu_count()``, or 1 if that returns None            int
+    ``tinytorch_path``     absolute directory of the ``tinytorch`` package Python   str / None
+                           imports, or None when it cannot be found
+    ``tinytorch_writable`` whether that directory is writable (False if None)       bool
+    ====================== ======================================================== ==========
+    """
     spec = importlib.util.find_spec("tinytorch")
     locations = list(spec.submodule_search_locations or []) if spec is not None else []
     package_dir = os.path.abspath(locations[0]) if locations else None
@@ -134,7 +170,11 @@ def system_info() -> dict:
 
 
 def array_bytes(shape: tuple[int, ...], dtype) -> int:
-    """Return the bytes an array of ``shape`` and ``dtype`` needs, without allocating it."""
+    """Return the bytes an array of ``shape`` and ``dtype`` needs, without allocating it.
+
+    The same as ``np.empty(shape, dtype).nbytes`` (PyTorch: ``t.numel() * t.element_size()``);
+    ``dtype`` is anything ``np.dtype`` accepts. Raises ``ValueError`` for a negative dim.
+    """
     itemsize = np.dtype(dtype).itemsize
     numel = 1
     for dim in shape:
@@ -148,9 +188,15 @@ def array_bytes(shape: tuple[int, ...], dtype) -> int:
 
 
 def time_call(fn: Callable[[], object], repeat: int = 5) -> float:
-    """Call ``fn()`` ``repeat`` times and return the fastest call's duration in seconds."""
+    """Call ``fn()`` ``repeat`` times and return the fastest call's duration in seconds.
+
+    Like ``min(timeit.repeat(fn, number=1, repeat=repeat))`` (PyTorch:
+    ``torch.utils.benchmark.Timer``). Raises ``ValueError`` if ``repeat`` is less than 1.
+    """
     if repeat < 1:
-        raise ValueError(f"repeat must be at least 1, got {repeat}: time_call needs one call to time")
+        raise ValueError(
+            f"repeat must be at least 1, got {repeat}: time_call needs one call to time"
+        )
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()

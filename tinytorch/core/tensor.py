@@ -209,8 +209,6 @@ class Tensor:
     # like torch.Tensor, so tensors can be dict keys and set members.
     __hash__ = object.__hash__
 
-    # ── 1. Creation and properties ──────────────────────────────────────────────────────
-
     def __init__(
         self,
         data: "Tensor | npt.ArrayLike",
@@ -269,29 +267,6 @@ class Tensor:
             )
         self._requires_grad = bool(value)
 
-    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        """The shape, or the length of one dim (torch.Tensor.size)."""
-        if dim is not None and not -self.ndim <= dim < self.ndim:
-            raise IndexError(f"size(): dim {dim} is out of range: {_dims_message(self.shape)}")
-        return self.shape if dim is None else self.shape[dim]
-
-    def numel(self) -> int:
-        """The number of elements, the product of the shape (torch.Tensor.numel)."""
-        return int(np.prod(self.shape))
-
-    def item(self) -> bool | int | float:
-        """The value of a one-element tensor as a Python number (torch.Tensor.item)."""
-        if self.data.size != 1:
-            raise ValueError(
-                f"item() needs a tensor with exactly one element, got shape {self.shape} "
-                f"({self.data.size} elements); index or reduce it first, e.g. t.sum().item()"
-            )
-        return self.data.item()
-
-    def memory_footprint(self) -> int:
-        """Bytes taken by the elements (torch: t.nbytes, or t.numel() * t.element_size())."""
-        return self.numel() * self.dtype.itemsize
-
     def numpy(self) -> np.ndarray:
         """The underlying NumPy array, not a copy (torch.Tensor.numpy)."""
         return self.data
@@ -315,6 +290,29 @@ class Tensor:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
         grad = ", requires_grad=True" if self.requires_grad else ""
         return f"Tensor({body}, dtype={self.dtype}{grad})"
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        """The shape, or the length of one dim (torch.Tensor.size)."""
+        if dim is not None and not -self.ndim <= dim < self.ndim:
+            raise IndexError(f"size(): dim {dim} is out of range: {_dims_message(self.shape)}")
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self) -> int:
+        """The number of elements, the product of the shape (torch.Tensor.numel)."""
+        return int(np.prod(self.shape))
+
+    def item(self) -> bool | int | float:
+        """The value of a one-element tensor as a Python number (torch.Tensor.item)."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item() needs a tensor with exactly one element, got shape {self.shape} "
+                f"({self.data.size} elements); index or reduce it first, e.g. t.sum().item()"
+            )
+        return self.data.item()
+
+    def memory_footprint(self) -> int:
+        """Bytes taken by the elements (torch: t.nbytes, or t.numel() * t.element_size())."""
+        return self.numel() * self.dtype.itemsize
 
     def detach(self) -> "Tensor":
         """A new tensor sharing this one's data, outside the graph (torch.Tensor.detach)."""
@@ -408,8 +406,6 @@ class Tensor:
                 "`tito module export autograd`"
             ) from None
         autograd.backward(self, gradient, retain_graph=retain_graph)
-
-    # ── 2. Arithmetic with broadcasting ─────────────────────────────────────────────────
 
     def __add__(self, other: _Operand) -> "Tensor":
         """self + other, elementwise with broadcasting (torch.add)."""
@@ -505,8 +501,6 @@ class Tensor:
             data = b**self.data
         return self.from_op(data, "pow", (other, self))
 
-    # ── 3. Comparisons and negation ─────────────────────────────────────────────────────
-
     def _compare(self, other: _Operand, op: str, compare: np.ufunc) -> "Tensor":
         """Elementwise comparison with broadcasting: a bool tensor that is never in the graph."""
         b = self._operand(other, op)
@@ -543,8 +537,6 @@ class Tensor:
         data = -self.data
         return self.from_op(data, "neg", (self,))
 
-    # ── 5. Matrix multiplication (piece 4, matmul_loops, has its own cell) ──────────────
-
     def matmul(self, other: "Tensor | np.ndarray") -> "Tensor":
         """Matrix product with NumPy's rules for 1-D and batched operands (torch.matmul)."""
         if isinstance(other, Tensor):
@@ -570,8 +562,6 @@ class Tensor:
         if not isinstance(other, (np.ndarray, np.generic, int, float)):
             return NotImplemented
         return Tensor(other).matmul(self)
-
-    # ── 6. Reductions ───────────────────────────────────────────────────────────────────
 
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> "Tensor":
         """Sum over `axis` (None: all elements) (torch.sum)."""
@@ -600,8 +590,6 @@ class Tensor:
             )
         data = self.data.max(axis=axis, keepdims=keepdims)
         return self.from_op(data, "max", (self,), axis=axis, keepdims=keepdims)
-
-    # ── 7. Views: reshape, transpose, indexing ──────────────────────────────────────────
 
     def reshape(self, *shape: int | tuple[int, ...] | list[int]) -> "Tensor":
         """The same elements in a new shape; a view when possible (torch.Tensor.reshape).
@@ -639,8 +627,6 @@ class Tensor:
         index = _numpy_index(index)
         data = self.data[index]
         return self.from_op(data, "getitem", (self,), index=index)
-
-    # ── 8. Elementwise math ─────────────────────────────────────────────────────────────
 
     def exp(self) -> "Tensor":
         """e ** x elementwise (torch.exp)."""

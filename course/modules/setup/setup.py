@@ -25,7 +25,7 @@
 # | **Prerequisites** | none (Python and a little NumPy) |
 # | **Time** | about 1 hour |
 # | **Your code lands in** | `tinytorch.core.setup` |
-# | **Next** | Module 01 builds `Tensor`; its `memory_footprint()` is the same arithmetic as your `array_bytes`, and you will time its operations the way you time code here |
+# | **Next** | Module 01 builds `Tensor`: its `memory_footprint()` is your `array_bytes` |
 
 # %% locked="setup-imports"
 import numpy as np
@@ -169,6 +169,9 @@ def tinytorch_version() -> str:
 def hello_tinytorch(name: str = "student") -> str:
     """Return a one-line greeting that includes ``name`` and the TinyTorch version.
 
+    ``name`` is stripped of surrounding whitespace. Raises ``TypeError`` if it is not a
+    ``str`` and ``ValueError`` if nothing is left of it.
+
     TODO: Validate ``name`` and return exactly
           ``f"Hello, {name}! Welcome to TinyTorch {tinytorch_version()}."``
           with surrounding whitespace stripped from ``name``.
@@ -294,6 +297,10 @@ run_tests(
 #| export
 def parse_version(text: str) -> tuple[int, ...]:
     """Parse the numeric release part of a version string into a tuple of ints.
+
+    ``"2.1.0rc1"`` gives ``(2, 1, 0)``: suffixes such as ``rc1``, ``+cpu`` or ``.dev0`` are
+    ignored (``packaging.version.Version(text).release``). Raises ``TypeError`` if ``text``
+    is not a ``str`` and ``ValueError`` if it does not start with a number.
 
     TODO: Return the leading dot-separated numbers of ``text`` as a tuple of Python ints,
           ignoring any suffix (``rc1``, ``+cpu``, ``.dev0``, ``.post1``, ...).
@@ -448,6 +455,10 @@ run_tests(
 def version_at_least(version: str, minimum: str) -> bool:
     """Return True when ``version`` is the same as or newer than ``minimum``.
 
+    Compares the numbers of :func:`parse_version`, missing parts counting as 0 (``"3.10"``
+    equals ``"3.10.0"``), like ``Version(version) >= Version(minimum)``. Raises
+    ``ValueError`` if either cannot be parsed.
+
     TODO: Parse both strings with your ``parse_version``, pad the shorter tuple with zeros,
           and compare.
 
@@ -500,7 +511,10 @@ def test_version_at_least_numpy_meets_its_own_version(run):
     )
 
 
-run_tests(test_version_at_least_newer_older_equal, test_version_at_least_numpy_meets_its_own_version)
+run_tests(
+    test_version_at_least_newer_older_equal,
+    test_version_at_least_numpy_meets_its_own_version,
+)
 ### BEGIN HIDDEN TESTS
 def test_version_at_least_pads_missing_parts_with_zeros(run):
     cases = [("3.10", "3.10.0", True), ("3.10.0", "3.10", True), ("3", "3.0.1", False)]
@@ -523,7 +537,8 @@ def test_version_at_least_compares_numbers_not_strings(run):
 
 
 def test_version_at_least_ignores_suffixes(run):
-    cases = [("1.26.4+cpu", "1.26", True), ("2.0.post1", "2.0.0", True), ("1.25.2rc1", "1.26", False)]
+    cases = [("1.26.4+cpu", "1.26", True), ("2.0.post1", "2.0.0", True),
+             ("1.25.2rc1", "1.26", False)]
     for version, minimum, expected in cases:
         result = run("version_at_least", version, minimum)
         assert result is expected, (
@@ -576,7 +591,8 @@ class Check:
     required: the minimum version, e.g. ``"1.26"``
     found:    the installed version, or ``None`` when the package is not installed
     ok:       ``True`` when ``found`` is at least ``required``
-    fix:      ``""`` when ok, else what to do about it, e.g. ``'pip install --upgrade "numpy>=1.26"'``
+    fix:      ``""`` when ok, else what to do about it, e.g.
+              ``'pip install --upgrade "numpy>=1.26"'``
     """
 
     name: str
@@ -594,6 +610,10 @@ REQUIREMENTS: dict[str, str] = {"python": "3.11", "numpy": "1.26"}
 #| export
 def check_environment(requirements: dict[str, str] | None = None) -> list[Check]:
     """Check Python and installed packages against minimum versions; never raise for them.
+
+    ``requirements`` maps ``"python"`` or a distribution name to its minimum version
+    (``None``: the course's ``REQUIREMENTS``). Returns one :class:`Check` per requirement,
+    in order (like ``pip check`` and ``python -m torch.utils.collect_env``).
 
     TODO: Return one ``Check`` per item of ``requirements`` (name -> minimum version), in
           the dict's order. ``None`` means the course's ``REQUIREMENTS``; an empty dict means
@@ -848,7 +868,7 @@ run_tests(
 def system_info() -> dict:
     """Describe the machine and the Python environment this code runs in.
 
-    TODO: Return a dict with exactly these keys:
+    Returns a dict with exactly these keys (like ``python -m torch.utils.collect_env``):
 
     ====================== ======================================================== ==========
     key                    value                                                    type
@@ -862,6 +882,8 @@ def system_info() -> dict:
                            imports, or None when it cannot be found
     ``tinytorch_writable`` whether that directory is writable (False if None)       bool
     ====================== ======================================================== ==========
+
+    TODO: build and return that dict.
 
     APPROACH:
     1. ``spec = importlib.util.find_spec("tinytorch")``. If ``spec`` is None or has no
@@ -982,7 +1004,8 @@ def test_system_info_tinytorch_path_is_where_the_code_lives(run):
         # Running from the exported package: its files must lie under the reported path.
         assert source.startswith(path), (
             f"your package is loaded from {source!r}, which is not under the reported "
-            f"tinytorch_path {path!r}: use the first of find_spec('tinytorch').submodule_search_locations"
+            f"tinytorch_path {path!r}: use the first of "
+            "find_spec('tinytorch').submodule_search_locations"
         )
 
 
@@ -1027,6 +1050,9 @@ run_tests(
 #| export
 def array_bytes(shape: tuple[int, ...], dtype) -> int:
     """Return the bytes an array of ``shape`` and ``dtype`` needs, without allocating it.
+
+    The same as ``np.empty(shape, dtype).nbytes`` (PyTorch: ``t.numel() * t.element_size()``);
+    ``dtype`` is anything ``np.dtype`` accepts. Raises ``ValueError`` for a negative dim.
 
     TODO: Return ``numel * itemsize`` as a Python ``int``, where ``numel`` is the product of
           the dimensions and ``itemsize`` the size in bytes of one element of ``dtype``.
@@ -1114,7 +1140,8 @@ run_tests(
 )
 ### BEGIN HIDDEN TESTS
 def test_array_bytes_scalar_and_empty_shapes(run):
-    cases = [((), "float32", 4), ((0, 1000), "float32", 0), ((5, 0, 3), "int64", 0), ((1,), "uint8", 1)]
+    cases = [((), "float32", 4), ((0, 1000), "float32", 0), ((5, 0, 3), "int64", 0),
+             ((1,), "uint8", 1)]
     for shape, dtype, expected in cases:
         result = run("array_bytes", shape, dtype)
         assert type(result) is int and result == expected, (
@@ -1180,6 +1207,9 @@ run_tests(
 def time_call(fn: Callable[[], object], repeat: int = 5) -> float:
     """Call ``fn()`` ``repeat`` times and return the fastest call's duration in seconds.
 
+    Like ``min(timeit.repeat(fn, number=1, repeat=repeat))`` (PyTorch:
+    ``torch.utils.benchmark.Timer``). Raises ``ValueError`` if ``repeat`` is less than 1.
+
     TODO: Time each call separately with ``time.perf_counter()`` and return the minimum.
 
     APPROACH:
@@ -1202,7 +1232,9 @@ def time_call(fn: Callable[[], object], repeat: int = 5) -> float:
     """
     ### BEGIN SOLUTION
     if repeat < 1:
-        raise ValueError(f"repeat must be at least 1, got {repeat}: time_call needs one call to time")
+        raise ValueError(
+            f"repeat must be at least 1, got {repeat}: time_call needs one call to time"
+        )
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
@@ -1296,7 +1328,10 @@ def test_time_call_single_repeat_and_negative_repeat(run):
         run(negative_repeats)
 
 
-run_tests(test_time_call_returns_best_not_mean_or_first, test_time_call_single_repeat_and_negative_repeat)
+run_tests(
+    test_time_call_returns_best_not_mean_or_first,
+    test_time_call_single_repeat_and_negative_repeat,
+)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1352,7 +1387,8 @@ if exported is None:
     print("tinytorch.core.setup is not exported yet: run `tito module export setup`.")
 else:
     print(f"tinytorch.core.setup loads from {exported.origin}")
-    print(f"your package directory {info['tinytorch_path']} is writable: {info['tinytorch_writable']}")
+    print(f"your package directory {info['tinytorch_path']} is writable:",
+          info["tinytorch_writable"])
 
 # %% [markdown]
 # ## Systems analysis: measure, don't guess
@@ -1362,15 +1398,16 @@ else:
 # First, trust but verify: does your arithmetic agree with what NumPy actually allocates?
 
 # %%
-for shape, dtype in [((1000, 1000), "float32"), ((1000, 1000), "float16"), ((64, 3, 32, 32), "float32")]:
+shapes = [((1000, 1000), "float32"), ((1000, 1000), "float16"), ((64, 3, 32, 32), "float32")]
+for shape, dtype in shapes:
     predicted = array_bytes(shape, dtype)
     measured = np.zeros(shape, dtype=dtype).nbytes
     print(f"{shape!s:>16} {dtype:<8} predicted {predicted:>12,} B   NumPy nbytes {measured:>12,} B")
 
 # %% [markdown]
 # Now a shape no laptop can allocate: the weights of a 7-billion-parameter language model
-# (roughly the size of Llama-2-7B or Mistral-7B), stored at different precisions. Training needs more
-# than the weights: plain Adam keeps, for every parameter, the weight, its gradient and two
+# (roughly the size of Llama-2-7B or Mistral-7B), stored at different precisions. Training needs
+# more than the weights: plain Adam keeps, for every parameter, the weight, its gradient and two
 # moment estimates, all in float32.
 
 # %%
@@ -1539,7 +1576,8 @@ del x
 #   compiled (ATen) kernels, multithreading (`torch.get_num_threads()`), GPU kernels,
 #   operator fusion to avoid extra passes over memory.
 #
-# 7–8: correct explanation with some numbers, missing the memory-bound point or the design consequence.
+# 7–8: correct explanation with some numbers, missing the memory-bound point or the design
+# consequence.
 # 5–6: "NumPy is written in C so it is faster" with little reference to measurements.
 # 3–4: attempted but wrong about the cause (e.g. blames the sum's arithmetic).
 # 0–2: no attempt or off topic.
@@ -1588,15 +1626,20 @@ del x
 #
 # You built the first module of your framework, `tinytorch.core.setup`:
 #
-# | you built | what it does | PyTorch / Python equivalent | tested by |
-# |---|---|---|---|
-# | `hello_tinytorch(name)` | greeting with the TinyTorch version; `TypeError`/`ValueError` on bad names | `torch.__version__` | `hello-tinytorch-tests` (8 pts) |
-# | `parse_version(text)` | `"2.1.0rc1"` → `(2, 1, 0)` | `packaging.version.Version(...).release` | `parse-version-tests` (12 pts) |
-# | `version_at_least(v, m)` | numeric, zero-padded comparison | `Version(v) >= Version(m)` | `version-at-least-tests` (8 pts) |
-# | `check_environment(reqs)` | one `Check` per requirement, never crashes | `pip check`, `torch.utils.collect_env` | `check-environment-tests` (14 pts) |
-# | `system_info()` | Python, platform, NumPy, CPUs, your package's path | `python -m torch.utils.collect_env` | `system-info-tests` (8 pts) |
-# | `array_bytes(shape, dtype)` | numel × itemsize, no allocation | `ndarray.nbytes`, `t.element_size() * t.numel()` | `array-bytes-tests` (12 pts) |
-# | `time_call(fn, repeat)` | best-of-N wall-clock seconds | `timeit.repeat`, `torch.utils.benchmark.Timer` | `time-call-tests` (8 pts) |
+# - `hello_tinytorch(name)`: a greeting with the TinyTorch version; `TypeError`/`ValueError`
+#   on bad names. Like `torch.__version__`. Tested by `hello-tinytorch-tests` (8 pts).
+# - `parse_version(text)`: `"2.1.0rc1"` → `(2, 1, 0)`. Like
+#   `packaging.version.Version(...).release`. Tested by `parse-version-tests` (12 pts).
+# - `version_at_least(v, m)`: a numeric, zero-padded comparison. Like
+#   `Version(v) >= Version(m)`. Tested by `version-at-least-tests` (8 pts).
+# - `check_environment(reqs)`: one `Check` per requirement, never crashes. Like `pip check`
+#   and `torch.utils.collect_env`. Tested by `check-environment-tests` (14 pts).
+# - `system_info()`: Python, platform, NumPy, CPUs, your package's path. Like
+#   `python -m torch.utils.collect_env`. Tested by `system-info-tests` (8 pts).
+# - `array_bytes(shape, dtype)`: numel × itemsize, without allocating. Like `ndarray.nbytes`
+#   and `t.element_size() * t.numel()`. Tested by `array-bytes-tests` (12 pts).
+# - `time_call(fn, repeat)`: best-of-N wall-clock seconds. Like `timeit.repeat` and
+#   `torch.utils.benchmark.Timer`. Tested by `time-call-tests` (8 pts).
 #
 # You measured that a 7B-parameter model needs 28 GB in float32 and 7 GB in int8, that a
 # Python list of floats costs about four times the memory of an ndarray, and that a Python loop
@@ -1608,7 +1651,8 @@ del x
 # - [ ] The three systems questions are answered from your own numbers.
 # - [ ] `tito module export setup` — your code is now in `tinytorch/core/setup.py`.
 # - [ ] `tito module test setup` — the tests pass against your exported package.
-# - [ ] In a fresh terminal: `python -c "from tinytorch.core.setup import hello_tinytorch; print(hello_tinytorch())"`.
+# - [ ] In a fresh terminal:
+#   `python -c "from tinytorch.core.setup import hello_tinytorch; print(hello_tinytorch())"`.
 # - [ ] `tito submit setup` — your notebook goes to the course for grading.
 #
 # **Next: Module 01, Tensor.** You will build the n-dimensional array every later module

@@ -19,16 +19,21 @@ from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 from traitlets.config import Config
 
 _SCOPE = re.compile(r"^(\s*)(?:async\s+)?(def|class)\s+(\w+)")
+_EXTENDS = re.compile(r"^\s*@extends\(\s*(\w+)\s*\)")  # its class's methods are Name's
 ANSWER_STUB = "YOUR ANSWER HERE: reason from your own code and measurements."
+_WIDTH = 100  # the longest line students get, as the course's sources
 
 
-def stub_line(qualname: str | None) -> str:
-    """The line that replaces a solution region: it names what to write and where to look."""
-    if qualname is None:
-        return ('raise NotImplementedError("Your code goes here: replace this line, '
-                'following the instructions above this cell.")')
-    return (f'raise NotImplementedError("{qualname} is not implemented yet: write it, '
-            'following the TODO, APPROACH and HINTS in its docstring.")')
+def stub_lines(qualname: str | None, indent: int) -> list[str]:
+    """The lines, indented by ``indent``, that replace a solution region: they name what to
+    write and where to look, within the course's 100 characters a line."""
+    message = (f"{qualname} is not implemented yet: see its TODO" if qualname is not None
+               else "Your code goes here: follow the instructions above this cell")
+    pad = " " * indent
+    line = f'{pad}raise NotImplementedError("{message}")'
+    if len(line) <= _WIDTH:
+        return [line]
+    return [f"{pad}raise NotImplementedError(", f'{pad}    "{message}"', f"{pad})"]
 
 
 def _enclosing(scopes: list[tuple[int, str]], indent: int) -> str | None:
@@ -46,20 +51,26 @@ class StubSolutions(ClearSolutions):
         kept: list[str] = []
         scopes: list[tuple[int, str]] = []  # (indent, name) of the defs/classes above
         inside = replaced = False
+        extended: str | None = None  # the class named by an @extends(...) line above
         for line in lines:
             if self.begin_solution_delimeter in line:
                 if inside:
                     raise RuntimeError("encountered nested begin solution statements")
                 inside = replaced = True
                 indent = len(line) - len(line.lstrip())
-                kept.append(" " * indent + stub_line(_enclosing(scopes, indent)))
+                kept += stub_lines(_enclosing(scopes, indent), indent)
             elif self.end_solution_delimeter in line:
                 inside = False
             elif not inside:
                 match = _SCOPE.match(line)
                 if match:
-                    indent = len(match.group(1))
-                    scopes = [s for s in scopes if s[0] < indent] + [(indent, match.group(3))]
+                    indent, kind, name = len(match.group(1)), match.group(2), match.group(3)
+                    if kind == "class" and extended:
+                        name = extended
+                    scopes = [s for s in scopes if s[0] < indent] + [(indent, name)]
+                    extended = None
+                elif decorator := _EXTENDS.match(line):
+                    extended = decorator.group(1)
                 kept.append(line)
         if inside:
             raise RuntimeError("no end solution statement found")
