@@ -163,6 +163,11 @@ def test_status_keeps_each_result_with_its_date(tito: Tito, tmp_path: Path,
                        rf"accuracy (\d+\.\d)% after \d+ epochs", status.stdout)
     assert passed and float(passed.group(1)) >= 99, status.stdout
 
+    refused = tito("milestone", "run", "perceptron", "--epochs", "many", workspace=workspace)
+    assert refused.returncode == 2  # argparse's: no run, nothing recorded
+    assert "--epochs: invalid int value: 'many'" in refused.stderr
+    assert milestones.records(workspace)["perceptron"]["last"]["passed"]
+
     sabotage(workspace, *DROPPED_BIAS)
     assert tito("milestone", "run", "perceptron", workspace=workspace).returncode == 1
     status = tito("milestone", "status", workspace=workspace)

@@ -84,7 +84,7 @@ def run(name: str, reference: bool, script_args: tuple[str, ...]) -> int:
     console.print(f"[bold]Milestone {item.id}[/]: {escape(item.title)}")
     console.print(f"running on {escape(which)}")
     outcome = milestones.run(course(), item, root, list(script_args))
-    if outcome.summary is None:  # the script showed its help, or ran no gate
+    if outcome.summary is None:  # the script showed its help or refused its options
         return outcome.returncode
     if root is not None:
         try:

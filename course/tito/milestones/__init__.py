@@ -107,7 +107,7 @@ def check_prerequisites(course: Course, milestone: Milestone, package_root: Path
 @dataclass(frozen=True)
 class Outcome:
     """One run of a milestone: passed or not, its one-line summary (None: the script gave
-    no verdict, as when it only showed its help), its figures."""
+    no verdict, as when it only showed its help or refused its options), its figures."""
 
     milestone: str
     passed: bool
@@ -155,10 +155,11 @@ def run(course: Course, milestone: Milestone, package_root: Path | None,
         try:
             verdict = json.loads(result.read_text(encoding="utf-8"))
         except (FileNotFoundError, json.JSONDecodeError):
-            # No verdict: the script only showed its help (status 0), or it crashed.
+            # No verdict: the script only showed its help (status 0) or refused its
+            # arguments (2, argparse's), which is no result; or it crashed.
             verdict = {"passed": False, "figures": {}, "summary": None if
-                       completed.returncode == 0 else f"the script ended with exit status "
-                       f"{completed.returncode} before its verdict: see the error above"}
+                       completed.returncode in (0, 2) else f"the script ended with exit "
+                       f"status {completed.returncode} before its verdict: see the error above"}
     passed = bool(verdict["passed"]) and completed.returncode == 0
     return Outcome(milestone.id, passed, verdict["summary"], verdict.get("figures", {}),
                    round(time.perf_counter() - started, 2),
