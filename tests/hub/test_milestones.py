@@ -1,10 +1,12 @@
-"""Milestones in a student's hub lab: alice finishes modules 00-03 (their solved notebooks
+"""Milestones in a student's hub lab: alice finishes modules 00-08 (their solved notebooks
 in her workspace, exported with ``tito module export`` in her terminal, as she would),
-then runs the perceptron milestone from her terminal and from a notebook
-(``!tito milestone run perceptron``), on her own package in her home; a milestone whose
-modules she has not finished names them instead."""
+then runs milestones from her terminal (``tito milestone run perceptron``) and from a
+notebook (``!tito milestone run xor``), on her own package in her home; bob, who has
+finished nothing, is told which modules to finish."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -17,7 +19,8 @@ from tito.project import PROJECT_ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 
-FINISHED = ("setup", "tensor", "activations", "layers")
+FINISHED = ("setup", "tensor", "activations", "layers", "losses", "dataloader", "autograd",
+            "optimizers", "training")
 
 
 def put_solved_notebooks(hub: Hub, user: str) -> None:
@@ -36,10 +39,10 @@ def put_solved_notebooks(hub: Hub, user: str) -> None:
         answer.raise_for_status()
 
 
-def run_in_notebook(hub: Hub, kernel: str, line: str) -> str:
+def run_in_notebook(hub: Hub, user: str, kernel: str, line: str) -> str:
     """What a notebook cell holding ``line`` shows (``!`` runs it in a terminal of its own,
     so rich colours it: the colours are left out)."""
-    return CONTROL.sub("", hub.execute("alice", kernel, line, timeout=120))
+    return CONTROL.sub("", hub.execute(user, kernel, line, timeout=120))
 
 
 def test_a_student_runs_the_milestones_of_the_modules_they_finished(hub: Hub) -> None:
@@ -55,20 +58,25 @@ def test_a_student_runs_the_milestones_of_the_modules_they_finished(hub: Hub) ->
         assert "milestone perceptron ✓ passed" in ran and ran.endswith("status 0"), ran
 
     kernel = hub.start_kernel("alice")
-    printed = run_in_notebook(hub, kernel, "!tito milestone run perceptron")
+    printed = run_in_notebook(hub, "alice", kernel, "!tito milestone run xor")
     assert "running on your tinytorch in /home/alice" in printed, printed
-    assert "milestone perceptron ✓ passed: held-out accuracy" in printed, printed
+    assert "2. Two layers: Linear(2, 8) → ReLU → Linear(8, 1)" in printed, printed
+    assert "milestone xor ✓ passed: one layer " in printed, printed
 
-    locked = run_in_notebook(hub, kernel, "!tito milestone run xor")
-    assert ("error: milestone xor needs modules 04 'losses', 05 'dataloader', 06 'autograd', "
-            "07 'optimizers' and 08 'training': complete them and run `tito module export "
-            "losses`") in locked, locked
-
-    status = run_in_notebook(hub, kernel, "!COLUMNS=200 tito milestone status")
-    [perceptron] = [line for line in status.splitlines() if "│ perceptron " in line]
-    assert "✓ passed" in perceptron and "held-out accuracy" in perceptron, status
-    [xor] = [line for line in status.splitlines() if "│ xor " in line]
-    assert "locked" in xor and "needs 04 losses, 05 dataloader" in xor, status
-    # The result is kept in alice's home, where her lab wrote it.
+    status = run_in_notebook(hub, "alice", kernel, "!COLUMNS=200 tito milestone status")
+    rows = {line.split("│")[1].strip(): line for line in status.splitlines()
+            if line.startswith("│")}
+    for name in ("perceptron", "xor"):
+        assert "✓ passed" in rows[name], status
+    assert "ready" in rows["mlp"] and "not yet available" in rows["cnn"], status
+    # The results are kept in alice's home, where her lab wrote them.
     kept = hub.state.homes / "alice" / ".tito" / "milestones.json"
-    assert '"perceptron"' in kept.read_text(encoding="utf-8")
+    assert {"perceptron", "xor"} <= set(json.loads(kept.read_text(encoding="utf-8")))
+
+    hub.start_lab("bob")
+    locked = run_in_notebook(hub, "bob", hub.start_kernel("bob"),
+                             "!tito milestone run perceptron")
+    assert locked.strip() == (
+        "error: milestone perceptron needs modules 00 'setup', 01 'tensor', 02 'activations' "
+        "and 03 'layers': complete them and run `tito module export setup`, `tito module "
+        "export tensor`, `tito module export activations` and `tito module export layers`")
