@@ -1191,6 +1191,7 @@ run_tests(test_bce_with_logits_at_plus_minus_1e4, test_bce_with_logits_record_an
 # calls it every step, `loss = criterion(logits, labels)`, with the prediction first and the
 # target second. The given base class `_Loss` stores and checks `reduction` and makes the
 # object callable; each class's `forward` calls its functional form with `self.reduction`.
+# `NLLLoss`, `BCELoss` and `BCEWithLogitsLoss` are given; write the other two the same way.
 
 # %% solution="losses-classes"
 #| export
@@ -1232,13 +1233,8 @@ class NLLLoss(_Loss):
     """Negative log-likelihood as a callable object (torch.nn.NLLLoss); see `nll_loss`."""
 
     def forward(self, input: "Tensor | npt.ArrayLike", target: "Tensor | npt.ArrayLike") -> Tensor:
-        """The loss of log-probabilities `input` against class indices `target`.
-
-        TODO: call `nll_loss` with `self.reduction`.
-        """
-        ### BEGIN SOLUTION
+        """The loss of log-probabilities `input` against class indices `target`."""
         return nll_loss(input, target, reduction=self.reduction)
-        ### END SOLUTION
 
 
 class CrossEntropyLoss(_Loss):
@@ -1262,26 +1258,16 @@ class BCELoss(_Loss):
     """Binary cross-entropy of probabilities as a callable object (torch.nn.BCELoss)."""
 
     def forward(self, input: "Tensor | npt.ArrayLike", target: "Tensor | npt.ArrayLike") -> Tensor:
-        """The loss of probabilities `input` against `target` (see `binary_cross_entropy`).
-
-        TODO: call `binary_cross_entropy` with `self.reduction`.
-        """
-        ### BEGIN SOLUTION
+        """The loss of probabilities `input` against `target` (see `binary_cross_entropy`)."""
         return binary_cross_entropy(input, target, reduction=self.reduction)
-        ### END SOLUTION
 
 
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy of logits as a callable object (torch.nn.BCEWithLogitsLoss)."""
 
     def forward(self, input: "Tensor | npt.ArrayLike", target: "Tensor | npt.ArrayLike") -> Tensor:
-        """The loss of logits `input` against `target` (see `binary_cross_entropy_with_logits`).
-
-        TODO: call `binary_cross_entropy_with_logits` with `self.reduction`.
-        """
-        ### BEGIN SOLUTION
+        """The loss of logits `input` against `target` (see `binary_cross_entropy_with_logits`)."""
         return binary_cross_entropy_with_logits(input, target, reduction=self.reduction)
-        ### END SOLUTION
 
 
 # %% test="losses-classes-tests" points=5
