@@ -187,11 +187,13 @@ def array_bytes(shape: tuple[int, ...], dtype) -> int:
     return numel * itemsize
 
 
-def time_call(fn: Callable[[], object], repeat: int = 5) -> float:
-    """Call ``fn()`` ``repeat`` times and return the fastest call's duration in seconds.
+def time_call(fn: Callable[..., object], *args: object, repeat: int = 5) -> float:
+    """Call ``fn(*args)`` ``repeat`` times and return the fastest call's duration in seconds.
 
-    Like ``min(timeit.repeat(fn, number=1, repeat=repeat))`` (PyTorch:
-    ``torch.utils.benchmark.Timer``). Raises ``ValueError`` if ``repeat`` is less than 1.
+    Like ``min(timeit.repeat(lambda: fn(*args), number=1, repeat=repeat))`` (PyTorch:
+    ``torch.utils.benchmark.Timer``). The arguments are evaluated once, before timing, so
+    ``time_call(np.copy, big)`` times the copy alone. Raises ``ValueError`` if ``repeat`` is
+    less than 1.
     """
     if repeat < 1:
         raise ValueError(
@@ -200,7 +202,7 @@ def time_call(fn: Callable[[], object], repeat: int = 5) -> float:
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
-        fn()
+        fn(*args)
         best = min(best, time.perf_counter() - start)
     return best
 

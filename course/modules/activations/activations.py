@@ -1025,27 +1025,20 @@ for activation in (ReLU(), Tanh(), GELU()):
 # `t + t`:
 
 # %%
-def best_of(fn, *args, repeat=5):
-    """Fastest of `repeat` runs of fn(*args), in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - start)
-    return min(times)
+from tinytorch.core.setup import time_call  # module 00: the fastest of `repeat` calls
 
 
 N = 4_000_000
 big = Tensor(np.random.default_rng(0).standard_normal(N), dtype=np.float32)
 rows = big.reshape(4000, 1000)
 costs = {
-    "t + t (module 01)": best_of(big.__add__, big),
-    "relu": best_of(relu, big),
-    "sigmoid": best_of(sigmoid, big),
-    "tanh": best_of(Tanh(), big),
-    "gelu tanh": best_of(GELU("tanh"), big),
-    "gelu none (erfc)": best_of(GELU(), big),
-    "softmax dim=-1": best_of(Softmax(dim=-1), rows),
+    "t + t (module 01)": time_call(big.__add__, big),
+    "relu": time_call(relu, big),
+    "sigmoid": time_call(sigmoid, big),
+    "tanh": time_call(Tanh(), big),
+    "gelu tanh": time_call(GELU("tanh"), big),
+    "gelu none (erfc)": time_call(GELU(), big),
+    "softmax dim=-1": time_call(Softmax(dim=-1), rows),
 }
 base = costs["t + t (module 01)"]
 print(f"{'op':>18} {'ms':>8} {'ns/element':>11} {'vs t + t':>9}")
@@ -1069,9 +1062,9 @@ e_big = np.exp(-np.abs(big.numpy()))
 random_mask = big.numpy() >= 0
 sorted_mask = np.sort(random_mask)
 for name, mask in (("random signs", random_mask), ("sorted mask", sorted_mask)):
-    seconds = best_of(np.where, mask, e_big, 1 - e_big)
+    seconds = time_call(np.where, mask, e_big, 1 - e_big)
     print(f"np.where, {name:12}: {seconds * 1e3:6.2f} ms")
-select = best_of(lambda: (1 - e_big) + random_mask * (2 * e_big - 1))
+select = time_call(lambda: (1 - e_big) + random_mask * (2 * e_big - 1))
 print(f"arithmetic select, random: {select * 1e3:6.2f} ms  (a + mask * (b - a): no branch)")
 
 # %% [markdown]
@@ -1087,8 +1080,9 @@ print(f"arithmetic select, random: {select * 1e3:6.2f} ms  (a + mask * (b - a): 
 # %%
 small = big.numpy()[:200_000]
 exact_gelu = np.vectorize(lambda v: 0.5 * v * math.erfc(-v / math.sqrt(2)))
-loop_time = best_of(exact_gelu, small, repeat=2)
-vector_time = best_of(GELU(), Tensor(small))
+loop_time = time_call(exact_gelu, small, repeat=2)
+small_tensor = Tensor(small)
+vector_time = time_call(GELU(), small_tensor)
 error = np.abs(GELU()(Tensor(small)).numpy() - exact_gelu(small)).max()
 print(f"math.erfc in a loop: {loop_time * 1e3:7.1f} ms "
       f"({loop_time / small.size * 1e9:6.1f} ns/element)")
@@ -1108,8 +1102,8 @@ print(f"{'n':>6} {'matmul ms':>10} {'gelu ms':>9} {'gelu share':>11}")
 for n in (64, 256, 1024):
     xb = Tensor(rng.standard_normal((256, n)), dtype=np.float32)
     Wb = Tensor(rng.standard_normal((n, n)), dtype=np.float32)
-    matmul_time = best_of(xb.matmul, Wb)
-    gelu_time = best_of(GELU(), xb)
+    matmul_time = time_call(xb.matmul, Wb)
+    gelu_time = time_call(GELU(), xb)
     print(f"{n:>6} {matmul_time * 1e3:10.3f} {gelu_time * 1e3:9.3f}"
           f" {gelu_time / (matmul_time + gelu_time):10.0%}")
 

@@ -1841,14 +1841,7 @@ if fashion is not None:
 # whole epochs through your `DataLoader`, in samples per second.
 
 # %%
-def best_of(fn, *args, repeat=3):
-    """Fastest of `repeat` runs of fn(*args), in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - start)
-    return min(times)
+from tinytorch.core.setup import time_call  # module 00: the fastest of `repeat` calls
 
 
 source = fashion if fashion is not None else test_digits
@@ -1866,8 +1859,8 @@ for batch_size in (1, 16, 128, 1024):
         for start in range(0, limit, loader.batch_size):
             fetch(order[start:start + loader.batch_size])
 
-    loop_s = best_of(epoch, loader, loader._fetch_loop, limit) / limit
-    gather_s = best_of(epoch, loader, loader._fetch_gather, limit) / limit
+    loop_s = time_call(epoch, loader, loader._fetch_loop, limit, repeat=3) / limit
+    gather_s = time_call(epoch, loader, loader._fetch_gather, limit, repeat=3) / limit
     rates[batch_size] = (1 / loop_s, 1 / gather_s)
     print(f"{batch_size:>6} {1 / loop_s:>12,.0f} /s {1 / gather_s:>10,.0f} /s "
           f"{loop_s / gather_s:>7.1f}x")

@@ -1858,20 +1858,13 @@ print(f"activations of one batch of {batch} (Linear outputs only): {activations 
 # one at growing batch sizes:
 
 # %%
-def best_of(fn, *args, repeat=5):
-    """Fastest of `repeat` runs of fn(*args), in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - start)
-    return min(times)
+from tinytorch.core.setup import time_call  # module 00: the fastest of `repeat` calls
 
 
 layer = Linear(256, 128)
 xs = Tensor(np.random.default_rng(0).standard_normal((16, 256)), dtype=np.float32)
-loops_time = best_of(linear_loops, xs, layer.weight, layer.bias, repeat=2)
-vector_time = best_of(layer, xs)
+loops_time = time_call(linear_loops, xs, layer.weight, layer.bias, repeat=2)
+vector_time = time_call(layer, xs)
 flops = 2 * 16 * 256 * 128
 print(f"batch 16, 256 -> 128: loops {loops_time * 1e3:.1f} ms, vectorized "
       f"{vector_time * 1e6:.0f} µs ({loops_time / vector_time:.0f}x), {flops:,} FLOPs")
@@ -1880,7 +1873,7 @@ big_layer = Linear(1024, 1024)
 print(f"\n{'batch':>6} {'GFLOP':>7} {'ms':>8} {'GFLOP/s':>8} {'µs per example':>15}")
 for batch in (1, 8, 64, 512):
     xb = Tensor(np.random.default_rng(0).standard_normal((batch, 1024)), dtype=np.float32)
-    seconds = best_of(big_layer, xb)
+    seconds = time_call(big_layer, xb)
     gflop = 2 * batch * 1024 * 1024 / 1e9
     print(f"{batch:>6} {gflop:7.3f} {seconds * 1e3:8.3f} {gflop / seconds:8.1f}"
           f" {seconds / batch * 1e6:15.1f}")
@@ -1906,10 +1899,10 @@ for batch in (1, 8, 64, 512):
 # `state_dict()` copies every parameter. Measure it on the MLP:
 
 # %%
-copy_time = best_of(mlp.state_dict)
+copy_time = time_call(mlp.state_dict)
 print(f"state_dict() of {total_params:,} parameters ({total_bytes / 2**20:.2f} MiB): "
       f"{copy_time * 1e3:.2f} ms")
-load_time = best_of(mlp.load_state_dict, mlp.state_dict())
+load_time = time_call(mlp.load_state_dict, mlp.state_dict())
 print(f"load_state_dict(): {load_time * 1e3:.2f} ms")
 
 # %% [markdown]

@@ -1365,14 +1365,7 @@ for temperature in (100.0, 10.0, 3.0, 1.0, 0.3, 0.1):
 import time
 
 
-def best_of(fn, *args, repeat=5, **kwargs):
-    """Fastest of `repeat` runs of fn(*args, **kwargs), in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn(*args, **kwargs)
-        times.append(time.perf_counter() - start)
-    return min(times)
+from tinytorch.core.setup import time_call  # module 00: the fastest of `repeat` calls
 
 
 rng = np.random.default_rng(0)
@@ -1383,8 +1376,8 @@ for classes, n in ((10, 4096), (100, 4096), (1000, 1024), (50257, 64)):
     target = rng.integers(0, classes, n)
     one_hot = np.zeros((n, classes), dtype=np.float32)
     one_hot[np.arange(n), target] = 1.0
-    ce = best_of(cross_entropy, logits, target) / n
-    mse = best_of(mse_loss, logits, one_hot) / n
+    ce = time_call(cross_entropy, logits, target) / n
+    mse = time_call(mse_loss, logits, one_hot) / n
     cost[classes] = ce
     print(f"{classes:>7} {n:>6} {ce * 1e6:>12.2f} µs {mse * 1e6:>12.2f} µs {ce / mse:>6.1f}")
 

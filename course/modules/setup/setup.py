@@ -1204,24 +1204,26 @@ run_tests(
 
 # %% solution="time-call"
 #| export
-def time_call(fn: Callable[[], object], repeat: int = 5) -> float:
-    """Call ``fn()`` ``repeat`` times and return the fastest call's duration in seconds.
+def time_call(fn: Callable[..., object], *args: object, repeat: int = 5) -> float:
+    """Call ``fn(*args)`` ``repeat`` times and return the fastest call's duration in seconds.
 
-    Like ``min(timeit.repeat(fn, number=1, repeat=repeat))`` (PyTorch:
-    ``torch.utils.benchmark.Timer``). Raises ``ValueError`` if ``repeat`` is less than 1.
+    Like ``min(timeit.repeat(lambda: fn(*args), number=1, repeat=repeat))`` (PyTorch:
+    ``torch.utils.benchmark.Timer``). The arguments are evaluated once, before timing, so
+    ``time_call(np.copy, big)`` times the copy alone. Raises ``ValueError`` if ``repeat`` is
+    less than 1.
 
     TODO: Time each call separately with ``time.perf_counter()`` and return the minimum.
 
     APPROACH:
     1. If ``repeat < 1``, raise ``ValueError`` with a message that names ``repeat`` and says
        it must be at least 1.
-    2. Repeat ``repeat`` times: ``start = time.perf_counter()``, call ``fn()``, record
+    2. Repeat ``repeat`` times: ``start = time.perf_counter()``, call ``fn(*args)``, record
        ``time.perf_counter() - start``.
     3. Return the smallest duration (a ``float``). Call ``fn`` exactly ``repeat`` times: no
        extra warm-up call.
 
     EXAMPLE:
-    >>> seconds = time_call(lambda: sum(range(100_000)), repeat=3)
+    >>> seconds = time_call(sum, range(100_000), repeat=3)
     >>> 0 < seconds < 1
     True
 
@@ -1238,27 +1240,30 @@ def time_call(fn: Callable[[], object], repeat: int = 5) -> float:
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
-        fn()
+        fn(*args)
         best = min(best, time.perf_counter() - start)
     return best
     ### END SOLUTION
 
 
 # %%
-print(f"sum(range(100_000)): {time_call(lambda: sum(range(100_000))) * 1e3:.3f} ms (best of 5)")
+print(f"sum(range(100_000)): {time_call(sum, range(100_000)) * 1e3:.3f} ms (best of 5)")
 
 
 # %% test="time-call-tests" points=8
 def test_time_call_calls_fn_repeat_times(run):
     def count_calls():
         calls, default_calls = [], []
-        result = time_call(lambda: calls.append(1), repeat=4)
+        result = time_call(calls.append, "x", repeat=4)
         time_call(lambda: default_calls.append(1))
         shown = result if type(result) is float else repr(result)
-        return len(calls), type(result).__name__, shown, len(default_calls)
+        return calls, type(result).__name__, shown, len(default_calls)
 
-    count, kind, result, default_count = run(count_calls)
-    assert count == 4, f"time_call(fn, repeat=4) must call fn exactly 4 times, called it {count}"
+    calls, kind, result, default_count = run(count_calls)
+    assert calls == ["x"] * 4, (
+        f"time_call(calls.append, 'x', repeat=4) must call calls.append('x') exactly 4 times, "
+        f"made the calls {calls}"
+    )
     assert kind == "float" and result >= 0.0, (
         f"time_call must return a non-negative float of seconds, got {kind}: {result!r}"
     )

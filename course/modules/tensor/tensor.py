@@ -106,18 +106,11 @@ print("m.T shares m's memory:", np.shares_memory(m, m.T))
 big = np.ones((2000, 2000), dtype=np.float32)
 
 
-def best_of(fn, *args, repeat=5):
-    """Fastest of `repeat` runs of fn(*args), in seconds (the run least disturbed by noise)."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - start)
-    return min(times)
+from tinytorch.core.setup import time_call  # module 00: the fastest of `repeat` calls
 
 
-contiguous = best_of(np.copy, big)
-strided = best_of(np.ascontiguousarray, big.T)
+contiguous = time_call(np.copy, big)
+strided = time_call(np.ascontiguousarray, big.T)
 print(f"copy 2000x2000 in memory order: {contiguous * 1e3:.2f} ms")
 print(f"copy its transpose            : {strided * 1e3:.2f} ms ({strided / contiguous:.1f}x)")
 
@@ -239,8 +232,8 @@ base = np.zeros((1000, 1000), dtype=np.float32)
 print("reshape is a view     :", np.shares_memory(base, base.reshape(-1)))
 print("slice is a view       :", np.shares_memory(base, base[:, 1:]))
 print("fancy index is a copy :", np.shares_memory(base, base[[0, 1]]))
-view_time = best_of(base.reshape, -1)
-copy_time = best_of(np.copy, base)
+view_time = time_call(base.reshape, -1)
+copy_time = time_call(np.copy, base)
 print(f"view {view_time * 1e6:.1f} µs vs copy {copy_time * 1e6:.1f} µs of 4 MB")
 
 # %% [markdown]
@@ -1562,7 +1555,7 @@ run_tests(test_dtype_promotion_rules, test_arithmetic_records_the_graph)
 # ### 3.3 Piece 3: comparisons and negation
 #
 # `a < b` on tensors compares elementwise and returns a **bool tensor**, a mask, not a
-# single `True` or `False`. Module 02 uses one for ReLU: `x * (x > 0)`. Comparisons are
+# single `True` or `False`: it selects elements, as `x[x > 0]` does. Comparisons are
 # step functions, flat almost everywhere, so they carry no gradient: `_compare` returns its
 # result outside the graph. The six operators are written for you and all call `_compare`
 # with their NumPy function; you write `_compare` and `__neg__`.
@@ -2773,7 +2766,7 @@ for dtype in (np.float64, np.float32, np.float16, np.int8):
 adds = {}
 for dtype in (np.float64, np.float32, np.int8):
     t = Tensor(np.ones(4_000_000), dtype=dtype)
-    adds[np.dtype(dtype).name] = best_of(t.__add__, t, repeat=7)
+    adds[np.dtype(dtype).name] = time_call(t.__add__, t, repeat=7)
 for name, seconds in adds.items():
     print(f"{name:>8}: t + t over 4M elements {seconds * 1e3:6.2f} ms"
           f"  ({adds['float64'] / seconds:4.1f}x the float64 speed)")
@@ -2805,9 +2798,9 @@ for n in (16, 32, 64, 256, 1024):
     a = Tensor(rng.standard_normal((n, n)), dtype=np.float32)
     b = Tensor(rng.standard_normal((n, n)), dtype=np.float32)
     flops = 2 * n**3
-    vectorized = best_of(a.matmul, b, repeat=5)
+    vectorized = time_call(a.matmul, b)
     if n <= 64:
-        loop_times[n] = loops = best_of(matmul_loops, a, b, repeat=2)
+        loop_times[n] = loops = time_call(matmul_loops, a, b, repeat=2)
         print(f"{n:>5} {flops:>13,} {loops * 1e3:>8.1f}ms {vectorized * 1e6:>10.1f}µs"
               f" {loops / vectorized:>8.0f}x {flops / loops / 1e6:>7.2f} MFLOP/s"
               f" {flops / vectorized / 1e9:>7.2f} GFLOP/s")
@@ -3009,7 +3002,7 @@ print(f"loops at n = 640 (1000x the FLOPs of n = 64) would take about "
 # - [ ] Export your code into your package: `tito module export tensor`. Then
 #       `from tinytorch.core.tensor import Tensor` works in any notebook or script.
 #
-# **Next: module 02, activations.** You will write ReLU as `x * (x > 0)`, sigmoid with
-# `exp`, and a softmax that subtracts `x.max(axis=-1, keepdims=True)` before `exp` so
-# that it never overflows, then divides by a `sum(axis=-1, keepdims=True)`: every piece of
-# it is an op you wrote today.
+# **Next: module 02, activations.** You will write ReLU as `max(0, x)` elementwise (and see
+# why `x * (x > 0)` is a trap), sigmoid with `exp`, and a softmax that subtracts
+# `x.max(axis=-1, keepdims=True)` before `exp` so that it never overflows, then divides by a
+# `sum(axis=-1, keepdims=True)`: every piece of it is an op you wrote today.
