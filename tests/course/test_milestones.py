@@ -146,6 +146,17 @@ def test_reference_runs_the_installed_package_and_records_nothing(
     assert not empty.exists()
 
 
+def test_reference_where_it_is_not_installed_says_to_run_without_it(
+        course: Course, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A student's lab sees only the student's package: --reference is one line, no
+    traceback. The system's Python (no tinytorch installed) stands in for the lab's."""
+    system_python = shutil.which("python3", path="/usr/bin:/bin")
+    assert system_python, "the system's python3 is what `make` set-up runs with"
+    monkeypatch.setattr(milestones.sys, "executable", system_python)
+    with pytest.raises(milestones.TitoError, match="run `tito milestone run xor` without"):
+        milestones.check_ready(course, course.milestones["xor"], None)
+
+
 def test_status_keeps_each_result_with_its_date(tito: Tito, tmp_path: Path,
                                                 course: Course) -> None:
     workspace = reference_workspace(tmp_path / "ws", course)

@@ -78,9 +78,7 @@ def run(name: str, reference: bool, script_args: tuple[str, ...]) -> int:
     item = milestones.find(course(), name)
     root = None if reference else paths().workspace
     which = "the reference tinytorch" if reference else f"your tinytorch in {root}"
-    milestones.check_script(item)
-    if root is not None:
-        milestones.check_prerequisites(course(), item, root)
+    milestones.check_ready(course(), item, root)  # before the header: a refusal is one line
     console.print(f"[bold]Milestone {item.id}[/]: {escape(item.title)}")
     console.print(f"running on {escape(which)}")
     outcome = milestones.run(course(), item, root, list(script_args))

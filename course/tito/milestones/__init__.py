@@ -104,6 +104,33 @@ def check_prerequisites(course: Course, milestone: Milestone, package_root: Path
         raise TitoError(prerequisites_message(milestone, missing))
 
 
+_FINDS_ALL = ("import importlib.util, sys\n"
+              "sys.exit(0 if all(importlib.util.find_spec(n) for n in sys.argv[1:]) else 1)")
+
+
+def check_reference(course: Course, milestone: Milestone) -> None:
+    """A :class:`TitoError` when the installed reference package lacks a module the
+    milestone needs, as in a student's lab, which sees only the student's own package."""
+    targets = [m.target for m in required_modules(course, milestone)]
+    with tempfile.TemporaryDirectory(prefix="tito-milestone-") as scratch:
+        found = subprocess.run([sys.executable, "-c", _FINDS_ALL, *targets], cwd=scratch,
+                               env=_environment(None), check=False).returncode == 0
+    if not found:
+        raise TitoError(f"--reference needs the course's reference tinytorch, which is not "
+                        f"installed here (a lab sees only your own package): run `tito "
+                        f"milestone run {milestone.id}` without --reference")
+
+
+def check_ready(course: Course, milestone: Milestone, package_root: Path | None) -> None:
+    """Everything a run needs, checked before it starts: the milestone's script, and the
+    modules it needs in the package at ``package_root`` (None: the installed reference)."""
+    check_script(milestone)
+    if package_root is None:
+        check_reference(course, milestone)
+    else:
+        check_prerequisites(course, milestone, package_root)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """One run of a milestone: passed or not, its one-line summary (None: the script gave
@@ -134,9 +161,7 @@ def run(course: Course, milestone: Milestone, package_root: Path | None,
     holds ``tinytorch/``; None: the installed reference), after checking that every module
     it needs is exported there. The script's output goes straight to this process's
     stdout and stderr, as it comes."""
-    check_script(milestone)
-    if package_root is not None:
-        check_prerequisites(course, milestone, package_root)
+    check_ready(course, milestone, package_root)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tito-milestone-") as scratch:
         result = Path(scratch) / "result.json"
