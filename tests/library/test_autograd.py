@@ -452,6 +452,64 @@ def test_leaf_backward_and_retain_grad() -> None:
     assert d.grad is None, "a non-leaf without retain_grad keeps no .grad"
 
 
+def test_gradients_own_their_memory() -> None:
+    """.grad takes the walk's fresh arrays without a copy, but never shares memory with
+    another .grad, the caller's gradient, an input or what a Function keeps."""
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    seed = np.ones(2, np.float32)
+    (a + b).backward(seed)  # add's rule returns the same array for both inputs
+    (a * 1.0 + b * 1.0).sum().backward()  # and here the walk's own array, twice
+    grads = [a.grad.data, b.grad.data, seed]
+    for i, first in enumerate(grads):
+        for second in grads[i + 1:]:
+            assert not np.shares_memory(first, second)
+    np.testing.assert_allclose(a.grad.numpy(), [2.0, 2.0])
+    leaf = Tensor([5.0, 6.0], requires_grad=True)
+    leaf.backward(seed)
+    assert not np.shares_memory(leaf.grad.data, seed)
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    kept = x.reshape(2, 1)
+    kept.retain_grad()
+    kept.sum().backward()
+    assert not np.shares_memory(x.grad.data, kept.grad.data)
+    assert x.grad.data.flags.writeable and kept.grad.data.flags.writeable
+
+    class KeepsItsGradient(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.gradient = np.full(x.shape, 7.0, np.float32)
+            return x.copy()
+
+        @staticmethod
+        def backward(ctx, grad):
+            return ctx.gradient
+
+    y = Tensor([1.0, 2.0], requires_grad=True)
+    out = KeepsItsGradient.apply(y)
+    kept_array = out.grad_fn.saved["ctx"].gradient
+    out.sum().backward()
+    y.grad.data += 1  # in place: must not reach the Function's array
+    np.testing.assert_array_equal(kept_array, [7.0, 7.0])
+    np.testing.assert_allclose(y.grad.numpy(), [8.0, 8.0])
+
+
+def test_gradients_take_the_layout_of_their_tensor() -> None:
+    """Linear's x @ weight.T gives a C-ordered weight.grad (the optimizer's update is then
+    not strided), taken over without a copy; an F-ordered leaf gets an F-ordered grad."""
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((5, 4)).astype(np.float32))
+    weight = Tensor(rng.standard_normal((3, 4)).astype(np.float32), requires_grad=True)
+    (x @ weight.transpose()).sum().backward()
+    assert weight.grad.data.flags.c_contiguous and weight.grad.data.flags.owndata is False
+    np.testing.assert_allclose(weight.grad.numpy(), np.ones((5, 3)).T @ x.numpy(), rtol=1e-5)
+    fortran = Tensor(np.asfortranarray(rng.standard_normal((3, 4))).astype(np.float32),
+                     requires_grad=True)
+    (fortran * 2.0).sum().backward()
+    assert fortran.data.flags.f_contiguous and not fortran.data.flags.c_contiguous
+    assert fortran.grad.data.flags.f_contiguous
+
+
 def test_int_and_constant_inputs_get_no_gradient() -> None:
     x = Tensor([1.0, 2.0], requires_grad=True)
     ints = Tensor([3, 4])

@@ -155,8 +155,12 @@ def topological_order(root: Tensor) -> list[Tensor]:
 
 
 def _seed(tensor: Tensor, gradient: "Tensor | np.ndarray | float | None") -> np.ndarray:
-    """The gradient of `tensor` w.r.t. itself, checked like torch.autograd.backward does."""
-    if not isinstance(tensor, Tensor):
+    """The gradient of `tensor` w.r.t. itself, checked like torch.autograd.backward does.
+
+    Any object with the Tensor interface (`data`, `requires_grad`, `grad_fn`) works, e.g.
+    module 01's notebook class: the walk only reads these attributes.
+    """
+    if not all(hasattr(tensor, name) for name in ("data", "requires_grad", "grad_fn")):
         raise TypeError(f"backward() expects a Tensor, got {type(tensor).__name__}")
     if not tensor.requires_grad:
         raise RuntimeError(
@@ -178,11 +182,29 @@ def _seed(tensor: Tensor, gradient: "Tensor | np.ndarray | float | None") -> np.
             f"Mismatch in shape: grad_output[0] has a shape of {seed.shape} and output[0] "
             f"has a shape of {tensor.shape}: the gradient must have the tensor's shape"
         )
-    return seed.astype(tensor.dtype, copy=False)
+    return _read_only(seed.astype(tensor.dtype, copy=False))  # the caller's array
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A read-only view of `array` (no copy): a gradient the walk must not hand over."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+def _memory(array: np.ndarray) -> int:
+    """Which memory `array` uses: the id of the array owning it (itself, or its view's base)."""
+    return id(array if array.base is None else array.base)
 
 
 def _input_gradients(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> Sequence:
-    """One gradient (or None) per input of `fn`, from its rule or its Function's backward."""
+    """One gradient (or None) per input of `fn`, from its rule or its Function's backward.
+
+    A gradient stays writeable only if the walk is its sole holder, so `_accumulate` can
+    take it over: any gradient that shares memory with an input, the output or another
+    gradient of this op (add's rule returns `grad` twice), or that a Function returned
+    (it may hold on to it), comes back as a read-only view.
+    """
     if isinstance(fn.op, str):
         rule = BACKWARD_RULES.get(fn.op)
         if rule is None:
@@ -191,22 +213,38 @@ def _input_gradients(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> Sequence:
                 "or make the op a Function subclass with a backward"
             )
         grads = rule(fn, grad, out)
+        held = {_memory(out), *(_memory(x.data) for x in fn.inputs)}
     else:  # a Function subclass, which carries its own backward
         grads = fn.op._input_gradients(fn.saved["ctx"], grad)
+        held = None  # the Function may keep any array it returns
     if not isinstance(grads, (tuple, list)) or len(grads) != len(fn.inputs):
         raise RuntimeError(
             f"the backward of '{getattr(fn.op, '__name__', fn.op)}' returned "
             f"{grads!r:.80}, expected a tuple of {len(fn.inputs)} gradients, one per input"
         )
-    return grads
+    owned = []
+    for g in grads:
+        if isinstance(g, np.ndarray) and g.flags.writeable:
+            if held is None or _memory(g) in held:
+                g = _read_only(g)
+            else:
+                held.add(_memory(g))
+        owned.append(g)
+    return owned
 
 
 def _accumulate(tensor: Tensor, grad: np.ndarray) -> None:
-    """Add `grad` to `tensor.grad`, making it a Tensor of the tensor's dtype if it is None."""
-    if tensor.grad is None:
-        tensor.grad = Tensor(grad, dtype=tensor.dtype)  # a copy: .grad owns its array
-    else:
+    """Add `grad` to `tensor.grad`, making `.grad` (of the tensor's own class, dtype and
+    memory layout) if it is None."""
+    if tensor.grad is not None:
         tensor.grad.data = tensor.grad.data + grad
+        return
+    data = tensor.data
+    order = "F" if data.flags.f_contiguous and not data.flags.c_contiguous else "C"
+    if not (tensor.grad_fn is None and grad.flags.writeable and grad.dtype == data.dtype
+            and grad.flags[order + "_CONTIGUOUS"]):  # else not the walk's own array to give
+        grad = np.array(grad, dtype=data.dtype, order=order)  # a copy: .grad owns its array
+    tensor.grad = type(tensor)._wrap(grad)
 
 
 def _free(fn: GradFn) -> None:
@@ -307,6 +345,11 @@ def pow_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
         return grad_a, grad_b
 
 
+def _column_major(array: np.ndarray) -> bool:
+    """Whether the last two dims are stored column by column (a transposed C array)."""
+    return array.ndim >= 2 and array.strides[-2] < array.strides[-1]
+
+
 @backward_rule("matmul")
 def matmul_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
     """Gradients of out = a @ b: (grad @ bᵀ, aᵀ @ grad), with NumPy's 1-D and batch rules."""
@@ -320,7 +363,10 @@ def matmul_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
         grad_a = grad2 @ np.swapaxes(b2, -1, -2)
         grad_a = grad_a[..., 0, :] if a.ndim == 1 else grad_a
     if fn.inputs[1].requires_grad:
-        grad_b = np.swapaxes(a2, -1, -2) @ grad2
+        if _column_major(b2):  # a transposed view (Linear's weight): so is its gradient
+            grad_b = np.swapaxes(np.swapaxes(grad2, -1, -2) @ a2, -1, -2)
+        else:
+            grad_b = np.swapaxes(a2, -1, -2) @ grad2
         grad_b = grad_b[..., 0] if b.ndim == 1 else grad_b
     return grad_a, grad_b
 
@@ -346,11 +392,23 @@ def transpose_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
     return (np.swapaxes(grad, fn.saved["dim0"], fn.saved["dim1"]),)
 
 
+def _basic_index(index: object) -> bool:
+    """Whether `index` is basic indexing (ints, slices, None, ...), which picks each element
+    at most once."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis
+               for i in parts)
+
+
 @backward_rule("getitem")
 def getitem_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
     """Gradient of out = x[index]: zeros of x's shape with grad added at index (np.add.at)."""
     g = np.zeros(fn.inputs[0].shape, dtype=grad.dtype)
-    np.add.at(g, fn.saved["index"], grad)
+    index = fn.saved["index"]
+    if _basic_index(index):  # each element at most once: a plain assignment is exact
+        g[index] = grad
+    else:
+        np.add.at(g, index, grad)
     return (g,)
 
 

@@ -201,7 +201,7 @@ class SGD(Optimizer):
             buf = state["momentum_buffer"] = grad.copy()
         else:
             buf *= momentum
-            buf += (1 - dampening) * grad
+            buf += grad if dampening == 0 else (1 - dampening) * grad
         if group["nesterov"]:
             return grad + momentum * buf
         return buf

@@ -779,8 +779,8 @@ run_tests(test_topological_order_is_iterative_and_skips_constants)
 # 1. `grad = grads.pop(id(node), None)`; if None, no gradient reached it: skip it.
 # 2. If the node is a leaf (`node.is_leaf`) or asked to keep its gradient
 #    (`node.retains_grad`), **accumulate** into `node.grad`: `_accumulate(node, grad)`
-#    (given: it makes `.grad` a Tensor of the node's dtype, or adds to it). A leaf has no
-#    op: go on to the next node.
+#    (given: it makes `.grad` a Tensor of the node's class, dtype and layout, or adds to
+#    it). A leaf has no op: go on to the next node.
 # 3. Otherwise get the gradients of the node's inputs from its op's rule:
 #    `_input_gradients(fn, grad, node.data)` (given: it calls `BACKWARD_RULES[fn.op]`, or
 #    the backward of a `Function`, piece 18).
@@ -789,12 +789,25 @@ run_tests(test_topological_order_is_iterative_and_skips_constants)
 #    add it to `grads[id(input)]` (or set it, if there is none yet). Use `+`, never `+=`:
 #    a rule may return the same array for two inputs (`add` does).
 # 5. Unless `retain_graph`, free the node: `_free(fn)` (given).
+#
+# Why the given helpers care about ownership: a step of a 784-256-128-10 MLP makes about
+# 1 MB of weight gradients, and copying each into its `.grad` would cost a few percent of
+# the backward pass, and briefly as much memory again. A gradient the rules have just
+# computed belongs to the walk alone, so `_accumulate` makes it `.grad` as it is. Not so an
+# array someone else holds: the gradient you passed to `backward`, an input's data, or the
+# `grad` that `add` returns for *both* inputs (two `.grad`s sharing one array would each see
+# the other's later updates). `_input_gradients` hands those on as read-only views, and
+# `_accumulate` copies anything read-only.
 
 # %% solution="autograd-backward"
 #| export
 def _seed(tensor: Tensor, gradient: "Tensor | np.ndarray | float | None") -> np.ndarray:
-    """The gradient of `tensor` w.r.t. itself, checked like torch.autograd.backward does."""
-    if not isinstance(tensor, Tensor):
+    """The gradient of `tensor` w.r.t. itself, checked like torch.autograd.backward does.
+
+    Any object with the Tensor interface (`data`, `requires_grad`, `grad_fn`) works, e.g.
+    module 01's notebook class: the walk only reads these attributes.
+    """
+    if not all(hasattr(tensor, name) for name in ("data", "requires_grad", "grad_fn")):
         raise TypeError(f"backward() expects a Tensor, got {type(tensor).__name__}")
     if not tensor.requires_grad:
         raise RuntimeError(
@@ -816,11 +829,29 @@ def _seed(tensor: Tensor, gradient: "Tensor | np.ndarray | float | None") -> np.
             f"Mismatch in shape: grad_output[0] has a shape of {seed.shape} and output[0] "
             f"has a shape of {tensor.shape}: the gradient must have the tensor's shape"
         )
-    return seed.astype(tensor.dtype, copy=False)
+    return _read_only(seed.astype(tensor.dtype, copy=False))  # the caller's array
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A read-only view of `array` (no copy): a gradient the walk must not hand over."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+def _memory(array: np.ndarray) -> int:
+    """Which memory `array` uses: the id of the array owning it (itself, or its view's base)."""
+    return id(array if array.base is None else array.base)
 
 
 def _input_gradients(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> Sequence:
-    """One gradient (or None) per input of `fn`, from its rule or its Function's backward."""
+    """One gradient (or None) per input of `fn`, from its rule or its Function's backward.
+
+    A gradient stays writeable only if the walk is its sole holder, so `_accumulate` can
+    take it over: any gradient that shares memory with an input, the output or another
+    gradient of this op (add's rule returns `grad` twice), or that a Function returned
+    (it may hold on to it), comes back as a read-only view.
+    """
     if isinstance(fn.op, str):
         rule = BACKWARD_RULES.get(fn.op)
         if rule is None:
@@ -829,22 +860,38 @@ def _input_gradients(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> Sequence:
                 "or make the op a Function subclass with a backward"
             )
         grads = rule(fn, grad, out)
+        held = {_memory(out), *(_memory(x.data) for x in fn.inputs)}
     else:  # a Function subclass, which carries its own backward
         grads = fn.op._input_gradients(fn.saved["ctx"], grad)
+        held = None  # the Function may keep any array it returns
     if not isinstance(grads, (tuple, list)) or len(grads) != len(fn.inputs):
         raise RuntimeError(
             f"the backward of '{getattr(fn.op, '__name__', fn.op)}' returned "
             f"{grads!r:.80}, expected a tuple of {len(fn.inputs)} gradients, one per input"
         )
-    return grads
+    owned = []
+    for g in grads:
+        if isinstance(g, np.ndarray) and g.flags.writeable:
+            if held is None or _memory(g) in held:
+                g = _read_only(g)
+            else:
+                held.add(_memory(g))
+        owned.append(g)
+    return owned
 
 
 def _accumulate(tensor: Tensor, grad: np.ndarray) -> None:
-    """Add `grad` to `tensor.grad`, making it a Tensor of the tensor's dtype if it is None."""
-    if tensor.grad is None:
-        tensor.grad = Tensor(grad, dtype=tensor.dtype)  # a copy: .grad owns its array
-    else:
+    """Add `grad` to `tensor.grad`, making `.grad` (of the tensor's own class, dtype and
+    memory layout) if it is None."""
+    if tensor.grad is not None:
         tensor.grad.data = tensor.grad.data + grad
+        return
+    data = tensor.data
+    order = "F" if data.flags.f_contiguous and not data.flags.c_contiguous else "C"
+    if not (tensor.grad_fn is None and grad.flags.writeable and grad.dtype == data.dtype
+            and grad.flags[order + "_CONTIGUOUS"]):  # else not the walk's own array to give
+        grad = np.array(grad, dtype=data.dtype, order=order)  # a copy: .grad owns its array
+    tensor.grad = type(tensor)._wrap(grad)
 
 
 def _free(fn: GradFn) -> None:
@@ -1364,9 +1411,23 @@ run_tests(test_pow_edge_cases, test_div_through_backward)
 # Skipping work: an input that does not require grad needs no gradient. The first layer
 # of a network multiplies the data (no grad) by a weight; computing the data's gradient
 # would cost a whole extra matmul. Return None for it.
+#
+# Memory layout: a gradient should have the layout of its input (PyTorch's gradient layout
+# contract). `Linear` computes `x @ weight.transpose()`: `b` is then a transposed *view* of
+# the C-ordered weight (column-major, `b.strides[-2] < b.strides[-1]`). `aᵀ @ grad` would
+# give `b` a row-major gradient, which transpose's rule turns into a column-major
+# `weight.grad`; the optimizer's in-place update then walks a C-ordered weight and an
+# F-ordered gradient together with strided loops, about twice as slow. Computing the same
+# numbers as `(gradᵀ @ a)ᵀ` costs nothing more (BLAS reads transposed views directly) and
+# gives `b` a transposed gradient, so `weight.grad` comes out C-ordered like the weight.
 
 # %% solution="autograd-matmul"
 #| export
+def _column_major(array: np.ndarray) -> bool:
+    """Whether the last two dims are stored column by column (a transposed C array)."""
+    return array.ndim >= 2 and array.strides[-2] < array.strides[-1]
+
+
 @backward_rule("matmul")
 def matmul_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
     """Gradients of out = a @ b: (grad @ bᵀ, aᵀ @ grad), with NumPy's 1-D and batch rules.
@@ -1376,7 +1437,8 @@ def matmul_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
 
     APPROACH:
     1. grad_a = grad2 @ swapaxes(b2, -1, -2); if a was 1-D take grad_a[..., 0, :].
-    2. grad_b = swapaxes(a2, -1, -2) @ grad2; if b was 1-D take grad_b[..., 0].
+    2. grad_b = swapaxes(a2, -1, -2) @ grad2; if b was 1-D take grad_b[..., 0]. If b2 is
+       column-major (`_column_major(b2)`), compute it as swapaxes(swapaxes(grad2) @ a2).
 
     EXAMPLE: a (2, 3), b (3,): out (2,); grad_a (2, 3) = outer(grad, b); grad_b (3,) = aᵀ grad.
 
@@ -1393,7 +1455,10 @@ def matmul_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
         grad_a = grad2 @ np.swapaxes(b2, -1, -2)
         grad_a = grad_a[..., 0, :] if a.ndim == 1 else grad_a
     if fn.inputs[1].requires_grad:
-        grad_b = np.swapaxes(a2, -1, -2) @ grad2
+        if _column_major(b2):  # a transposed view (Linear's weight): so is its gradient
+            grad_b = np.swapaxes(np.swapaxes(grad2, -1, -2) @ a2, -1, -2)
+        else:
+            grad_b = np.swapaxes(a2, -1, -2) @ grad2
         grad_b = grad_b[..., 0] if b.ndim == 1 else grad_b
     return grad_a, grad_b
     ### END SOLUTION
@@ -1470,7 +1535,24 @@ def test_matmul_rule_batched_and_vectors(run):
     assert shape == (4, 2), f"the weight's gradient should still be (4, 2), got {shape}"
 
 
-run_tests(test_matmul_rule_batched_and_vectors)
+def test_matmul_rule_keeps_a_transposed_layout(run):
+    def layout(x, w):
+        tw = Tensor(w, requires_grad=True)
+        out = Tensor(x) @ tw.transpose()  # Linear's product: b is a transposed view
+        grad_b = matmul_backward(out.grad_fn, np.ones(out.shape, np.float32), out.data)[1]
+        return bool(grad_b.strides[0] < grad_b.strides[1]), np.asarray(grad_b)
+
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((5, 4)).astype(np.float32)
+    w = rng.standard_normal((3, 4)).astype(np.float32)
+    column_major, grad_b = run(layout, x, w)
+    assert_array(grad_b, x.T @ np.ones((5, 3)), dtype="float32", rtol=1e-5,
+                 what="the gradient of weight.transpose() in x @ weight.transpose()")
+    assert column_major, ("the gradient of a transposed view should be transposed too "
+                          "(column-major): compute it as swapaxes(swapaxes(grad2) @ a2)")
+
+
+run_tests(test_matmul_rule_batched_and_vectors, test_matmul_rule_keeps_a_transposed_layout)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1602,21 +1684,39 @@ run_tests(test_transpose_rule_with_dims)
 # class). `g[index] += grad` then writes element 0 twice, the second write replacing the
 # first, and one gradient is lost. `np.add.at(g, index, grad)` **accumulates**: a
 # repeated index gets the sum. It handles ints, slices, masks and index arrays alike.
+#
+# The fast path: `np.add.at` is an unbuffered loop, slower than a plain assignment (1.6x on
+# a cross entropy's index with NumPy 2.4, far more before NumPy 1.25). A *basic*
+# index (ints, slices, `None`, `...`; `_basic_index(index)`, given) can never pick an element
+# twice, so `g[index] = grad` is exact for it; keep `np.add.at` for index arrays and masks.
 
 # %% solution="autograd-getitem"
 #| export
+def _basic_index(index: object) -> bool:
+    """Whether `index` is basic indexing (ints, slices, None, ...), which picks each element
+    at most once."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis
+               for i in parts)
+
+
 @backward_rule("getitem")
 def getitem_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
     """Gradient of out = x[index]: zeros of x's shape with grad added at index (np.add.at).
 
     TODO: scatter `grad` into zeros of the input's shape, summing repeated indices.
-    APPROACH: `g = np.zeros(x.shape, dtype=grad.dtype)`, then `np.add.at(g, index, grad)`.
+    APPROACH: `g = np.zeros(x.shape, dtype=grad.dtype)`, then `g[index] = grad` for a basic
+    index, else `np.add.at(g, index, grad)`.
     EXAMPLE: x (3,), index [0, 0, 2], grad [1, 2, 3] -> [3, 0, 3].
     HINTS: the index is `fn.saved["index"]`.
     """
     ### BEGIN SOLUTION
     g = np.zeros(fn.inputs[0].shape, dtype=grad.dtype)
-    np.add.at(g, fn.saved["index"], grad)
+    index = fn.saved["index"]
+    if _basic_index(index):  # each element at most once: a plain assignment is exact
+        g[index] = grad
+    else:
+        np.add.at(g, index, grad)
     return (g,)
     ### END SOLUTION
 

@@ -707,7 +707,9 @@ run_tests(test_sgd_skips_parameters_without_gradients, test_sgd_reads_each_group
 # 1. First step for this parameter (no buffer yet): the buffer is a **copy** of `g` (not
 #    `g` itself: the buffer is changed in place later, and `g` may be the gradient's own
 #    array). No dampening on this step.
-# 2. Later steps: `buf = momentum * buf + (1 - dampening) * g`, in place.
+# 2. Later steps: `buf = momentum * buf + (1 - dampening) * g`, in place. With the usual
+#    dampening 0, add `g` itself: `(1 - 0) * g` would allocate and fill a temporary as
+#    large as the parameter on every step, only to multiply it by one.
 # 3. Return `g + momentum * buf` with Nesterov, else `buf`.
 #
 # `self.state` starts empty; `self.state.setdefault(p, {})` gives the parameter's dict,
@@ -725,7 +727,7 @@ class SGDMomentum:
         APPROACH:
         1. `state = self.state.setdefault(param, {})`; `buf = state.get("momentum_buffer")`.
         2. No buffer yet: store `grad.copy()`. Otherwise `buf *= momentum` and
-           `buf += (1 - dampening) * grad`.
+           `buf += (1 - dampening) * grad` (just `grad` when dampening is 0).
         3. Return `grad + momentum * buf` if `group["nesterov"]`, else the buffer.
 
         EXAMPLE: momentum 0.9, a constant gradient 1: the buffer is 1, 1.9, 2.71, ...
@@ -743,7 +745,7 @@ class SGDMomentum:
             buf = state["momentum_buffer"] = grad.copy()
         else:
             buf *= momentum
-            buf += (1 - dampening) * grad
+            buf += grad if dampening == 0 else (1 - dampening) * grad
         if group["nesterov"]:
             return grad + momentum * buf
         return buf

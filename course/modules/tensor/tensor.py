@@ -2692,8 +2692,6 @@ try:
     print("backward() ran: module 06 is installed. x.grad =", x.grad)
 except RuntimeError as error:  # module 06 is not built yet
     print("backward():", error)
-except TypeError as error:  # module 06 walks the exported Tensor, not this notebook's class
-    print("backward() of the package's Tensor only:", error)
 
 # %% [markdown]
 # ## 4. Use it: a linear layer on real data
