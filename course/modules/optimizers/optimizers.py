@@ -1552,14 +1552,7 @@ print(f"\nAdam at 7B parameters: {7e9 * per_param / 1e9:.0f} GB of state, "
 # writes each element a fixed number of times, so the time should grow linearly with n.
 
 # %%
-def best_of(fn, repeat=7):
-    """Fastest of `repeat` runs of fn(), in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from tinytorch.core.setup import time_call  # module 00: the fastest of `repeat` calls
 
 
 def step_time(make, sizes):
@@ -1571,7 +1564,7 @@ def step_time(make, sizes):
         p.grad = Tensor(rng.standard_normal(n), dtype=np.float32)
         opt = make([p])
         opt.step()  # make the state first: time steady-state steps
-        out.append(best_of(opt.step))
+        out.append(time_call(opt.step, repeat=7))
     return out
 
 
@@ -1606,7 +1599,7 @@ for count in (1, 10, 100, 1000, 10_000):
         params.append(p)
     sgd, adam = SGD(params, lr=0.01), Adam(params)
     adam.step()
-    split_times[count] = (best_of(sgd.step, 3), best_of(adam.step, 3))
+    split_times[count] = (time_call(sgd.step, repeat=3), time_call(adam.step, repeat=3))
     print(f"{count:>8,} {1_000_000 // count:>14,} {split_times[count][0] * 1e3:8.2f} ms"
           f" {split_times[count][1] * 1e3:8.2f} ms")
 overhead = (split_times[10_000][1] - split_times[1][1]) / 10_000
