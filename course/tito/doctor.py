@@ -18,7 +18,7 @@ from tito.authoring.export import authored, reference_files, stale_files
 from tito.authoring.source import read_source
 from tito.errors import TitoError
 from tito.files import file_sha256
-from tito.manifest import Course
+from tito.manifest import Course, DataFile, Dataset
 from tito.project import Paths
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -155,25 +155,36 @@ def _digits() -> Check:
     return Check("data: digits", OK, "the 8x8 digits ship with scikit-learn")
 
 
-def _datasets(course: Course) -> list[Check]:
-    checks = [_digits()]
-    for dataset in course.datasets.values():
-        path = _dataset_copy(dataset.file)
+def _missing_fix(data_file: DataFile) -> str:
+    """Where to put a file that is not cached: a download keeps its ``.gz``."""
+    cached = data_home() / data_file.file
+    name = data_file.url.rsplit("/", 1)[-1]
+    target = cached.with_name(name) if name == f"{cached.name}.gz" else cached
+    return f"put {data_file.url} at {target}"
+
+
+def _dataset(dataset: Dataset) -> Check:
+    """One row per data set: ok when every file is there with its checksum."""
+    name = f"data: {dataset.id}"
+    found = {f: _dataset_copy(f.file) for f in dataset.files}
+    corrupt = [path for f, path in found.items()
+               if path is not None and _content_sha256(path, f.file) != f.sha256]
+    if corrupt:
+        listed = ", ".join(map(str, corrupt))
+        return Check(name, FAIL, f"wrong checksum: {listed}",
+                     f"delete {listed}; it is downloaded again on first use")
+    missing = [f for f, path in found.items() if path is None]
+    if missing:
         users = ", ".join(dataset.used_by)
-        if path is None:
-            cached = data_home() / dataset.file
-            name = dataset.url.rsplit("/", 1)[-1]  # a download keeps its .gz
-            target = cached.with_name(name) if name == f"{cached.name}.gz" else cached
-            checks.append(Check(f"data: {dataset.id}", WARN, f"not cached at {cached}",
-                                f"downloaded on first use (modules {users}); offline, put "
-                                f"{dataset.url} at {target}"))
-            continue
-        if _content_sha256(path, dataset.file) != dataset.sha256:
-            checks.append(Check(f"data: {dataset.id}", FAIL, f"{path} has the wrong checksum",
-                                f"delete {path}; it is downloaded again on first use"))
-        else:
-            checks.append(Check(f"data: {dataset.id}", OK, f"found at {path}"))
-    return checks
+        return Check(name, WARN, f"{len(missing)} of {len(dataset.files)} files not cached "
+                     f"in {data_home()}", f"downloaded on first use (modules {users}); "
+                     f"offline, {'; '.join(_missing_fix(f) for f in missing)}")
+    folders = sorted({str(path.parent) for path in found.values() if path is not None})
+    return Check(name, OK, f"found in {', '.join(folders)}")
+
+
+def _datasets(course: Course) -> list[Check]:
+    return [_digits(), *(_dataset(dataset) for dataset in course.datasets.values())]
 
 
 def run_checks(course: Course, paths: Paths) -> list[Check]:

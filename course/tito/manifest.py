@@ -82,12 +82,20 @@ class Milestone:
 
 
 @dataclass(frozen=True)
-class Dataset:
-    id: str
-    title: str
+class DataFile:
+    """One file of a data set: where it lives in the data cache, where it is downloaded
+    from, and its SHA-256."""
+
     file: str
     url: str
     sha256: str
+
+
+@dataclass(frozen=True)
+class Dataset:
+    id: str
+    title: str
+    files: tuple[DataFile, ...]
     used_by: tuple[str, ...]
 
 
@@ -181,6 +189,21 @@ def _module(path: Path, index: int, raw: dict, course_points: Points) -> Module:
     )
 
 
+def _dataset(path: Path, key: str, raw: dict) -> Dataset:
+    """``[datasets.<key>]`` with its ``[[datasets.<key>.files]]`` (file, url, sha256)."""
+    files = raw.get("files")
+    if not files:
+        raise _fail(path, f"[datasets.{key}]", "lists no files: add a [[datasets."
+                    f"{key}.files]] table with file, url and sha256")
+    for number, entry in enumerate(files, 1):
+        if missing := [name for name in ("file", "url", "sha256") if name not in entry]:
+            raise _fail(path, f"[datasets.{key}]", f"file {number} has no "
+                        f"{', '.join(missing)}: give each file its file, url and sha256")
+    return Dataset(key, raw["title"],
+                   tuple(DataFile(f["file"], f["url"], f["sha256"]) for f in files),
+                   tuple(raw["used_by"]))
+
+
 def load_course(path: Path) -> Course:
     """Read and check ``course.toml``; any inconsistency is a :class:`TitoError` naming it."""
     try:
@@ -235,12 +258,7 @@ def load_course(path: Path) -> Course:
     percent = grading.get("late_percent_per_day", 0)
     if kind == "percent-per-day" and not (isinstance(percent, int | float) and 0 < percent <= 100):
         raise _fail(path, "[grading]", "late_percent_per_day must be a number in (0, 100]")
-    datasets = {
-        key: Dataset(
-            key, raw["title"], raw["file"], raw["url"], raw["sha256"], tuple(raw["used_by"])
-        )
-        for key, raw in data.get("datasets", {}).items()
-    }
+    datasets = {key: _dataset(path, key, raw) for key, raw in data.get("datasets", {}).items()}
     return Course(
         name=course.get("name", "TinyTorch"),
         package=package,

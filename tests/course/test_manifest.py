@@ -95,6 +95,9 @@ def module_entry(number: int = 0, id: str = "alpha", target: str = "tinytorch.co
     ((module_entry().replace('[]', '[]\nmilestones = ["moon"]'),), "", "unknown milestone"),
     ((), "", "the course has no modules"),
     ((module_entry(),), "\n[milestones.x]\ntitle = 'x'\nafter = 'nope'\n", "unknown module"),
+    ((module_entry(),), "\n[datasets.d]\ntitle = 'd'\nused_by = []\n", "lists no files"),
+    ((module_entry(),), "\n[datasets.d]\ntitle = 'd'\nused_by = []\n[[datasets.d.files]]\n"
+     "file = 'a'\nurl = 'u'\n", "file 1 has no sha256"),
 ])
 def test_an_inconsistent_manifest_is_refused_naming_file_and_problem(
         tmp_path: Path, modules: tuple[str, ...], extra: str, message: str) -> None:

@@ -29,7 +29,6 @@ import re
 import struct
 import tarfile
 import threading
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,6 +56,7 @@ from tinytorch.core.dataloader import (
     parse_idx,
 )
 from tinytorch.core.tensor import Tensor, manual_seed
+from tito.manifest import load_course
 
 oracle = pytest.mark.oracle
 ROOT = Path(__file__).resolve().parents[2]
@@ -656,25 +656,21 @@ def test_data_home_follows_the_environment(monkeypatch, tmp_path):
 
 
 def test_course_toml_lists_the_readers_files():
-    datasets = tomllib.loads((ROOT / "course" / "course.toml").read_text())["datasets"]
-    for reader, prefix in ((MNIST, "mnist"), (FashionMNIST, "fashion-mnist")):
-        names = {"train-images": "train-images-idx3-ubyte", "train-labels":
-                 "train-labels-idx1-ubyte", "test-images": "t10k-images-idx3-ubyte",
-                 "test-labels": "t10k-labels-idx1-ubyte"}
-        for key, name in names.items():
-            entry = datasets[f"{prefix}-{key}"]
-            assert entry["file"] == f"{reader.folder}/{name}"
-            assert entry["sha256"] == reader.resources[name]
-            assert entry["url"] == f"{reader.mirrors[0]}{name}.gz"
-    cifar = datasets["cifar-10"]
-    assert (cifar["file"], cifar["url"], cifar["sha256"]) == (
-        CIFAR10.filename, CIFAR10.url, CIFAR10.sha256)
+    datasets = load_course(ROOT / "course" / "course.toml").datasets
+    names = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+             "t10k-labels-idx1-ubyte")
+    for reader, key in ((MNIST, "mnist"), (FashionMNIST, "fashion-mnist")):
+        assert [(f.file, f.url, f.sha256) for f in datasets[key].files] == [
+            (f"{reader.folder}/{name}", f"{reader.mirrors[0]}{name}.gz",
+             reader.resources[name]) for name in names]
+    [cifar] = datasets["cifar-10"].files
+    assert (cifar.file, cifar.url, cifar.sha256) == (CIFAR10.filename, CIFAR10.url,
+                                                     CIFAR10.sha256)
     assert "tinyshakespeare" in datasets
 
 
 def test_doctor_reports_data_sets_found_missing_and_corrupted(tmp_path, monkeypatch):
     from tito import doctor
-    from tito.manifest import load_course
 
     monkeypatch.setenv("TINYTORCH_DATA", str(tmp_path))
     monkeypatch.setattr(doctor, "SYSTEM_DATA", tmp_path / "system")
@@ -686,16 +682,25 @@ def test_doctor_reports_data_sets_found_missing_and_corrupted(tmp_path, monkeypa
     (tmp_path / "system" / "fashion-mnist").mkdir(parents=True)
     raw = gzip.decompress((DEBIAN_FASHION / "t10k-images-idx3-ubyte.gz").read_bytes())
     (tmp_path / "system" / "fashion-mnist" / "t10k-images-idx3-ubyte").write_bytes(raw)
-    checks = {c.name: c for c in doctor._datasets(load_course(ROOT / "course" / "course.toml"))}
-    assert checks["data: fashion-mnist-test-labels"].status == doctor.OK
-    assert checks["data: fashion-mnist-test-images"].status == doctor.OK  # uncompressed copy
-    assert checks["data: mnist-test-labels"].status == doctor.FAIL
-    assert "wrong checksum" in checks["data: mnist-test-labels"].detail
+    course = load_course(ROOT / "course" / "course.toml")
+    checks = {c.name: c for c in doctor._datasets(course)}
+    # Fashion-MNIST: two files found (a .gz in the cache, an uncompressed copy in the
+    # system's folder), two missing, each named with where to put it.
+    fashion = checks["data: fashion-mnist"]
+    assert fashion.status == doctor.WARN and fashion.detail.startswith("2 of 4 files")
+    assert f"at {tmp_path}/fashion-mnist/train-images-idx3-ubyte.gz" in fashion.fix
+    assert "t10k-images" not in fashion.fix and "t10k-labels" not in fashion.fix
+    mnist = checks["data: mnist"]  # a corrupt file wins over the missing ones
+    assert mnist.status == doctor.FAIL and "wrong checksum" in mnist.detail
+    assert f"delete {tmp_path}/mnist/t10k-labels-idx1-ubyte.gz" in mnist.fix
     missing = checks["data: cifar-10"]
     assert missing.status == doctor.WARN
     assert f"put {CIFAR10.url} at {tmp_path}/cifar-10-python.tar.gz" in missing.fix
-    images = checks["data: mnist-train-images"]
-    assert images.status == doctor.WARN
-    assert images.fix.endswith(f"at {tmp_path}/mnist/train-images-idx3-ubyte.gz")
     assert checks["data: tinyshakespeare"].fix.endswith(f"at {tmp_path}/tinyshakespeare.txt")
     assert checks["data: digits"].status == doctor.OK
+    # Every file there: one ok row naming the folders.
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"):
+        (tmp_path / "fashion-mnist" / f"{name}.gz").write_bytes(
+            (DEBIAN_FASHION / f"{name}.gz").read_bytes())
+    whole = doctor._dataset(course.datasets["fashion-mnist"])
+    assert whole.status == doctor.OK and str(tmp_path / "fashion-mnist") in whole.detail
