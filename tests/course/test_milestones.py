@@ -84,7 +84,7 @@ def test_each_gate_passes_on_the_reference_and_fails_when_sabotaged(
     workspace = reference_workspace(tmp_path / "ws", course)
     if broken:
         sabotage(workspace, *broken)
-    outcome = milestones.run(course, course.milestones[name], workspace)
+    outcome = milestones.run(course.milestones[name], workspace)
     out, err = capfd.readouterr()
     assert outcome.milestone == name
     if broken is None:

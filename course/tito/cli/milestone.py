@@ -81,7 +81,7 @@ def run(name: str, reference: bool, script_args: tuple[str, ...]) -> int:
     milestones.check_ready(course(), item, root)  # before the header: a refusal is one line
     console.print(f"[bold]Milestone {item.id}[/]: {escape(item.title)}")
     console.print(f"running on {escape(which)}")
-    outcome = milestones.run(course(), item, root, list(script_args))
+    outcome = milestones.run(item, root, list(script_args))
     if outcome.summary is None:  # the script showed its help or refused its options
         return outcome.returncode
     if root is not None:

@@ -155,13 +155,12 @@ def _environment(package_root: Path | None) -> dict[str, str]:
     return env
 
 
-def run(course: Course, milestone: Milestone, package_root: Path | None,
+def run(milestone: Milestone, package_root: Path | None,
         args: list[str] | tuple[str, ...] = (), timeout: float | None = None) -> Outcome:
     """Run ``milestone``'s script against the package at ``package_root`` (the folder that
-    holds ``tinytorch/``; None: the installed reference), after checking that every module
-    it needs is exported there. The script's output goes straight to this process's
-    stdout and stderr, as it comes."""
-    check_ready(course, milestone, package_root)
+    holds ``tinytorch/``; None: the installed reference), which :func:`check_ready` has
+    accepted. The script's output goes straight to this process's stdout and stderr, as it
+    comes."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tito-milestone-") as scratch:
         result = Path(scratch) / "result.json"
