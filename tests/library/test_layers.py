@@ -337,6 +337,8 @@ def test_gradients_through_sequential_match_torch(torch, activation: str) -> Non
     grads_theirs = dict(theirs.named_parameters())
     for name, param in ours.named_parameters():
         assert param.grad is not None, f"{name} got no gradient"
+        # As torch's: a parameter's .grad is a plain tensor, not a Parameter.
+        assert type(param.grad) is Tensor and type(grads_theirs[name].grad) is torch.Tensor
         np.testing.assert_allclose(param.grad.data, grads_theirs[name].grad.numpy(),
                                    rtol=1e-4, atol=1e-6, err_msg=name)
     np.testing.assert_allclose(x_ours.grad.data, x_theirs.grad.numpy(), rtol=1e-4, atol=1e-6)

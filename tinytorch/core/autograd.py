@@ -234,8 +234,8 @@ def _input_gradients(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> Sequence:
 
 
 def _accumulate(tensor: Tensor, grad: np.ndarray) -> None:
-    """Add `grad` to `tensor.grad`, making `.grad` (of the tensor's own class, dtype and
-    memory layout) if it is None."""
+    """Add `grad` to `tensor.grad`, making `.grad` (a plain Tensor of the tensor's dtype
+    and memory layout, also for a Parameter, as in PyTorch) if it is None."""
     if tensor.grad is not None:
         tensor.grad.data = tensor.grad.data + grad
         return
@@ -244,7 +244,7 @@ def _accumulate(tensor: Tensor, grad: np.ndarray) -> None:
     if not (tensor.grad_fn is None and grad.flags.writeable and grad.dtype == data.dtype
             and grad.flags[order + "_CONTIGUOUS"]):  # else not the walk's own array to give
         grad = np.array(grad, dtype=data.dtype, order=order)  # a copy: .grad owns its array
-    tensor.grad = type(tensor)._wrap(grad)
+    tensor.grad = Tensor._wrap(grad)
 
 
 def _free(fn: GradFn) -> None:

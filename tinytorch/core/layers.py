@@ -30,12 +30,6 @@ class Parameter(Tensor):
         super().__init__(data, dtype=data.dtype if keep else np.float32,
                          requires_grad=requires_grad)
 
-    @classmethod
-    def from_op(cls, data: np.ndarray | np.generic, op: "str | type", inputs: tuple,
-                **saved) -> Tensor:
-        """Results of ops on parameters are plain Tensors, not parameters (as in PyTorch)."""
-        return Tensor.from_op(data, op, inputs, **saved)
-
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 

@@ -170,8 +170,8 @@ from tinytorch.core.tensor import Tensor, default_generator
 # already a float Tensor becomes float32. A float Tensor keeps its dtype (a deliberate
 # choice, as in PyTorch).
 #
-# The given `from_op` makes the results of ops on a parameter plain Tensors: `w * 2` is a
-# new value computed from a weight, not a weight (PyTorch does the same).
+# Ops on a parameter give plain Tensors (module 01's `Tensor.from_op` makes every result a
+# `Tensor`): `w * 2` is a new value computed from a weight, not a weight (as in PyTorch).
 
 # %% solution="layers-parameter"
 #| export
@@ -208,12 +208,6 @@ class Parameter(Tensor):
         super().__init__(data, dtype=data.dtype if keep else np.float32,
                          requires_grad=requires_grad)
         ### END SOLUTION
-
-    @classmethod
-    def from_op(cls, data: np.ndarray | np.generic, op: "str | type", inputs: tuple,
-                **saved) -> Tensor:
-        """Results of ops on parameters are plain Tensors, not parameters (as in PyTorch)."""
-        return Tensor.from_op(data, op, inputs, **saved)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

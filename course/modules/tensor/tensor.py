@@ -957,18 +957,20 @@ class TensorPlumbing:
         tensor._requires_grad = False
         return tensor
 
-    @classmethod
-    def from_op(cls, data: np.ndarray | np.generic, op: "str | type", inputs: tuple,
+    @staticmethod
+    def from_op(data: np.ndarray | np.generic, op: "str | type", inputs: tuple,
                 **saved) -> "Tensor":
         """Wrap the result `data` of op `op` on `inputs`, recording a GradFn if tracked.
 
         Every op with a gradient, here and in later modules, makes its result this way.
-        The result requires grad when recording is on (is_grad_enabled()) and any input
-        requires grad. Non-Tensor inputs (Python or NumPy numbers, arrays) are recorded as
-        constant Tensors; a Python number takes the result's dtype. `saved` holds what the
-        backward rule needs beyond the inputs (an axis, an index).
+        The result is a plain Tensor whatever the inputs' class (an op on a module 03
+        Parameter gives a Tensor, as in PyTorch). It requires grad when recording is on
+        (is_grad_enabled()) and any input requires grad. Non-Tensor inputs (Python or NumPy
+        numbers, arrays) are recorded as constant Tensors; a Python number takes the
+        result's dtype. `saved` holds what the backward rule needs beyond the inputs (an
+        axis, an index).
         """
-        out = cls._wrap(data)
+        out = Tensor._wrap(data)
         if is_grad_enabled() and any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
             out.requires_grad = True
             out.grad_fn = GradFn(op, tuple(_constant(x, out.dtype) for x in inputs), saved)
