@@ -6,7 +6,7 @@
 
 Builds, in a temporary directory, two nbgrader course directories holding the same instructor
 notebook and the same N submitted notebooks (a mix of complete, partly solved and untouched
-ones, made from the release and instructor notebooks): ours, made by ``tito.course_dir``,
+ones, made from the release and instructor notebooks): ours, made by ``tito.grading.course_dir``,
 and a plain one with nbgrader's stock configuration. It then times, in the same run, nbgrader's
 own ``nbgrader autograde tensor`` on the plain one (one process, stock Execute, no sandbox)
 and ``tito nbgrader autograde tensor --workers W`` on ours (sandboxed, judged by pytest),
@@ -36,8 +36,8 @@ from nbformat import NotebookNode
 from table import print_table  # benchmarks/table.py: this script's folder is on sys.path
 
 from tito.authoring.source import Role, read_source
-from tito.course_dir import CourseDir, gradebook_path
 from tito.files import write_atomic, write_notebook
+from tito.grading.course_dir import CourseDir, gradebook_path
 from tito.manifest import load_course
 from tito.project import PROJECT_ROOT
 

@@ -7,7 +7,7 @@ PyTorch CPU.
     .venv/bin/python benchmarks/milestone_mlp.py --epochs 1          # a quick look
 
 TinyTorch trains first, exactly as ``tito milestone run mlp --dataset fashion-mnist`` does
-(tito.milestones.mlp: the data set reader, DataLoader, loss and optimizer of the package).
+(tito.student.milestones.mlp: the data set reader, DataLoader, loss and optimizer of the package).
 PyTorch then starts from a copy of TinyTorch's initial weights and visits the batches in
 the same order (the permutations come from a copy of the generator the DataLoader
 shuffles with), with the same optimizer settings. The table shows each held-out accuracy
@@ -26,8 +26,8 @@ import time
 import numpy as np
 from table import print_table  # benchmarks/table.py: this script's folder is on sys.path
 
-from tito.milestones import mlp
-from tito.milestones.script import percent
+from tito.student.milestones import mlp
+from tito.student.milestones.script import percent
 
 
 def torch_run(setting: mlp.Setting, data: tuple[np.ndarray, ...],

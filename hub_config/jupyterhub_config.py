@@ -6,7 +6,7 @@ your own (another authenticator, say) go in a file loaded last: ``python -m hub_
 --config FILE``, or ``hub_config/local_config.py``; see README.md, "The course hub".
 """
 
-from grader_ext.auth import CUSTOM_SCOPES, SERVICE_NAME
+from grading_service.auth import CUSTOM_SCOPES, SERVICE_NAME
 from hub_config import roles
 from hub_config.services import services
 from hub_config.state import HUB_CONFIG, HubState

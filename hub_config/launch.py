@@ -20,7 +20,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from grader_ext.core.jobs import JobStore
+from grading_service.core.jobs import JobStore
 from hub_config.roles import GROUPS
 from hub_config.services import give_to_service
 from hub_config.state import (
@@ -32,10 +32,10 @@ from hub_config.state import (
     HubSettings,
     HubState,
 )
+from sandbox.bubblewrap import Sandbox
 from tito.authoring.export import authored
-from tito.course_dir import CourseDir
-from tito.errors import TitoError
-from tito.grading.sandbox import Sandbox
+from tito.errors import USER_ERRORS, TitoError
+from tito.grading.course_dir import CourseDir
 from tito.manifest import load_course
 from tito.project import Paths
 
@@ -214,7 +214,7 @@ def main(state_dir: Path, port: int, ip: str, hub_port: int, proxy_api_port: int
         JobStore(state.jobs_database)
         give_to_service(state, settings.grader_uid)
         show_accounts(settings, state.passwords(settings.roster))
-    except TitoError as error:
+    except USER_ERRORS as error:
         console.print(f"[red]error:[/] {error}")
         sys.exit(1)
     if prepare_only:

@@ -1,13 +1,13 @@
 """The course's JupyterHub roles, one group each: instructors, TAs and students.
 
-The grading service checks the custom scopes (``grader_ext.auth``); the hub's own scopes
+The grading service checks the custom scopes (``grading_service.auth``); the hub's own scopes
 give instructors the admin pages (users, servers) and everyone access to the service,
 where students reach only their own work.
 """
 
 from __future__ import annotations
 
-from grader_ext.auth import ACCESS, GRADE, MANAGE, SERVICE_NAME
+from grading_service.auth import ACCESS, GRADE, MANAGE, SERVICE_NAME
 
 GROUPS = ("instructor", "ta", "student")
 

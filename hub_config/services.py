@@ -6,7 +6,7 @@
   1024. It sees the course directory and the exchange read-only, and writes only its own
   folder (the job queue), the gradebook's folder and the exchange's inbound (hand-ins). The
   hub's secrets, its database and the students' homes do not exist there.
-- ``grader-runner``, the job runner (:mod:`grader_ext.core.runner`): root, because it
+- ``grader-runner``, the job runner (:mod:`grading_service.core.runner`): root, because it
   starts grading sandboxes, each as a uid of its own. It listens on nothing and takes
   work only from the job queue's database.
 """
@@ -17,11 +17,11 @@ import os
 import sys
 from pathlib import Path
 
-from grader_ext.auth import CUSTOM_SCOPES, SERVICE_NAME
+from grading_service.auth import CUSTOM_SCOPES, SERVICE_NAME
 from hub_config.state import HubSettings, HubState
-from tito.course_dir import gradebook_path
+from sandbox.bubblewrap import Sandbox, confine
 from tito.exchange import COURSE_ID
-from tito.grading.sandbox import Sandbox, confine
+from tito.grading.course_dir import gradebook_path
 from tito.project import PROJECT_ROOT
 
 RUNNER_NAME = "grader-runner"
@@ -58,17 +58,17 @@ def _environment(state: HubState) -> dict[str, str]:
 
 
 def grader_command(state: HubState, settings: HubSettings) -> list[str]:
-    """The web service's command: ``python -m grader_ext`` in its sandbox."""
+    """The web service's command: ``python -m grading_service`` in its sandbox."""
     writable = set(service_writable(state))
     binds = {str(path): (path, path in writable) for path in
              (state.course, *service_writable(state), state.exchange, state.grader_config)}
-    for code in (PROJECT_ROOT / "grader_ext", PROJECT_ROOT / "course"):
-        binds[str(code)] = (code, False)
+    course = PROJECT_ROOT / "course"
+    binds[str(course)] = (course, False)
     # Mounts are made in order: each folder before the writable ones inside it.
     ordered = dict(sorted(binds.items(), key=lambda item: len(Path(item[0]).parts)))
-    service = [sys.executable, "-m", "grader_ext", "--state", str(state.grader)]
+    service = [sys.executable, "-m", "grading_service", "--state", str(state.grader)]
     return confine(service, binds=ordered, uid=settings.grader_uid, network=True,
-                   workdir=str(state.course), python_path=[str(PROJECT_ROOT)],
+                   workdir=str(state.course), python_path=[], packages=["tito", "grading_service"],
                    env={"HOME": str(state.grader), "JUPYTER_RUNTIME_DIR": RUNTIME_DIR,
                         "JUPYTER_CONFIG_DIR": str(state.grader_config)},
                    bwrap=Sandbox().check(), clear_env=False, writable_tmp=True,
@@ -91,7 +91,7 @@ def services(state: HubState, settings: HubSettings, grader_url: str) -> list[di
     }, {
         "name": RUNNER_NAME,
         "display": False,
-        "command": [sys.executable, "-m", "grader_ext.core.runner",
+        "command": [sys.executable, "-m", "grading_service.core.runner",
                     "--jobs", str(state.jobs_database), "--logs", str(state.runner / "logs")],
         "cwd": str(state.course),
         "environment": _environment(state),

@@ -21,14 +21,13 @@ from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Int, Unicode, default
 
 from hub_config.homes import limit_home
+from sandbox import cgroups
+from sandbox.bubblewrap import Limits, Sandbox, confine, group_name
 from tito.files import write_atomic
-from tito.grading import cgroups
-from tito.grading.sandbox import Limits, Sandbox, confine, group_name
 from tito.project import PROJECT_ROOT
 
 RELEASES = "/srv/releases"
 STUDENT_CONFIG = "/opt/tinytorch/jupyter"
-GRADER_EXT = PROJECT_ROOT / "grader_ext"
 LISTEN_POLL_SECONDS = 0.05
 # Where a lab's kernels put their Unix sockets (student/jupyter_server_config.py): in the
 # lab's private /tmp, on a path short enough for any user name (at most 107 bytes).
@@ -156,7 +155,6 @@ class SandboxedSpawner(LocalProcessSpawner):
         the single-user server (JupyterHub appends the server's arguments)."""
         binds = {self.home_inside: (self.home, True), RELEASES: (Path(self.releases), False),
                  STUDENT_CONFIG: (Path(self.student_config), False),
-                 str(GRADER_EXT): (GRADER_EXT, False),
                  str(PROJECT_ROOT / "course" / "course.toml"):
                      (PROJECT_ROOT / "course" / "course.toml", False),
                  **self._account_binds()}
@@ -164,6 +162,7 @@ class SandboxedSpawner(LocalProcessSpawner):
         sandbox = Sandbox(config=self.config)
         return confine(tito, binds=binds, uid=self.uid, network=True,
                        workdir=self.home_inside, python_path=[], env={},
+                       packages=["tito", "grading_service"],
                        bwrap=sandbox.check(), clear_env=False, writable_tmp=True,
                        limits=self.limits(sandbox.cgroup_parent))
 

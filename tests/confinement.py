@@ -8,7 +8,7 @@ import ctypes
 import errno
 import json
 
-from tito.grading.seccomp import BLOCKED
+from sandbox.seccomp import BLOCKED
 
 
 def syscall_numbers() -> dict[str, int]:

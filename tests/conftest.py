@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tito.authoring.export import authored
-from tito.course_dir import CourseDir
+from tito.grading.course_dir import CourseDir
 from tito.manifest import Course, Module, load_course
 from tito.project import PROJECT_ROOT
 

@@ -4,7 +4,7 @@ Fetch, submit, list and feedback go to the grading service, which knows the stud
 the lab's hub token: nothing here or in the student's own files can change who they are.
 """
 
-from grader_ext.exchange import hub_exchange_config
+from grading_service.lab_exchange import hub_exchange_config
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 hub_exchange_config(c)

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from tests.conftest import Tito
 from tito.cli import cli
-from tito.course_dir import gradebook_path
+from tito.grading.course_dir import gradebook_path
 from tito.project import PROJECT_ROOT
-from tito.workspace import PLACEHOLDER
+from tito.student.workspace import PLACEHOLDER
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

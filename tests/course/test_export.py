@@ -15,12 +15,12 @@ import nbformat
 import pytest
 
 from tito.authoring.export import module_code, strip_exercise_text
-from tito.course_dir import CourseDir
 from tito.errors import TitoError
+from tito.grading.course_dir import CourseDir
 from tito.manifest import Course, Module
 from tito.notebook import extends
 from tito.project import PROJECT_ROOT
-from tito.workspace import Workspace
+from tito.student.workspace import Workspace
 
 EXERCISE_HEADINGS = ("TODO:", "APPROACH:", "EXAMPLE:", "HINTS:")
 

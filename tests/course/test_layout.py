@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 
 from tito.authoring.source import BEGIN_SOLUTION, END_SOLUTION, Role, find_regions, read_source
-from tito.course_dir import CourseDir
+from tito.grading.course_dir import CourseDir
 from tito.manifest import Course, Module
 from tito.project import PROJECT_ROOT
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TITO, Tito
-from tito import milestones
 from tito.manifest import Course
 from tito.project import PROJECT_ROOT
-from tito.workspace import PLACEHOLDER, Workspace, placeholder
+from tito.student import milestones
+from tito.student.workspace import PLACEHOLDER, Workspace, placeholder
 
 pytestmark = pytest.mark.slow
 
@@ -225,5 +225,5 @@ def test_the_output_streams_while_the_milestone_runs(tmp_path: Path, course: Cou
 
 def test_a_placeholder_is_what_tito_writes() -> None:
     """The milestones tell an unexported module by its first line, without importing
-    tito.workspace (which imports nbformat) in a milestone's process."""
+    tito.student.workspace (which imports nbformat) in a milestone's process."""
     assert milestones.PLACEHOLDER == PLACEHOLDER

@@ -23,12 +23,12 @@ from tito.authoring.source import (
     instructor_notebook,
     read_source,
 )
-from tito.authoring.tests import autograded_cells
-from tito.course_dir import CourseDir, gradebook_path
+from tito.authoring.test_cells import autograded_cells
+from tito.grading.course_dir import CourseDir, gradebook_path
 from tito.manifest import Course, Module
+from tito.module_tests import run_module_tests
 from tito.project import PROJECT_ROOT
-from tito.runner import run_module_tests
-from tito.workspace import Workspace
+from tito.student.workspace import Workspace
 
 
 def _region_lines(text: str, begin: str, end: str) -> tuple[set[str], set[str]]:

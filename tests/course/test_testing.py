@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tito.grading.plain import NotPlainData
+from sandbox.plain import NotPlainData
 from tito.testing import LocalRunner, TestsFailed, assert_array, run_tests
 
 

@@ -11,11 +11,11 @@ import nbformat
 import pytest
 
 from tito.authoring.source import instructor_notebook, read_source
-from tito.course_dir import CourseDir
 from tito.errors import TitoError
 from tito.files import write_notebook
+from tito.grading.course_dir import CourseDir
 from tito.manifest import Course
-from tito.workspace import PLACEHOLDER, Workspace
+from tito.student.workspace import PLACEHOLDER, Workspace
 
 
 def python_in(workspace: Path, code: str) -> subprocess.CompletedProcess:

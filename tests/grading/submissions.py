@@ -6,8 +6,8 @@ import copy
 
 from nbformat import NotebookNode
 
-from tito.course_dir import CourseDir
 from tito.files import write_notebook
+from tito.grading.course_dir import CourseDir
 
 
 def grade_id(cell: NotebookNode) -> str | None:

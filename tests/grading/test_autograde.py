@@ -9,11 +9,11 @@ import pytest
 
 from tests.grading.submissions import grade_id, submission, submit
 from tito.authoring.source import Role, read_source
-from tito.course_dir import CourseDir
 from tito.grading.autograde import student_package
+from tito.grading.course_dir import CourseDir
 from tito.grading.report import grade_rows
 from tito.manifest import Course, load_course
-from tito.workspace import PLACEHOLDER
+from tito.student.workspace import PLACEHOLDER
 
 pytestmark = pytest.mark.slow
 

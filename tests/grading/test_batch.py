@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import TITO, Tito
 from tests.grading.submissions import submission, submit
 from tito.authoring.source import Role, read_source
-from tito.course_dir import CourseDir
+from tito.grading.course_dir import CourseDir
 from tito.manifest import Course
 
 pytestmark = pytest.mark.slow

@@ -20,13 +20,13 @@ from tests.conftest import TITO, Tito
 from tests.grading.submissions import answered, submission, submit
 from tests.servers import free_port, request_json, running
 from tito.authoring.source import Role, instructor_notebook, read_source
-from tito.authoring.tests import BEGIN_HIDDEN, END_HIDDEN, autograded_cells
-from tito.course_dir import CourseDir
+from tito.authoring.test_cells import BEGIN_HIDDEN, END_HIDDEN, autograded_cells
 from tito.errors import TitoError
 from tito.exchange import StudentExchange
 from tito.files import write_notebook
+from tito.grading.course_dir import CourseDir
 from tito.manifest import Course
-from tito.workspace import Workspace
+from tito.student.workspace import Workspace
 
 pytestmark = pytest.mark.slow
 

@@ -15,11 +15,11 @@ import nbformat
 import pytest
 from nbformat import NotebookNode
 
+from sandbox.bubblewrap import Sandbox
 from tests.grading.submissions import submission, submit
 from tito.authoring.source import Role, read_source
-from tito.course_dir import CourseDir, gradebook_path
 from tito.errors import TitoError
-from tito.grading.sandbox import Sandbox
+from tito.grading.course_dir import CourseDir, gradebook_path
 from tito.manifest import Course
 
 # A duplicated-cells submission carries duplicate cell ids on purpose; nbformat says so.

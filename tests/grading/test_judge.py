@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tito.grading.judge import StudentCrashed, StudentError, StudentTimeout, Worker, WorkerSpec
-from tito.runner import run_pytest
+from sandbox.judge import StudentCrashed, StudentError, StudentTimeout, Worker, WorkerSpec
+from tito.module_tests import run_pytest
 
 CORRECT = '''
 import numpy as np

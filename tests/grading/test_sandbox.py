@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from sandbox import cgroups
+from sandbox.bubblewrap import Limits, Sandbox, confine
+from sandbox.errors import SandboxError
 from tests.confinement import assert_confined, probe_code
-from tito.course_dir import gradebook_path
-from tito.errors import TitoError
-from tito.grading import cgroups
-from tito.grading.sandbox import Limits, Sandbox, confine
+from tito.grading.course_dir import gradebook_path
 from tito.project import PROJECT_ROOT
 
 
@@ -175,7 +175,7 @@ def test_a_huge_file_stops_at_the_file_size_limit(tmp_path: Path) -> None:
 
 
 def test_without_bubblewrap_the_error_names_the_fix() -> None:
-    with pytest.raises(TitoError, match=r"bubblewrap is not installed.*apt-get install "
+    with pytest.raises(SandboxError, match=r"bubblewrap is not installed.*apt-get install "
                                         r"bubblewrap\)$"):
         Sandbox(bwrap="no-such-bwrap").check()  # the hub and the service have no --no-sandbox
 

@@ -21,8 +21,8 @@ from tornado.httpclient import HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from hub_config.state import HubState
+from sandbox import cgroups
 from tests.servers import free_port, running
-from tito.grading import cgroups
 
 SERVICE = "/services/grader"
 PRIVILEGED = os.geteuid() == 0  # as root, the hub's ports are below 1024 as in make hub

@@ -1,7 +1,7 @@
 """The grading service's whole tornado routing table, built as the service builds it.
 
 ``python -m tests.hub.routing STATE`` starts (without listening) the same Jupyter Server
-``python -m grader_ext`` runs, with JupyterHub's extension and ours, and prints its URL
+``python -m grading_service`` runs, with JupyterHub's extension and ours, and prints its URL
 patterns as JSON: Jupyter Server's own routes, nbgrader's, static ones and ours.
 :func:`service_routes` runs it against a running hub (the hub extension asks the hub for
 its version when it loads).
@@ -51,7 +51,7 @@ def service_routes(hub: Hub, scratch: Path) -> list[str]:
 
 
 def main() -> None:
-    from grader_ext.app import GraderApp
+    from grading_service.app import GraderApp
 
     server = GraderApp.initialize_server(argv=["--state", sys.argv[1],
                                                "--ServerApp.open_browser=False"])

@@ -25,7 +25,7 @@ from playwright.sync_api import Dialog, Page, expect
 from tests.hub.browser import authorize, logged_in
 from tests.hub.client import SERVICE, Hub
 from tests.hub.course import fetch, hand_in, run_job, start_job, wait_for_job, worked
-from tito.course_dir import CourseDir
+from tito.grading.course_dir import CourseDir
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 

@@ -22,16 +22,16 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange import ExchangeError, ExchangeFactory
 from traitlets.config import Config
 
-from grader_ext.exchange import hub_exchange_config
-from grader_ext.exchange.client import TOKEN_VARIABLE, URL_VARIABLE
+from grading_service.lab_exchange import hub_exchange_config
+from grading_service.lab_exchange.client import TOKEN_VARIABLE, URL_VARIABLE
 from hub_config.state import HUB_CONFIG
 from tests.hub.client import SERVICE, Hub
 from tests.hub.course import edited, feedback_score, hand_in, submissions
-from tito.course_dir import CourseDir
 from tito.errors import TitoError
 from tito.exchange import COURSE_ID, StudentExchange, stamp_folder
+from tito.grading.course_dir import CourseDir
 from tito.manifest import Course
-from tito.workspace import Workspace
+from tito.student.workspace import Workspace
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 

@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 
 MODULE = "setup"
 STUDENTS = ("alice", "bob", "carol")
-RUNNER, WEB = "grader_ext.core.runner", "grader_ext"
+RUNNER, WEB = "grading_service.core.runner", "grading_service"
 
 
 def process_of(hub: Hub, module: str) -> int:

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.hub.client import Hub
-from tito.course_dir import gradebook_path
+from tito.grading.course_dir import gradebook_path
 from tito.project import PROJECT_ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from grader_ext.core.jobs import Job, JobQueue, JobStore, State
-from grader_ext.core.runner import JobRunner
+from grading_service.core.jobs import Job, JobQueue, JobStore, State
+from grading_service.core.runner import JobRunner
 from tests.conftest import Tito
 from tests.grading.test_course_run import Classroom
 from tito.errors import NotFound, TitoError

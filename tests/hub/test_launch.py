@@ -16,7 +16,7 @@ from hub_config.state import HubState
 from tests.hub.client import hub_command, running_hub
 from tests.processes import family, still_running
 from tests.servers import free_port
-from tito.course_dir import CourseDir
+from tito.grading.course_dir import CourseDir
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 

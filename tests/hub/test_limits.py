@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from sandbox import cgroups
+from sandbox.bubblewrap import group_name
 from tests.confinement import assert_confined, probe_code
 from tests.hub.client import Hub, running_hub
-from tito.grading import cgroups
-from tito.grading.sandbox import group_name
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 

@@ -16,7 +16,7 @@ import pytest
 from hub_config.state import HubSettings
 from tests.hub.client import Hub
 from tests.processes import process_table
-from tito.course_dir import gradebook_path
+from tito.grading.course_dir import gradebook_path
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub"),
               pytest.mark.skipif(os.geteuid() != 0, reason="privilege separation needs root")]
@@ -90,7 +90,7 @@ def test_the_web_service_is_unprivileged_and_sees_no_secret(hub: Hub) -> None:
 
 def test_the_job_runner_is_the_root_part_and_listens_on_nothing(hub: Hub) -> None:
     runners = [pid for pid in process_table()
-               if "grader_ext.core.runner" in commands(pid)
+               if "grading_service.core.runner" in commands(pid)
                and str(hub.state.jobs_database) in commands(pid)]
     assert len(runners) == 1
     assert status(runners[0])["Uid"].split()[0] == "0"

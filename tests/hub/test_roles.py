@@ -120,7 +120,7 @@ MATRIX = [
     Row("GET", "formgrader/submissions/{notebook}/{module}.ipynb", STAFF_PAGE),
     Row("GET", "formgrader/nothing/here", (MISSING,) * 4),
     # Jupyter Server's own routes: the service runs no code and serves no files
-    Row("GET", "static/grader_ext/dashboard.js", PUBLIC),
+    Row("GET", "static/grading_service/dashboard.js", PUBLIC),
     Row("GET", "static/style/bootstrap.min.css", PUBLIC),
     Row("GET", "robots.txt", (503,) * 4),  # Jupyter Server's handler fails (no path given)
     Row("GET", "api", PUBLIC),  # the Jupyter Server version

@@ -21,17 +21,17 @@ import pytest
 from nbgrader.utils import parse_utc
 from traitlets.config import Config, Configurable
 
-from grader_ext.core import submissions
-from grader_ext.core.dashboard import class_progress
-from grader_ext.core.submissions import (
+from grading_service.core import submissions
+from grading_service.core.dashboard import class_progress
+from grading_service.core.submissions import (
     MAX_SUBMISSION_BYTES,
     MAX_SUBMISSION_FILES,
     NotFound,
     SubmissionStore,
 )
 from tests.hub.course import edited, feedback_score
-from tito.course_dir import CourseDir
 from tito.errors import TitoError
+from tito.grading.course_dir import CourseDir
 from tito.manifest import Course
 
 pytestmark = pytest.mark.slow
@@ -148,8 +148,8 @@ def test_an_error_midway_leaves_nothing(store: SubmissionStore, course_dir: Cour
 CRASH = """
 import os, sys
 from pathlib import Path
-from grader_ext.core import submissions
-from tito.course_dir import CourseDir
+from grading_service.core import submissions
+from tito.grading.course_dir import CourseDir
 from tito.manifest import load_course
 from tito.project import PROJECT_ROOT
 

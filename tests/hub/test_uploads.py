@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from grader_ext.core.submissions import MAX_SUBMISSION_BYTES, MAX_SUBMISSION_FILES
+from grading_service.core.submissions import MAX_SUBMISSION_BYTES, MAX_SUBMISSION_FILES
 from tests.hub.client import SERVICE, Hub
 from tests.hub.course import submissions
 from tito.exchange import COURSE_ID

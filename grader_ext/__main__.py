@@ -1,3 +1,0 @@
-from grader_ext.app import main
-
-main()

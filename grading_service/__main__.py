@@ -1,0 +1,3 @@
+from grading_service.app import main
+
+main()

@@ -1,0 +1,287 @@
+"""nbgrader's formgrader inside the grading service, behind the course's roles.
+
+Formgrader itself trusts anyone who reaches it. Here every one of its routes, static
+files included, goes through :class:`RoleGate`: reading and entering manual grades
+(grades, comments, flags) need the grade scope (TAs, instructors), everything else it
+changes needs the manage scope (instructors), and students reach none of it. Three of its
+handlers are replaced: its home page (nbgrader's re-initialises formgrader on any folder
+named by ``?path=``, running that folder's ``nbgrader_config.py``), its submission files
+(a ``StaticFileHandler`` on the whole course directory) and its grade writes (unbounded,
+any cell, anyone). Submissions render through :class:`~tito.grading.inert.InertHTMLExporter`.
+Its long actions (generate, release, collect, autograde, feedback), synchronous in
+nbgrader, become jobs in the service's queue: formgrader's buttons keep working, and the
+service keeps answering while they run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.serverapp import ServerApp
+from nbgrader.api import Grade, MissingEntry
+from nbgrader.server_extensions.formgrader import apihandlers, handlers
+from nbgrader.server_extensions.formgrader.formgrader import FormgradeExtension
+from tornado import web
+
+from grading_service.core import grades
+from grading_service.core.files import INLINE_TYPES, confined
+from grading_service.core.jobs import JobQueue
+from grading_service.handlers.base import CallerMixin
+from tito.errors import NotFound, TitoError
+from tito.grading.inert import InertHTMLExporter, InlineCode, content_security_policy, is_safe_id
+
+# Formgrader writes that are manual grading, which TAs may do.
+GRADING_WRITES = {(apihandlers.GradeHandler, "PUT"), (apihandlers.CommentHandler, "PUT"),
+                  (apihandlers.FlagSubmissionHandler, "POST")}
+# Formgrader's long actions → the job (kind, options) that does the same work: its
+# autograde button grades again what is graded; its "generate feedback" is a preview
+# that students do not get until "release feedback".
+JOB_ACTIONS: dict[type, tuple[str, dict[str, object]]] = {
+    apihandlers.AssignHandler: ("generate", {}), apihandlers.ReleaseHandler: ("release", {}),
+    apihandlers.CollectHandler: ("collect", {}),
+    apihandlers.AutogradeHandler: ("autograde", {"force": True}),
+    apihandlers.GenerateAllFeedbackHandler: ("feedback", {"release": False}),
+    apihandlers.GenerateFeedbackHandler: ("feedback", {"release": False}),
+    apihandlers.ReleaseAllFeedbackHandler: ("feedback", {}),
+    apihandlers.ReleaseFeedbackHandler: ("feedback", {})}
+JOB_POLL_SECONDS = 0.5
+
+
+REFUSED_ARGUMENTS = ("path",)  # nbgrader re-initialises formgrader on another course
+# Query arguments formgrader reads; their values are ids like its path arguments.
+ID_ARGUMENTS = ("submission_id", "index")
+
+
+class RoleGate(CallerMixin):
+    """Mixed into every formgrader handler: staff only, writes by role, ids checked, no
+    request choosing formgrader's course, and a Content-Security-Policy that allows the
+    page's own inline scripts only."""
+
+    check_ids = True  # off for routes whose argument is a file path
+
+    async def prepare(self) -> None:
+        refused = [name for name in REFUSED_ARGUMENTS if name in self.request.arguments]
+        if refused:
+            self.log.warning("refused %s %s from %s: formgrader's course is fixed at start",
+                             self.request.method, self.request.uri, self.request.remote_ip)
+            self._refuse(f"formgrader takes no {refused[0]!r} argument: its course and "
+                         "configuration are fixed when it starts")
+            return
+        await super().prepare()
+        if self.current_user is None:
+            return  # formgrader's @web.authenticated sends them to log in
+        self.require(self.caller.can_grade, "use formgrader")
+        if self.request.method not in ("GET", "HEAD") and (
+                (self._formgrader_class, self.request.method) not in GRADING_WRITES):
+            self.require(self.caller.can_manage, "change the course in formgrader")
+        ids = [self.get_query_argument(name) for name in ID_ARGUMENTS
+               if name in self.request.query_arguments]
+        if self.check_ids:
+            ids += [*self.path_args, *self.path_kwargs.values()]
+        bad = [value for value in ids if value is not None and not is_safe_id(value)]
+        if bad:
+            self._refuse(f"{bad[0]!r} is not an id: ids are letters, digits, '.', '_' and '-'")
+
+    def _refuse(self, message: str) -> None:
+        """Answer 400 with ``message`` as plain text (nbgrader's error pages need a page
+        context this request does not get to), ending the request."""
+        self.set_status(400)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(message)
+
+    def allow_inline(self, inline: InlineCode) -> None:
+        """Let this page run ``inline``, its template's own inline code (and nothing
+        else inline)."""
+        self.set_header("Content-Security-Policy", content_security_policy(inline))
+
+    def render(self, name: str, **namespace: Any) -> str:
+        """nbgrader's page ``name``. Its templates hold no student content (their
+        arguments are checked ids and the server's settings; students' data reaches these
+        pages through the JSON API), so their inline scripts are the template's."""
+        html = super().render(name, **namespace)
+        self.allow_inline(InlineCode.of(html))
+        return html
+
+
+class JobAction(RoleGate, apihandlers.BaseApiHandler):
+    """A formgrader action run as a job; answers as formgrader expects
+    (``{success, log, error}``) once the job is done."""
+
+    kind = ""
+    options: dict[str, object] = {}  # noqa: RUF012 (set per formgrader handler by _gated)
+
+    @property
+    def jobs(self) -> JobQueue:
+        return self.settings["grader_jobs"]
+
+    @web.authenticated
+    async def post(self, assignment_id: str, student_id: str | None = None) -> None:
+        options = {**self.options, **({"students": [student_id]} if student_id else {})}
+        try:
+            job = self.jobs.submit(self.kind, assignment_id, self.caller.name, options)
+        except TitoError as error:
+            self.finish(json.dumps({"success": False, "log": "", "error": str(error)}))
+            return
+        while not job.finished:
+            await asyncio.sleep(JOB_POLL_SECONDS)
+            job = self.jobs.get(job.id)
+        self.finish(json.dumps({"success": job.state == "succeeded",
+                                "log": "\n".join(job.log), "error": job.error or ""}))
+
+
+class FormgraderHome(RoleGate, handlers.BaseHandler):
+    """``GET formgrader``: to the assignments page, and nothing else (nbgrader's handler
+    here re-initialises formgrader from ``?path=``)."""
+
+    @web.authenticated
+    def get(self) -> None:
+        self.redirect(f"{self.base_url}/formgrader/manage_assignments")
+
+
+class _InlineRecorder:
+    """Formgrader's exporter as its submission page calls it, handing the page's own inline
+    code (found by :class:`InertHTMLExporter`) to the page's policy."""
+
+    def __init__(self, exporter: InertHTMLExporter, page: RoleGate) -> None:
+        self.exporter, self.page = exporter, page
+
+    def from_filename(self, filename: str, resources: dict | None = None,
+                      **kw: Any) -> tuple[str, dict]:
+        html, resources = self.exporter.from_filename(filename, resources=resources, **kw)
+        self.page.allow_inline(resources["inline_code"])
+        return html, resources
+
+
+class SubmissionPage(RoleGate, handlers.SubmissionHandler):
+    """``GET formgrader/submissions/<id>/``: a submission to grade, rendered inert."""
+
+    @property
+    def exporter(self) -> _InlineRecorder:
+        return _InlineRecorder(self.settings["nbgrader_exporter"], self)
+
+
+# A file of a hand-in is never a page of the service: no script, no plugin, no form, in a
+# sandbox of its own origin even when opened directly.
+FILE_POLICY = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
+
+
+class SubmissionFiles(RoleGate, handlers.BaseHandler):
+    """``GET formgrader/submissions/<id>/<path>``: a file of that submission's graded folder
+    (a notebook's figures), never a file outside it."""
+
+    check_ids = False
+
+    @web.authenticated
+    def get(self, url_path: str) -> None:
+        submission_id, _, relative = url_path.partition("/")
+        if not is_safe_id(submission_id):
+            raise web.HTTPError(400, f"{submission_id!r} is not a submission id")
+        try:
+            submission = self.gradebook.find_submission_notebook_by_id(submission_id)
+        except MissingEntry:
+            raise web.HTTPError(404, f"no submission {submission_id}") from None
+        folder = Path(self.coursedir.format_path(self.coursedir.autograded_directory,
+                                                 submission.student.id,
+                                                 submission.assignment.assignment.name))
+        try:
+            path = confined(folder, relative)
+        except NotFound as error:
+            raise web.HTTPError(404, str(error)) from None
+        self.set_header("Content-Security-Policy", FILE_POLICY)
+        media = INLINE_TYPES.get(path.suffix.lower())
+        if media is None:
+            self.set_header("Content-Disposition", f'attachment; filename="{path.name}"')
+        self.set_header("Content-Type", media or "application/octet-stream")
+        self.finish(path.read_bytes())
+
+
+class StaffAsset(RoleGate, JupyterHandler, web.StaticFileHandler):
+    """Formgrader's own scripts, styles and fonts, for staff like the rest of formgrader
+    (students have no page that uses them)."""
+
+    check_ids = False
+
+    @web.authenticated
+    async def get(self, path: str, include_body: bool = True) -> None:
+        await super().get(path, include_body)
+
+
+class GradeUpdate(RoleGate, apihandlers.GradeHandler):
+    """``PUT formgrader/api/grade/<id>``: a cell's manual score and extra credit, within
+    the cell's points and the caller's role, recorded (``grading_service.core.grades``)."""
+
+    @web.authenticated
+    def put(self, grade_id: str) -> None:
+        try:
+            grade = self.gradebook.find_grade_by_id(grade_id)
+        except MissingEntry:
+            raise web.HTTPError(404, f"no grade {grade_id}") from None
+        body = self.get_json_body() or {}
+        try:
+            if not isinstance(body, dict):
+                raise TitoError("a grade is a JSON object: manual_score, extra_credit")
+            change = grades.review(_cell_grade(grade), body,
+                                   may_override=self.caller.can_manage)
+        except TitoError as error:
+            self.set_status(403 if isinstance(error, grades.NotYours) else 400)
+            self.finish(json.dumps({"error": str(error)}))
+            return
+        self.settings["grader_grade_log"].record(change, self.caller.name)
+        grade.manual_score, grade.extra_credit = change.manual_score, change.extra_credit
+        grade.needs_manual_grade = grade.manual_score is None and grade.auto_score is None
+        self.gradebook.db.commit()
+        self.finish(json.dumps(grade.to_dict()))
+
+
+def _cell_grade(grade: Grade) -> grades.CellGrade:
+    return grades.CellGrade(
+        id=grade.id, student=grade.student.id, module=grade.assignment.name,
+        notebook=grade.notebook.name, cell=grade.name, max_score=grade.max_score,
+        auto_score=grade.auto_score, manual_score=grade.manual_score,
+        extra_credit=grade.extra_credit)
+
+
+# nbgrader's handlers that are replaced, not only gated.
+REPLACED: dict[type, type] = {
+    handlers.FormgraderHandler: FormgraderHome, handlers.SubmissionHandler: SubmissionPage,
+    handlers.SubmissionFilesHandler: SubmissionFiles, apihandlers.GradeHandler: GradeUpdate,
+    web.StaticFileHandler: StaffAsset}
+
+
+def _gated(handler: type) -> type:
+    """``handler`` behind :class:`RoleGate`: a job, a replacement, or the handler gated."""
+    if handler in JOB_ACTIONS:
+        kind, options = JOB_ACTIONS[handler]
+        return type(handler.__name__, (JobAction,),
+                    {"kind": kind, "options": options, "_formgrader_class": handler})
+    gated = REPLACED.get(handler) or type(handler.__name__, (RoleGate, handler), {})
+    # Checked here so that the service does not start with a route that slipped through.
+    if not issubclass(gated, RoleGate):
+        raise TypeError(f"{handler.__name__} replaces a formgrader handler without its gate")
+    if issubclass(gated, web.StaticFileHandler) and gated is not StaffAsset:
+        raise TypeError(f"{handler.__name__} serves files with no confinement: replace it")
+    return type(handler.__name__, (gated,), {"_formgrader_class": handler})
+
+
+def formgrader_routes(serverapp: ServerApp) -> list[tuple]:
+    """Formgrader's routes with every handler gated, its settings installed on the
+    server (the course directory is the server's root and working directory)."""
+    formgrader = FormgradeExtension(parent=serverapp)
+    formgrader.root_dir = serverapp.root_dir
+    formgrader.log = serverapp.log
+    formgrader.debug = False  # its page would show TAs the whole configuration
+    formgrader.initialize([])
+    formgrader.init_tornado_settings(serverapp.web_app)
+    settings = serverapp.web_app.settings
+    settings["nbgrader_exporter"] = InertHTMLExporter(config=formgrader.config)
+    # nbgrader's pages put their arguments into HTML and scripts: escape what they print.
+    settings["nbgrader_jinja2_env"].autoescape = True
+    routes = [*handlers.default_handlers, *apihandlers.default_handlers,
+              (r"/formgrader/static/(.*)", web.StaticFileHandler,
+               {"path": handlers.static_path}),
+              (r"/formgrader/.*", handlers.Template404)]
+    return [(pattern, _gated(handler), *rest) for pattern, handler, *rest in routes]

@@ -1,0 +1,232 @@
+"""``tito nbgrader``: the instructor's nbgrader course directory."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from sandbox.bubblewrap import Sandbox
+from tito.authoring.export import authored
+from tito.cli.common import MODULE, MODULE_HELP, console, course, module_arg, paths, progress
+from tito.errors import USER_ERRORS, TitoError
+from tito.grading.course_dir import AlreadyReleased, CourseDir
+from tito.grading.formgrader import formgrader_command, formgrader_url
+from tito.grading.report import grade_rows, progress_matrix, write_reports
+from tito.project import display
+
+COURSE_DIR = click.option(
+    "--course-dir", type=click.Path(file_okay=False, path_type=Path),
+    help="The nbgrader course directory (default: TITO_COURSE_DIR or ./instructor).")
+
+
+def open_course_dir(path: Path | None) -> CourseDir:
+    return CourseDir.from_env(path)
+
+
+@click.group()
+def nbgrader() -> None:
+    """Run the course with nbgrader: generate, release, collect, grade, give feedback.
+
+    The course directory is TITO_COURSE_DIR (default ./instructor); the exchange where
+    students fetch and hand in is TITO_EXCHANGE (default ./exchange).
+    """
+
+
+@nbgrader.command()
+@COURSE_DIR
+def init(course_dir: Path | None) -> None:
+    """Create the course directory (its nbgrader_config.py and gradebook) and the exchange.
+    Safe to run again: it changes nothing that exists."""
+    target = open_course_dir(course_dir)
+    target.init()
+    console.print(f"course directory: {target.root}\nexchange: {target.exchange}")
+    console.print("next: 'tito nbgrader generate --all', then 'tito nbgrader release MODULE'")
+
+
+@nbgrader.command(epilog=MODULE_HELP)
+@click.argument("module", required=False, metavar="[MODULE]")
+@click.option("--all", "all_modules", is_flag=True, help="Generate every module that has a source.")
+@COURSE_DIR
+def generate(module: str | None, all_modules: bool, course_dir: Path | None) -> None:
+    """Build MODULE's instructor notebook (source/) and its student version (release/)."""
+    if all_modules == bool(module):
+        raise TitoError("name one module to generate, or pass --all (not both)")
+    chosen = authored(course(), paths().modules_dir) if all_modules else [module_arg(module)]
+    target = open_course_dir(course_dir)
+    with progress("generating", len(chosen)) as bar:
+        for item in chosen:
+            release = target.generate(item)
+            bar.console.print(f"{item.label}: {display(target.source_notebook(item))} → "
+                              f"{display(release)}")
+            bar.advance(bar.task_ids[0])
+    console.print(f"course directory: {target.root}")
+
+
+@nbgrader.command(epilog=MODULE_HELP)
+@MODULE
+@click.option("--force", is_flag=True,
+              help="Release the current version over an earlier release (students keep "
+                   "the copy they already fetched).")
+@COURSE_DIR
+def release(module: str, force: bool, course_dir: Path | None) -> None:
+    """Put MODULE's student version in the exchange, where students fetch it."""
+    item = module_arg(module)
+    target = open_course_dir(course_dir)
+    with console.status(f"releasing {item.id}"):
+        try:
+            target.release(item, replace=force)
+        except AlreadyReleased as error:
+            raise TitoError(f"{error}: pass --force to release the current version over it "
+                            "(students keep the copy they fetched)") from error
+    console.print(f"released {item.label} to {target.exchange}; students run "
+                  f"'tito fetch {item.id}'")
+
+
+@nbgrader.command(epilog=MODULE_HELP)
+@MODULE
+@click.option("--student", "students", multiple=True,
+              help="Collect only this student's submission (repeatable).")
+@COURSE_DIR
+def collect(module: str, students: tuple[str, ...], course_dir: Path | None) -> None:
+    """Take each student's latest submission of MODULE from the exchange into submitted/.
+
+    Every submission, not only the latest, is also kept under archive/STUDENT/MODULE/TIME/;
+    nothing is ever overwritten there.
+    """
+    item = module_arg(module)
+    target = open_course_dir(course_dir)
+    with console.status(f"collecting {item.id}"):
+        changed = target.collect(item, students)
+    for student, stamp in changed.items():
+        console.print(f"✓ {student}: submitted {stamp}")
+    total = len(target.students_with(item, "submitted"))
+    console.print(f"{len(changed)} new or newer submissions; {total} students have "
+                  f"submitted {item.id}")
+
+
+@nbgrader.command(epilog=MODULE_HELP)
+@MODULE
+@click.option("--student", "students", multiple=True, help="Only this student (repeatable).")
+@COURSE_DIR
+def feedback(module: str, students: tuple[str, ...], course_dir: Path | None) -> None:
+    """Make and release feedback on MODULE: each graded notebook with every test's result
+    and message (never hidden test code). Students fetch it with 'tito feedback MODULE'."""
+    item = module_arg(module)
+    target = open_course_dir(course_dir)
+    chosen = target.graded_students(item, students)
+    with progress(f"feedback on {item.id}", len(chosen)) as bar:
+        for student in chosen:
+            target.feedback(item, student)
+            bar.console.print(f"✓ {student}")
+            bar.advance(bar.task_ids[0])
+    console.print(f"released feedback to {len(chosen)} students")
+
+
+@nbgrader.command()
+@COURSE_DIR
+def status(course_dir: Path | None) -> None:
+    """A table of modules × pipeline state: generated, released, handed in, collected,
+    autograded, waiting for manual grading, feedback."""
+    target = open_course_dir(course_dir)
+    modules = authored(course(), paths().modules_dir)
+    table = Table("module", "generated", "released", "handed in", "collected", "graded",
+                  "manual", "feedback", caption="counts are students; manual: submissions "
+                  "waiting for a TA")
+    for row in target.status(modules):
+        table.add_row(row.module.label, _mark(row.generated),
+                      _mark(row.released), str(row.handed_in), str(row.collected),
+                      str(row.autograded), str(row.needs_manual), str(row.feedback))
+    console.print(table)
+    console.print(f"course directory: {target.root}; exchange: {target.exchange}")
+
+
+def _mark(done: bool) -> str:
+    return "[green]✓[/]" if done else "[dim]–[/]"
+
+
+@nbgrader.command()
+@click.option("--port", default=5555, show_default=True, help="Port on 127.0.0.1.")
+@COURSE_DIR
+def formgrader(port: int, course_dir: Path | None) -> None:
+    """Start nbgrader's formgrader on the course directory (127.0.0.1 only) and print its
+    URL; TAs grade the systems questions there. Ctrl-C stops it."""
+    target = open_course_dir(course_dir)
+    target.init()
+    token = secrets.token_urlsafe(24)
+    console.print(f"formgrader: {formgrader_url(port, token)}", soft_wrap=True)
+    command = formgrader_command(target.root, port, token)
+    os.chdir(target.root)
+    os.execv(command[0], command)
+
+
+@nbgrader.command(epilog=MODULE_HELP)
+@MODULE
+@click.option("--student", "students", multiple=True, help="Grade only this student (repeatable).")
+@click.option("--workers", type=click.IntRange(min=1), default=os.cpu_count() or 1,
+              show_default=True, help="Submissions graded at once.")
+@click.option("--force", is_flag=True, help="Grade again submissions that are already graded.")
+@click.option("--no-sandbox", is_flag=True,
+              help="Run student code without bubblewrap. Only for code you trust.")
+@COURSE_DIR
+def autograde(module: str, students: tuple[str, ...], workers: int, force: bool,
+              no_sandbox: bool, course_dir: Path | None) -> int:
+    """Grade submissions of MODULE: run each notebook in the sandbox and score its test
+    cells with the module's visible and hidden tests.
+
+    A run that was stopped can be started again: it grades what was not finished.
+    Exits with status 1 if any submission could not be graded.
+    """
+    item = module_arg(module)
+    target = open_course_dir(course_dir)
+    if not no_sandbox:
+        try:
+            Sandbox().check()
+        except USER_ERRORS as error:
+            raise TitoError(f"{error}, or pass --no-sandbox to grade without a sandbox "
+                            "(trusted code only)") from error
+    chosen, skipped = target.students_to_grade(item, students, force)
+    if skipped:
+        console.print(f"{len(skipped)} already graded (--force grades again)")
+    failed = 0
+    with progress(f"autograding {item.id}", len(chosen)) as bar:
+        for graded in target.autograde_many(item, chosen, workers, not no_sandbox):
+            if graded.error:
+                failed += 1
+                bar.console.print(f"[red]✗ {graded.student}:[/] {escape(graded.error)}")
+            else:
+                bar.console.print(f"✓ {graded.student}: {graded.points:g} points")
+            bar.advance(bar.task_ids[0])
+    return 1 if failed else 0
+
+
+@nbgrader.command()
+@click.option("--module", "module_ref", metavar="MODULE", help="Only this module.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the files (default: <course dir>/reports).")
+@COURSE_DIR
+def report(module_ref: str | None, fmt: str, output: Path | None,
+           course_dir: Path | None) -> None:
+    """Write grades (student × module: autograded, manual, late penalty, total, submitted
+    at) and the class progress matrix, and show the matrix."""
+    target = open_course_dir(course_dir)
+    modules = [module_arg(module_ref)] if module_ref else list(course().modules)
+    rows = grade_rows(target, modules)
+    if not rows:
+        raise TitoError(f"no graded modules or students in {target.root}: autograde first")
+    matrix = progress_matrix(rows)
+    shown = list(dict.fromkeys(row.module for row in rows))
+    table = Table("student", *shown)
+    for student, cells in matrix.items():
+        table.add_row(student, *(
+            f"{cells[m].total:g}/{cells[m].max_total:g}" if cells[m].submitted
+            else "[red]missing[/]" for m in shown))
+    console.print(table)
+    for path in write_reports(rows, output or target.root / "reports", fmt):
+        console.print(f"wrote {display(path)}")

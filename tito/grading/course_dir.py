@@ -1,0 +1,403 @@
+"""The instructor's nbgrader course directory: ``source/``, ``release/``, the gradebook.
+
+tito writes the instructor notebooks into ``source/<id>/<id>.ipynb`` and has nbgrader make
+everything else, configured by :func:`nbgrader_config` (which the directory's own
+``nbgrader_config.py`` calls too, so nbgrader's CLI and formgrader behave the same).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sysconfig
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from traitlets.config import Config
+
+from sandbox.bubblewrap import Sandbox
+from tito.authoring.policy import configure
+from tito.authoring.source import instructor_notebook, read_source
+from tito.errors import TitoError
+from tito.exchange import COURSE_ID, ensure_exchange, exchange_config
+from tito.files import write_atomic, write_notebook
+from tito.grading import batch
+from tito.grading.autograde import configure as configure_autograde
+from tito.grading.inert import InertHTMLExporter
+from tito.manifest import Course, Module, load_course
+from tito.project import Paths
+
+CONFIG_FILE = "nbgrader_config.py"
+_CONFIG_TEXT = '''\
+"""nbgrader configuration of the TinyTorch course directory (written by tito, which
+rewrites it: set TITO_EXCHANGE rather than editing the exchange here).
+
+nbgrader's own commands and formgrader read this file; tito applies the same settings.
+"""
+from pathlib import Path
+
+from tito.grading.course_dir import nbgrader_config
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+nbgrader_config(c, Path(__file__).resolve().parent, exchange=Path({exchange!r}))
+'''
+
+
+def gradebook_path(root: Path) -> Path:
+    """The course's gradebook file, in a folder of its own: SQLite writes its journal next
+    to it, so whoever grades needs that folder writable, and nothing else of the course
+    directory (its configuration, the sources) need be writable to them."""
+    return root / "gradebook" / "gradebook.db"
+
+
+def gradebook_url(root: Path) -> str:
+    """The course's gradebook. Parallel graders write the same SQLite file, so connections
+    wait for its lock (up to 120 s) instead of failing with "database is locked"."""
+    return f"sqlite:///{gradebook_path(root)}?timeout=120"
+
+
+def nbgrader_config(config: Config, root: Path, exchange: Path) -> Config:
+    """The course's nbgrader settings: where the course and its exchange live, the stripping
+    policy, the autograde steps, and feedback pages in which students' markup is inert
+    (staff preview them, students open them)."""
+    exchange_config(config, exchange)
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.db_url = gradebook_url(root)
+    config.NbGraderAPI.log_level = "WARN"
+    config.GenerateFeedback.exporter_class = InertHTMLExporter
+    configure_autograde(config)
+    return configure(config)
+
+
+def _nbgrader_reason(result: dict) -> str:
+    """The most telling line of a failed nbgrader call: its innermost exception message."""
+    text = "\n".join(result.get(key) or "" for key in ("log", "error"))
+    errors = [line.strip() for line in text.splitlines()
+              if re.match(r"\s*[\w.]+(Error|Exception): ", line) and "Please see" not in line]
+    return errors[0] if errors else "no details in nbgrader's log"
+
+
+class AlreadyReleased(TitoError):
+    """The module is in the exchange already. Releasing it again with ``replace`` puts the
+    current version there; students keep the copy they fetched. Each front end names its
+    own way to ask for that."""
+
+
+@dataclass(frozen=True)
+class ModuleStatus:
+    """One module's place in the pipeline; counts are of students."""
+
+    module: Module
+    generated: bool
+    released: bool
+    handed_in: int
+    collected: int
+    autograded: int
+    needs_manual: int
+    feedback: int
+
+
+@dataclass(frozen=True)
+class Graded:
+    """One submission's autograde: its total points, or why it could not be graded."""
+
+    student: str
+    points: float | None
+    error: str | None
+
+
+# nbgrader's Gradebook touches relationships of objects it has not added to its session yet;
+# SQLAlchemy warns about each one. The data is right; the warnings only bury tito's output.
+warnings.filterwarnings("ignore", message="Object of type <Submitted",
+                        category=Warning, module="nbgrader")
+
+
+def _scripts_on_path() -> None:
+    """nbgrader runs the `alembic` script by name: our environment's scripts must be on PATH
+    even when tito was started by its full path without activating the environment."""
+    scripts = sysconfig.get_path("scripts")
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
+
+
+def _needs_manual(gradebook, module: Module, student: str) -> bool:
+    from nbgrader.api import MissingEntry
+
+    try:
+        return gradebook.find_submission(module.id, student).needs_manual_grade
+    except MissingEntry:
+        return False
+
+
+class CourseDir:
+    """An nbgrader course directory for this course, and its exchange (by default next to
+    it: students hand in there and must not see the course directory)."""
+
+    def __init__(self, root: Path, course: Course, modules_dir: Path,
+                 exchange: Path | None = None) -> None:
+        self.root = root
+        self.course = course
+        self.modules_dir = modules_dir
+        self.exchange = exchange or root.parent / "exchange"
+
+    @classmethod
+    def from_env(cls, root: Path | None = None) -> CourseDir:
+        """The course directory ``root`` (default ``TITO_COURSE_DIR``) of the course and
+        exchange tito's environment names (``TITO_ROOT``, ``TITO_EXCHANGE``), as every tito
+        command opens it."""
+        paths = Paths.from_env()
+        return cls((root or paths.course_dir).resolve(), load_course(paths.course_toml),
+                   paths.modules_dir, exchange=paths.exchange)
+
+    def source_notebook(self, module: Module) -> Path:
+        return self.root / "source" / module.id / f"{module.id}.ipynb"
+
+    def release_notebook(self, module: Module) -> Path:
+        return self.root / "release" / module.id / f"{module.id}.ipynb"
+
+    def ensure(self) -> None:
+        """Create the directory and its ``nbgrader_config.py`` (rewritten when the exchange
+        moved); a gradebook where nbgrader keeps it by default (a course directory made
+        before the gradebook had its folder) moves into the gradebook's folder."""
+        gradebook = gradebook_path(self.root)
+        gradebook.parent.mkdir(parents=True, exist_ok=True)
+        earlier = self.root / gradebook.name
+        if earlier.exists() and not gradebook.exists():
+            earlier.rename(gradebook)
+        config_file = self.root / CONFIG_FILE
+        text = _CONFIG_TEXT.format(exchange=str(self.exchange))
+        if not config_file.exists() or config_file.read_text(encoding="utf-8") != text:
+            write_atomic(config_file, text)
+
+    def api(self, sandboxed: bool = True):
+        """nbgrader's high-level API on this directory, with the course's configuration."""
+        from nbgrader.apps.api import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
+        _scripts_on_path()
+        config = nbgrader_config(Config(), self.root, self.exchange)
+        config.Sandbox.enabled = sandboxed
+        logging.getLogger("traitlets").setLevel(logging.WARNING)
+        return NbGraderAPI(CourseDirectory(config=config), config=config)
+
+    def init(self) -> None:
+        """Create the course directory, its configuration, its gradebook and the exchange."""
+        self.ensure()
+        ensure_exchange(self.exchange)
+        with self.gradebook():
+            pass  # opening the gradebook creates it with nbgrader's schema
+
+    def _succeed(self, doing: str, result: dict) -> None:
+        if not result["success"]:
+            raise TitoError(f"{doing} failed: {_nbgrader_reason(result)}")
+
+    def generate(self, module: Module) -> Path:
+        """Build the instructor notebook from the module source, then have nbgrader make the
+        student version. Returns the student notebook's path in ``release/``."""
+        source = read_source(module, self.modules_dir)
+        self.ensure()
+        write_notebook(self.source_notebook(module), instructor_notebook(source))
+        result = self.api().generate_assignment(module.id, force=True, create=True)
+        if not result["success"]:
+            reason = _nbgrader_reason(result)
+            raise TitoError(f"nbgrader could not generate '{module.id}' in {self.root}: "
+                            f"{reason}: fix the module source and run the command again")
+        with self.gradebook() as gradebook:  # nbgrader keeps due dates as naive UTC
+            due = module.due.replace(tzinfo=None) if module.due else None
+            gradebook.update_or_create_assignment(module.id, duedate=due)
+        return self.release_notebook(module)
+
+    def release(self, module: Module, replace: bool = False) -> None:
+        """Copy the student version of ``module`` to the exchange for students to fetch.
+        ``replace`` releases it again over an earlier release (students keep their copy);
+        without it, an earlier release is :class:`AlreadyReleased`."""
+        if not self.release_notebook(module).exists():
+            raise TitoError(f"{module.id} has no student version in {self.root / 'release'}: "
+                            f"run 'tito nbgrader generate {module.id}' first")
+        self.init()
+        api = self.api()
+        api.config.ExchangeReleaseAssignment.force = replace
+        result = api.release_assignment(module.id)
+        if not result["success"] and "already exists" in (result.get("log") or ""):
+            raise AlreadyReleased(f"{module.id} is already released")
+        self._succeed(f"releasing {module.id}", result)
+
+    def handed_in(self, module: Module) -> dict[str, list[str]]:
+        """Student → the times of their submissions of ``module`` in the exchange, oldest
+        first (what students handed in, collected or not)."""
+        if not self.exchange.is_dir():
+            return {}
+        api = self.api()
+        api.coursedir.assignment_id = module.id
+        lister = api.exchange.List(coursedir=api.coursedir, authenticator=api.authenticator,
+                                   parent=api, inbound=True)
+        return {entry["student_id"]: sorted(item["timestamp"] for item in entry["submissions"])
+                for entry in lister.start()}
+
+    def collect(self, module: Module, students: tuple[str, ...] = ()) -> dict[str, str]:
+        """Take the latest submission of each student (or of ``students``) from the exchange
+        into ``submitted/``; every submission is archived as well. Returns student → the
+        submission time now in ``submitted/``, for the students whose submission changed."""
+        before = {student: self._submitted_at(module, student)
+                  for student in self.students_with(module, "submitted")}
+        api = self.api()
+        for student in students or ("*",):
+            api.coursedir.student_id = student
+            self._succeed(f"collecting {module.id}", api.collect(module.id))
+        after = {student: self._submitted_at(module, student)
+                 for student in self.students_with(module, "submitted")}
+        return {student: stamp for student, stamp in sorted(after.items())
+                if before.get(student) != stamp}
+
+    def archived(self, module: Module, student: str) -> list[Path]:
+        """Every submission of ``module`` by ``student`` that was collected, oldest first."""
+        return sorted((self.root / "archive" / student / module.id).glob("[!.]*"))
+
+    def students_with(self, module: Module, stage: str) -> list[str]:
+        """Students with a folder for ``module`` in ``stage`` (``submitted``, ``autograded``
+        or ``feedback``)."""
+        return sorted(path.parent.name for path in (self.root / stage).glob(f"*/{module.id}")
+                      if path.is_dir())
+
+    def graded_students(self, module: Module, students: tuple[str, ...] = ()) -> list[str]:
+        """The students (of ``students``, or all) with an autograded ``module``."""
+        graded = self.students_with(module, "autograded")
+        chosen = [s for s in graded if s in students] if students else graded
+        if not chosen:
+            raise TitoError(f"no graded submissions of {module.id}"
+                            f"{' by ' + ', '.join(students) if students else ''}: "
+                            f"run 'tito nbgrader autograde {module.id}' first")
+        return chosen
+
+    def feedback(self, module: Module, student: str, release: bool = True) -> None:
+        """Make ``student``'s feedback on ``module`` (their graded notebook with every test's
+        pass/fail and message, never hidden test source) and, unless ``release`` is False
+        (a preview for staff), release it to the exchange."""
+        api = self.api()
+        self._succeed(f"feedback for {student}'s {module.id}",
+                      api.generate_feedback(module.id, student))
+        if release:
+            self._succeed(f"releasing {student}'s feedback on {module.id}",
+                          api.release_feedback(module.id, student))
+
+    def submitted_notebook(self, module: Module, student: str) -> Path:
+        return self.root / "submitted" / student / module.id / f"{module.id}.ipynb"
+
+    def _graded_marker(self, module: Module, student: str) -> Path:
+        return self.root / "autograded" / student / module.id / ".tito-graded"
+
+    def _submitted_at(self, module: Module, student: str) -> str:
+        stamp = self.submitted_notebook(module, student).parent / "timestamp.txt"
+        return stamp.read_text(encoding="utf-8").strip() if stamp.exists() else ""
+
+    def needs_grading(self, module: Module, student: str) -> bool:
+        """True unless this very submission was graded to the end (a killed run's partial
+        work, or a newer submission, is graded again)."""
+        marker = self._graded_marker(module, student)
+        return not (marker.exists() and marker.read_text(encoding="utf-8")
+                    == self._submitted_at(module, student))
+
+    def students_to_grade(self, module: Module, students: tuple[str, ...] = (),
+                          force: bool = False) -> tuple[list[str], list[str]]:
+        """Whom an autograde of ``module`` grades and whom it skips as already graded:
+        ``students`` (default: everyone who submitted), skipping those whose submission is
+        graded unless ``force``."""
+        everyone = list(students) or self.students_with(module, "submitted")
+        if not everyone:
+            raise TitoError(f"no submissions of {module.id} in {self.root / 'submitted'}: "
+                            "collect them first")
+        chosen = [s for s in everyone if force or self.needs_grading(module, s)]
+        return chosen, [s for s in everyone if s not in chosen]
+
+    def autograde_many(self, module: Module, students: list[str], workers: int,
+                       sandboxed: bool = True) -> Iterator[Graded]:
+        """Grade ``students``' submissions of ``module`` with ``workers`` processes; yields
+        each one as it finishes. A failed submission does not stop the others."""
+        for outcome in batch.autograde_many(self.root, module.id, students, workers, sandboxed):
+            points = None if outcome.error else sum(self.scores(module, outcome.student).values())
+            yield Graded(outcome.student, points, outcome.error)
+
+    def autograde(self, module: Module, student: str, sandboxed: bool = True) -> None:
+        """Grade one student's submission of ``module``: nbgrader's Autograde with the
+        notebook run in the sandbox and the test cells scored by the judge. Marks the
+        submission graded only once everything is in the gradebook."""
+        if sandboxed:
+            Sandbox().check()
+        notebook = self.submitted_notebook(module, student)
+        if not notebook.exists():
+            raise TitoError(f"{notebook} does not exist: collect {student}'s submission of "
+                            f"{module.id} first")
+        self._check_submission(module, notebook)
+        self._graded_marker(module, student).unlink(missing_ok=True)
+        result = self.api(sandboxed).autograde(module.id, student, force=True, create=True)
+        if not result["success"]:
+            raise TitoError(f"autograding {student}'s {module.id} failed: "
+                            f"{_nbgrader_reason(result)}")
+        write_atomic(self._graded_marker(module, student), self._submitted_at(module, student))
+
+    @staticmethod
+    def _check_submission(module: Module, notebook: Path) -> None:
+        """Refuse what nbgrader would mishandle: links (followed with the grader's rights,
+        they could hand in someone else's file) and another module's notebook."""
+        links = [p for p in [notebook.parent, *notebook.parent.rglob("*")] if p.is_symlink()]
+        if links:
+            raise TitoError(f"{links[0]} is a symbolic link: a submission holds only files; "
+                            "nothing was graded")
+        try:
+            claimed = json.loads(notebook.read_bytes())["metadata"]["tinytorch"]["module"]
+        except (ValueError, KeyError, TypeError):
+            return  # unreadable or unmarked: nbgrader reports what is wrong with it
+        if claimed != module.id:
+            raise TitoError(f"{notebook} is the notebook of module '{claimed}', not "
+                            f"'{module.id}': nothing was graded")
+
+    def status(self, modules: list[Module]) -> list[ModuleStatus]:
+        """Where each of ``modules`` stands in the pipeline, with counts of students."""
+        api = self.api()
+        released = api.get_released_assignments() if self.exchange.is_dir() else set()
+        rows = []
+        with self.gradebook() as gradebook:
+            for module in modules:
+                graded = [s for s in self.students_with(module, "autograded")
+                          if not self.needs_grading(module, s)]
+                manual = sum(_needs_manual(gradebook, module, student) for student in graded)
+                rows.append(ModuleStatus(
+                    module=module, generated=self.release_notebook(module).exists(),
+                    released=module.id in released,
+                    handed_in=len(self.handed_in(module)),
+                    collected=len(self.students_with(module, "submitted")),
+                    autograded=len(graded), needs_manual=manual,
+                    feedback=len(self.students_with(module, "feedback"))))
+        return rows
+
+    def enroll(self, students: Iterable[str], names: Mapping[str, Sequence[str]]) -> None:
+        """Put ``students`` in the gradebook, so that formgrader and the grades show the
+        whole class before anyone hands in. ``names`` (student → first name, last name)
+        sets their names; a student without one keeps the name they have, or is listed
+        by user name."""
+        with self.gradebook() as gradebook:
+            known = {student.id for student in gradebook.students}
+            for student in students:
+                if student in names:
+                    first, last = names[student]
+                    gradebook.update_or_create_student(student, first_name=first,
+                                                       last_name=last)
+                elif student not in known:
+                    gradebook.add_student(student, first_name="", last_name=student)
+
+    def gradebook(self):
+        """nbgrader's gradebook of this course (use it in a ``with`` block)."""
+        from nbgrader.api import Gradebook
+
+        _scripts_on_path()
+        return Gradebook(gradebook_url(self.root), COURSE_ID)
+
+    def scores(self, module: Module, student: str) -> dict[str, float]:
+        """Grade id → score (manual score where a TA gave one) of a graded submission."""
+        with self.gradebook() as gradebook:
+            notebook = gradebook.find_submission_notebook(module.id, module.id, student)
+            return {grade.name: grade.score for grade in notebook.grades}

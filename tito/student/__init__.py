@@ -1,0 +1,1 @@
+"""The student side: the workspace (notebooks, package copy, progress) and the milestones."""
