@@ -22,10 +22,10 @@ from tests.servers import free_port, request_json, running
 from tito.authoring.source import Role, instructor_notebook, read_source
 from tito.authoring.test_cells import BEGIN_HIDDEN, END_HIDDEN, autograded_cells
 from tito.errors import TitoError
-from tito.exchange import StudentExchange
 from tito.files import write_notebook
 from tito.grading.course_dir import CourseDir
 from tito.manifest import Course
+from tito.student.exchange import StudentExchange
 from tito.student.workspace import Workspace
 
 pytestmark = pytest.mark.slow

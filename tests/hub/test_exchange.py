@@ -28,9 +28,10 @@ from hub_config.state import HUB_CONFIG
 from tests.hub.client import SERVICE, Hub
 from tests.hub.course import edited, feedback_score, hand_in, submissions
 from tito.errors import TitoError
-from tito.exchange import COURSE_ID, StudentExchange, stamp_folder
+from tito.exchange import COURSE_ID, stamp_folder
 from tito.grading.course_dir import CourseDir
 from tito.manifest import Course
+from tito.student.exchange import StudentExchange
 from tito.student.workspace import Workspace
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from tito.cli.common import MODULE, MODULE_HELP, console, module_arg, paths, workspace
-from tito.exchange import StudentExchange
 from tito.project import display
+from tito.student.exchange import StudentExchange
 
 
 def student_exchange() -> StudentExchange:

@@ -23,10 +23,11 @@ from sandbox.bubblewrap import Sandbox
 from tito.authoring.policy import configure
 from tito.authoring.source import instructor_notebook, read_source
 from tito.errors import TitoError
-from tito.exchange import COURSE_ID, ensure_exchange, exchange_config
+from tito.exchange import COURSE_ID, ensure_exchange
 from tito.files import write_atomic, write_notebook
 from tito.grading import batch
 from tito.grading.autograde import configure as configure_autograde
+from tito.grading.exchange import instructor_exchange_config
 from tito.grading.inert import InertHTMLExporter
 from tito.manifest import Course, Module, load_course
 from tito.project import Paths
@@ -64,7 +65,7 @@ def nbgrader_config(config: Config, root: Path, exchange: Path) -> Config:
     """The course's nbgrader settings: where the course and its exchange live, the stripping
     policy, the autograde steps, and feedback pages in which students' markup is inert
     (staff preview them, students open them)."""
-    exchange_config(config, exchange)
+    instructor_exchange_config(config, exchange)
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.db_url = gradebook_url(root)
     config.NbGraderAPI.log_level = "WARN"
