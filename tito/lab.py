@@ -14,6 +14,7 @@ from pathlib import Path
 from tito.authoring.export import authored
 from tito.authoring.source import read_source
 from tito.grading.course_dir import CourseDir
+from tito.jupyter import jupyter_server_args
 from tito.manifest import Course, Module
 from tito.project import Paths
 
@@ -79,15 +80,6 @@ def terminal_args() -> list[str]:
     shell = [bash, "--rcfile", str(TERMINAL_RC)] if bash else [
         os.environ.get("SHELL") or "/bin/sh"]
     return [f"--ServerApp.terminado_settings=shell_command={json.dumps(shell)}"]
-
-
-def jupyter_server_args(root_dir: Path, port: int, open_browser: bool) -> list[str]:
-    """Options every Jupyter server tito starts shares: loopback only, one fixed port."""
-    args = ["--ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={root_dir}",
-            f"--ServerApp.open_browser={open_browser}", "--ServerApp.port_retries=0"]
-    if os.geteuid() == 0:  # containers and CI run as root; Jupyter refuses that unless told
-        args.append("--allow-root")
-    return args
 
 
 def serve(workspace: Path, port: int, open_browser: bool, server_args: list[str],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tito.lab import jupyter_server_args
+from tito.jupyter import jupyter_server_args
 
 EXTENSION = "nbgrader.server_extensions.formgrader"
 
