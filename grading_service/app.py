@@ -10,6 +10,7 @@ and needs no rights beyond its own files (the hub runs it as an unprivileged use
 from __future__ import annotations
 
 import os
+from importlib.resources import files
 from pathlib import Path
 
 from jupyter_server.auth.authorizer import Authorizer
@@ -24,7 +25,7 @@ from grading_service.handlers.formgrader import formgrader_routes
 from grading_service.web import harden
 from tito.grading.course_dir import CourseDir
 
-HERE = Path(__file__).resolve().parent
+RESOURCES = files("grading_service")  # the dashboard's templates and static files
 
 
 class NoCodeAuthorizer(Authorizer):
@@ -48,8 +49,8 @@ class GraderApp(ExtensionAppJinjaMixin, ExtensionApp):
         "allow_root": os.geteuid() == 0,
     }
     aliases = {"state": "GraderApp.state_dir"}  # noqa: RUF012
-    static_paths = [str(HERE / "static")]  # noqa: RUF012 (the dashboard's script and styles)
-    template_paths = [str(HERE / "templates")]  # noqa: RUF012
+    static_paths = [str(RESOURCES / "static")]  # noqa: RUF012 (the dashboard's script and styles)
+    template_paths = [str(RESOURCES / "templates")]  # noqa: RUF012
 
     state_dir = Unicode(help="Folder for the service's own files: the job database."
                         ).tag(config=True)

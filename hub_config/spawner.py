@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from importlib.resources import files
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner
@@ -64,7 +65,7 @@ class SandboxedSpawner(LocalProcessSpawner):
     homes = Unicode(help="Folder with one home per user (created as needed).").tag(config=True)
     releases = Unicode(help="Folder of released modules (<id>/<id>.ipynb), shown read-only "
                        "to labs: a new home starts with these notebooks.").tag(config=True)
-    student_config = Unicode(str(Path(__file__).resolve().parent / "student"),
+    student_config = Unicode(str(files("hub_config") / "student"),
                              help="Jupyter configuration folder every lab reads (read-only)."
                              ).tag(config=True)
     grader_url = Unicode(help="The grading service, as labs reach it.").tag(config=True)

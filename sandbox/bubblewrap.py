@@ -25,6 +25,7 @@ import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from traitlets import Bool, Float, Int, Unicode
@@ -35,7 +36,7 @@ from sandbox.errors import SandboxError
 
 SCRATCH = "/scratch"
 SUBMISSION = "/submission"
-ENTER = Path(__file__).resolve().with_name("enter.py")
+ENTER = files("sandbox") / "enter.py"
 # The descriptor bubblewrap reads the seccomp filter from (opened there by enter.py): above
 # the standard three and any a caller passes on.
 SECCOMP_FD = 9
@@ -215,9 +216,11 @@ def confine(argv: list[str], *, binds: dict[str, tuple[Path, bool]], uid: int, n
         if not any(found.is_relative_to(prefix) for prefix in installed):
             bind(found, str(found))  # an editable install: the package lives in a checkout
             package_parents.append(str(found.parent))
-    reference = package_dir("tinytorch")
-    if reference and any(reference.is_relative_to(prefix) for prefix in installed):
-        mounts += ["--tmpfs", str(reference)]  # hide the solutions installed with the tooling
+    # Hide the solutions installed with the tooling: the reference package and the course
+    # content (module sources); ``binds`` may then show a part of them again.
+    for hidden in map(package_dir, ("tinytorch", "course")):
+        if hidden and any(hidden.is_relative_to(prefix) for prefix in installed):
+            mounts += ["--tmpfs", str(hidden)]
     for dest, (source, writable) in binds.items():
         bind(source, dest, writable)
 

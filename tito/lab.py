@@ -9,6 +9,7 @@ import os
 import shutil
 import sysconfig
 from collections.abc import Callable
+from importlib.resources import files
 from pathlib import Path
 
 from tito.authoring.export import authored
@@ -18,7 +19,7 @@ from tito.jupyter import jupyter_server_args
 from tito.manifest import Course, Module
 from tito.project import Paths
 
-TERMINAL_RC = Path(__file__).resolve().with_name("terminal.bashrc")
+TERMINAL_RC = files("tito") / "terminal.bashrc"
 
 
 def lab_course_dir(course: Course, paths: Paths) -> CourseDir:

@@ -1,12 +1,33 @@
-"""Where things live: the project checkout, the student's workspace, the instructor's course."""
+"""Where things live: the course content, the student's workspace, the instructor's course."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from tito.errors import TitoError
+
+# The importable package that holds the course content (course.toml, modules/<id>/<id>.py):
+# the checkout's course/ folder, installed with the tooling as package data.
+CONTENT_PACKAGE = "course"
+
+
+def installed_root() -> Path:
+    """The folder holding the course content (``course/``) and the reference package
+    (``tinytorch/``): the checkout in an editable install, ``site-packages`` in an
+    installed wheel. Found from where Python imports ``course`` from, without importing it
+    (inside a lab's sandbox only ``course/course.toml`` is there, with no ``__init__.py``)."""
+    spec = importlib.util.find_spec(CONTENT_PACKAGE)
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(location) / "course.toml").is_file():
+            return Path(location).resolve().parent
+    raise TitoError(f"the course content (the package {CONTENT_PACKAGE!r} with course.toml) "
+                    "is not installed: pip install tinytorch")
+
+
+PROJECT_ROOT = installed_root()
 
 
 @dataclass(frozen=True)
@@ -21,29 +42,36 @@ class Paths:
 
     @property
     def course_toml(self) -> Path:
-        return self.root / "course" / "course.toml"
+        return self.root / CONTENT_PACKAGE / "course.toml"
 
     @property
     def modules_dir(self) -> Path:
-        return self.root / "course" / "modules"
+        return self.root / CONTENT_PACKAGE / "modules"
 
     @classmethod
     def from_env(cls) -> Paths:
-        """``TITO_ROOT``, ``TITO_WORKSPACE``, ``TITO_COURSE_DIR``, ``TITO_CACHE`` and
-        ``TITO_EXCHANGE`` override the defaults: the checkout tito runs from,
-        ``<root>/workspace``, ``<root>/instructor``, ``<root>/build`` (rebuildable files, such
-        as the lab's student notebooks) and ``<root>/exchange`` (where modules are released
-        and submissions handed in; outside the course directory, which students must not
-        see)."""
-        root = Path(os.environ.get("TITO_ROOT") or PROJECT_ROOT).resolve()
+        """``TITO_ROOT`` (a folder holding ``course/`` and ``tinytorch/``, such as a copy of
+        the checkout) overrides where the course content is read from: by default
+        :data:`PROJECT_ROOT`, the checkout or, installed from a wheel, ``site-packages``.
+
+        ``TITO_WORKSPACE``, ``TITO_COURSE_DIR``, ``TITO_CACHE`` and ``TITO_EXCHANGE``
+        override ``<base>/workspace``, ``<base>/instructor``, ``<base>/build`` (rebuildable
+        files, such as the lab's student notebooks) and ``<base>/exchange`` (where modules
+        are released and submissions handed in; outside the course directory, which
+        students must not see). ``<base>`` is the root when it is a checkout (it holds
+        ``pyproject.toml``) or named by ``TITO_ROOT``; installed from a wheel there is no
+        checkout to keep them in, and ``<base>`` is the current directory."""
+        named = os.environ.get("TITO_ROOT")
+        root = Path(named or PROJECT_ROOT).resolve()
+        base = root if named or (root / "pyproject.toml").is_file() else Path.cwd()
 
         def setting(name: str, default: Path) -> Path:
             return Path(os.environ.get(name) or default).resolve()
 
-        return cls(root=root, workspace=setting("TITO_WORKSPACE", root / "workspace"),
-                   course_dir=setting("TITO_COURSE_DIR", root / "instructor"),
-                   cache=setting("TITO_CACHE", root / "build"),
-                   exchange=setting("TITO_EXCHANGE", root / "exchange"))
+        return cls(root=root, workspace=setting("TITO_WORKSPACE", base / "workspace"),
+                   course_dir=setting("TITO_COURSE_DIR", base / "instructor"),
+                   cache=setting("TITO_CACHE", base / "build"),
+                   exchange=setting("TITO_EXCHANGE", base / "exchange"))
 
 
 def display(path: Path) -> str:

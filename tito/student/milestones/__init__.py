@@ -1,6 +1,6 @@
 """Milestones: historical results a student reproduces with their own ``tinytorch``.
 
-Each milestone of ``course.toml`` with a script here (``tito/milestones/<id>.py``, run as
+Each milestone of ``course.toml`` with a script here (``tito/student/milestones/<id>.py``, run as
 ``python -m tito.student.milestones.<id>``) has an honest pass/fail gate. A run happens in a
 process of its own whose ``sys.path`` puts the package under test first, exactly as the
 module tests' worker does: the student's workspace copy, a copy made by a test, or (for
@@ -14,6 +14,7 @@ package too.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -28,7 +29,6 @@ from tito.errors import NotFound, TitoError
 from tito.files import write_atomic
 from tito.manifest import Course, Milestone, Module
 
-HERE = Path(__file__).resolve().parent
 RECORDS = Path(".tito") / "milestones.json"
 # The workspace's placeholder for an unexported module starts with this line
 # (tito.student.workspace.PLACEHOLDER; not imported from there, which would import nbformat).
@@ -40,7 +40,7 @@ def script_name(milestone: Milestone) -> str:
 
 
 def has_script(milestone: Milestone) -> bool:
-    return (HERE / f"{script_name(milestone)}.py").is_file()
+    return importlib.util.find_spec(f"{__name__}.{script_name(milestone)}") is not None
 
 
 def find(course: Course, name: str) -> Milestone:
