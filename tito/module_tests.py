@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import json
 import os
 import select
 import signal
@@ -14,7 +15,6 @@ import tempfile
 import threading
 import time
 import traceback
-import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from sandbox.judge import WorkerSpec
 from tito.authoring.test_cells import pytest_module, student_modules
 from tito.errors import TitoError
 from tito.manifest import Course, Module
+from tito.pytest_results import OPTION, first_line
 
 
 @dataclass(frozen=True)
@@ -54,34 +55,21 @@ class TestRun:
         return bool(self.results) and self.passed == len(self.results)
 
 
-def _first_line(text: str | None) -> str:
-    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    return lines[0] if lines else ""
+def _results(path: Path) -> tuple[TestResult, ...]:
+    """The results :mod:`tito.pytest_results` wrote."""
+    return tuple(TestResult(**entry) for entry in json.loads(path.read_text(encoding="utf-8")))
 
 
-def _results(junit: Path) -> tuple[TestResult, ...]:
-    results = []
-    for case in ElementTree.parse(junit).getroot().iter("testcase"):
-        outcome, message = "passed", ""
-        for child in case:
-            if child.tag in ("failure", "error", "skipped"):
-                outcome = "failed" if child.tag == "failure" else child.tag
-                message = _first_line(child.get("message")) or _first_line(child.text)
-                break
-        name = case.get("name") or case.get("classname") or "collection"
-        results.append(TestResult(name, outcome, message))
-    return tuple(results)
-
-
-def _pytest_args(name: str, junit: Path) -> list[str]:
+def _pytest_args(name: str, results: Path) -> list[str]:
     # --tb=native: pytest's own traceback style parses the test file once per frame of every
     # failure (about 60 ms each: seconds for an unsolved module); the results only keep the
     # first line of each failure's message, which is the same in every style. A forked
     # pytest finds the judge plugin imported already, so cannot rewrite its (internal)
     # asserts: no warning about that.
     return [name, "-q", "-p", "no:cacheprovider", "-p", "sandbox.judge",
-            "-c", "pytest.ini", "--rootdir", ".", "--tb=native", f"--junitxml={junit}",
-            "-o", "junit_family=xunit1", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+            "-p", "tito.pytest_results", f"{OPTION}={results}",
+            "-c", "pytest.ini", "--rootdir", ".", "--tb=native",
+            "-W", "ignore::pytest.PytestAssertRewriteWarning"]
 
 
 def _pytest_env(scratch: Path) -> dict[str, str]:
@@ -110,7 +98,7 @@ _PYTEST_MAIN = "import tito, sys, pytest; sys.exit(pytest.console_main())"
 
 def _pytest_subprocess(name: str, scratch: Path, timeout: float) -> tuple[str, str]:
     """pytest in a fresh interpreter, on the tests in ``scratch``; its stdout and stderr."""
-    command = [sys.executable, "-c", _PYTEST_MAIN, *_pytest_args(name, scratch / "results.xml")]
+    command = [sys.executable, "-c", _PYTEST_MAIN, *_pytest_args(name, scratch / "results.json")]
     try:
         completed = subprocess.run(command, cwd=scratch, env=_pytest_env(scratch),
                                    capture_output=True, text=True, encoding="utf-8",
@@ -199,7 +187,7 @@ def _pytest_forked(name: str, tests: Path, scratch: Path, timeout: float) -> tup
             sys.dont_write_bytecode = False
             import pytest
 
-            code = int(pytest.main(_pytest_args(name, scratch / "results.xml")))
+            code = int(pytest.main(_pytest_args(name, scratch / "results.json")))
         except BaseException:  # report it like a crashed interpreter would
             traceback.print_exc()
         finally:
@@ -237,16 +225,16 @@ def run_pytest(test_code: str, worker: WorkerSpec, name: str = "test_module.py",
     with tempfile.TemporaryDirectory(prefix="tito-tests-") as work:
         scratch = Path(work)
         worker.write(scratch / "worker.json")
-        junit = scratch / "results.xml"
+        results = scratch / "results.json"
         if fork and _can_fork():
             stdout, stderr = _pytest_forked(name, _tests_folder(test_code, name), scratch,
                                             timeout)
         else:
             _write_tests(scratch, test_code, name)
             stdout, stderr = _pytest_subprocess(name, scratch, timeout)
-        if not junit.exists():
-            raise TitoError(f"pytest could not run the tests: {_first_line(stderr)}")
-        return TestRun(_results(junit), stdout + stderr)
+        if not results.exists():
+            raise TitoError(f"pytest could not run the tests: {first_line(stderr)}")
+        return TestRun(_results(results), stdout + stderr)
 
 
 def run_module_tests(notebook: NotebookNode, module: Module, course: Course, package: Path,

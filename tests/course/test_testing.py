@@ -1,11 +1,16 @@
-"""tito.testing: the notebook's run_tests and assert_array, with the judge's semantics."""
+"""tito.testing: the notebook's run_tests and assert_array, with the judge's semantics;
+tito.module_tests: the grader's pytest run and the results it reports."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from sandbox.judge import WorkerSpec
 from sandbox.plain import NotPlainData
+from tito.module_tests import TestResult, run_pytest
 from tito.testing import LocalRunner, TestsFailed, assert_array, run_tests
 
 
@@ -44,3 +49,58 @@ def test_run_tests_reports_each_test_and_fails_the_cell(capsys: pytest.CaptureFi
     with pytest.raises(TestsFailed, match=r"1 of 2 tests failed \(first: test_bad\)"):
         run_tests(test_good, test_bad)
     assert capsys.readouterr().out == "✓ test_good\n✗ test_bad: the answer is wrong\n"
+
+
+OUTCOMES = """
+import pytest
+
+def test_passes():
+    pass
+
+def test_long_message():
+    assert 1 == 2, "the gradient of relu " + "is wrong " * 100 + "\\nsecond line"
+
+def test_raises():
+    raise ValueError("bad input\\nmore detail")
+
+@pytest.fixture
+def broken():
+    raise RuntimeError("fixture broke")
+
+def test_setup_fails(broken):
+    pass
+
+def test_skips():
+    pytest.skip("not today")
+"""
+
+
+def no_worker(tmp_path: Path) -> WorkerSpec:
+    """A worker these tests never start (none of them calls ``run``)."""
+    return WorkerSpec(str(tmp_path), [], sandbox=None)
+
+
+@pytest.mark.parametrize("fork", [False, True])
+def test_run_pytest_reports_each_outcome_with_the_first_line_of_its_message(
+        tmp_path: Path, fork: bool) -> None:
+    run = run_pytest(OUTCOMES, no_worker(tmp_path), fork=fork)
+    long = "AssertionError: the gradient of relu " + "is wrong " * 100
+    assert run.results == (
+        TestResult("test_passes", "passed", ""),
+        TestResult("test_long_message", "failed", long.strip()),  # whole, however long
+        TestResult("test_raises", "failed", "ValueError: bad input"),
+        TestResult("test_setup_fails", "error",
+                   'failed on setup with "RuntimeError: fixture broke"'),
+        TestResult("test_skips", "skipped", "not today"))
+    assert run.passed == 1 and not run.ok
+
+
+@pytest.mark.parametrize("fork", [False, True])
+def test_a_test_file_that_does_not_import_is_one_error_naming_the_cause(
+        tmp_path: Path, fork: bool) -> None:
+    code = "import no_such_module_here\n\ndef test_never_runs():\n    pass\n"
+    run = run_pytest(code, no_worker(tmp_path), name="test_broken.py", fork=fork)
+    assert run.results == (TestResult(
+        "test_broken", "error",
+        "collection failure: ModuleNotFoundError: No module named 'no_such_module_here'"),)
+    assert not run.ok
