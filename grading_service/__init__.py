@@ -5,8 +5,6 @@ the submission store. ``grading_service.handlers`` is the thin web layer on top 
 ``grading_service.lab_exchange`` is nbgrader's exchange, student side, talking to this service.
 """
 
-import tito  # noqa: F401  (first: it keeps slow optional modules out of every import below)
-
 
 def _jupyter_server_extension_points() -> list[dict]:
     from grading_service.app import GraderApp

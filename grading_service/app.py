@@ -59,7 +59,7 @@ class GraderApp(ExtensionAppJinjaMixin, ExtensionApp):
         state = Path(self.state_dir or Path.cwd() / ".grader").resolve()
         state.mkdir(parents=True, exist_ok=True)
         course_dir = CourseDir.from_env()
-        self.jobs = JobQueue(state / "jobs.sqlite")
+        self.jobs = JobQueue(state / "jobs.sqlite", course_dir.course)
         for unfinished in SubmissionStore(course_dir).remove_unfinished():
             self.log.warning("removed %s: a hand-in a crash stopped midway", unfinished)
         self.settings.update(grader_course_dir=course_dir, grader_jobs=self.jobs,

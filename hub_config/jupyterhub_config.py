@@ -10,6 +10,7 @@ from grading_service.auth import CUSTOM_SCOPES, SERVICE_NAME
 from hub_config import roles
 from hub_config.services import services
 from hub_config.state import HUB_CONFIG, HubState
+from sandbox.bubblewrap import Sandbox
 from tito.exchange import COURSE_ID
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
@@ -54,8 +55,9 @@ c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 300
 c.Spawner.http_timeout = 300
 
-# The grading service: the web side unprivileged and sandboxed, the job runner as root.
-c.JupyterHub.services = services(state, settings, grader_url)
-
 if settings.local_config:
     load_subconfig(settings.local_config)  # noqa: F821 (provided by traitlets)
+
+# The grading service: the web side unprivileged and sandboxed, the job runner as root.
+# After the local settings: its sandbox is made as they configure it (c.Sandbox.bwrap).
+c.JupyterHub.services = services(state, settings, grader_url, Sandbox(config=c))

@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
+from traitlets.config import Config, PyFileConfigLoader
 
 from grading_service.core.jobs import JobStore
 from hub_config.roles import GROUPS
@@ -100,6 +101,15 @@ def _read_names(path: Path, table: object) -> dict[str, list[str]]:
     return {user: [name["first"], name["last"]] for user, name in table.items()}
 
 
+def hub_config(local_config: str) -> Config:
+    """The settings of the hub's own ``local_config`` file (none: empty), for what the
+    launcher checks before the hub reads them (``c.Sandbox.bwrap``)."""
+    if not local_config:
+        return Config()
+    path = Path(local_config)
+    return PyFileConfigLoader(path.name, str(path.parent)).load_config()
+
+
 def default_local_config() -> str:
     """``hub_config/local_config.py`` if there is one (it is outside git), else nothing."""
     local_config = HUB_CONFIG / "local_config.py"
@@ -142,11 +152,11 @@ def check_ports(settings: HubSettings) -> None:
                           f"port below {unprivileged}")
 
 
-def prepare_course(state: HubState, settings: HubSettings) -> list[str]:
+def prepare_course(state: HubState, settings: HubSettings, paths: Paths) -> list[str]:
     """The course directory and exchange of the hub, with the roster's students in the
-    gradebook and every authored module generated and released (once; instructors release
-    again from the dashboard). Returns the modules released now."""
-    paths = Paths.from_env()
+    gradebook and every authored module (of the course ``paths`` names) generated and
+    released (once; instructors release again from the dashboard). Returns the modules
+    released now."""
     course = load_course(paths.course_toml)
     course_dir = CourseDir(state.course, course, paths.modules_dir, state.exchange)
     course_dir.init()
@@ -197,19 +207,19 @@ def main(state_dir: Path, port: int, ip: str, hub_port: int, proxy_api_port: int
     """Run the course hub on http://IP:PORT with demo accounts (an instructor, a TA and
     three students), preparing the course on first start."""
     try:
-        Sandbox().check()
+        local = str(local_config.resolve()) if local_config else default_local_config()
+        Sandbox(config=hub_config(local)).check()
         groups, names = read_roster(roster)
         settings = HubSettings(ip=ip, port=port, hub_port=hub_port,
                                proxy_api_port=proxy_api_port, grader_port=grader_port,
                                proxy_command=proxy_command(), roster=groups, names=names,
-                               local_config=str(local_config.resolve()) if local_config
-                               else default_local_config())
+                               local_config=local)
         if not prepare_only:  # preparing again beside a running hub is fine
             check_ports(settings)
         state = HubState(state_dir.resolve())
         state.ensure()
         state.save_settings(settings)
-        for module_id in prepare_course(state, settings):
+        for module_id in prepare_course(state, settings, Paths.from_env()):
             console.print(f"released {module_id}")
         JobStore(state.jobs_database)
         give_to_service(state, settings.grader_uid)

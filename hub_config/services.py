@@ -57,8 +57,9 @@ def _environment(state: HubState) -> dict[str, str]:
             "PYTHONIOENCODING": "utf-8"}
 
 
-def grader_command(state: HubState, settings: HubSettings) -> list[str]:
-    """The web service's command: ``python -m grading_service`` in its sandbox."""
+def grader_command(state: HubState, settings: HubSettings, bwrap: str) -> list[str]:
+    """The web service's command: ``python -m grading_service`` in its sandbox, made by
+    the program ``bwrap``."""
     writable = set(service_writable(state))
     binds = {str(path): (path, path in writable) for path in
              (state.course, *service_writable(state), state.exchange, state.grader_config)}
@@ -71,19 +72,21 @@ def grader_command(state: HubState, settings: HubSettings) -> list[str]:
                    workdir=str(state.course), python_path=[], packages=["tito", "grading_service"],
                    env={"HOME": str(state.grader), "JUPYTER_RUNTIME_DIR": RUNTIME_DIR,
                         "JUPYTER_CONFIG_DIR": str(state.grader_config)},
-                   bwrap=Sandbox().check(), clear_env=False, writable_tmp=True,
+                   bwrap=bwrap, clear_env=False, writable_tmp=True,
                    keep_capability="net_bind_service")
 
 
-def services(state: HubState, settings: HubSettings, grader_url: str) -> list[dict]:
-    """``c.JupyterHub.services``: the web service and the job runner."""
+def services(state: HubState, settings: HubSettings, grader_url: str,
+             sandbox: Sandbox) -> list[dict]:
+    """``c.JupyterHub.services``: the web service (in ``sandbox``, the hub's configured
+    :class:`Sandbox`) and the job runner."""
     return [{
         "name": SERVICE_NAME,
         "display": True,
         "info": {"description": "Grading dashboard and formgrader"},
         "url": grader_url,
         "api_token": state.secret("grader_token"),
-        "command": grader_command(state, settings),
+        "command": grader_command(state, settings, sandbox.check()),
         "cwd": str(state.course),
         "environment": _environment(state),
         "oauth_client_allowed_scopes": list(CUSTOM_SCOPES),

@@ -2,8 +2,8 @@
 
 Inside, the lab sees the system, Python and the course tooling read-only, its own home
 read-write at ``/home/<name>``, and the released modules read-only; it runs as a uid of
-its own (``uid_base`` + the user's hub id), named after the user in the sandbox's
-``/etc/passwd`` and ``/etc/group`` (:func:`lab_accounts`). Nothing else of the machine
+its own (:class:`LabSandbox`'s ``uid_base`` + the user's hub id), named after the user in
+the sandbox's ``/etc/passwd`` and ``/etc/group`` (:func:`lab_accounts`). Nothing else of the machine
 exists there: not other homes, the course directory with its sources, hidden tests and
 gradebook, the grading service's files or the hub's secrets. The home is prepared as a
 tito workspace by ``tito lab --releases`` inside the sandbox, with the student's rights,
@@ -13,13 +13,14 @@ so a student's symbolic links can never make a privileged process write where th
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import sys
 from importlib.resources import files
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner
-from traitlets import Int, Unicode, default
+from traitlets import Instance, Int, Unicode, default
 
 from hub_config.homes import limit_home
 from sandbox import cgroups
@@ -59,6 +60,31 @@ class LabStartError(RuntimeError):
         return str(self)
 
 
+class LabSandbox(Sandbox):
+    """The sandbox of a lab: :class:`Sandbox`'s settings (``c.Sandbox.bwrap``,
+    ``c.Sandbox.cgroup_parent``, ... apply to labs too), with defaults of its own for what a
+    lab needs more of than a grading run (``c.LabSandbox.process_limit``, ...). Its memory
+    and CPUs are JupyterHub's own ``c.Spawner.mem_limit`` and ``c.Spawner.cpu_limit``; its
+    time is unlimited. Labs run as ``uid_base`` + the user's hub id (as root): apart from
+    the grading slots' uids."""
+
+    @default("uid_base")
+    def _uid_base_default(self) -> int:
+        return 61000
+
+    @default("process_limit")
+    def _process_limit_default(self) -> int:
+        return 512
+
+    @default("file_size_limit")
+    def _file_size_limit_default(self) -> int:
+        return 1024**3
+
+    @default("tmp_size")
+    def _tmp_size_default(self) -> int:
+        return 256 * 1024**2
+
+
 class SandboxedSpawner(LocalProcessSpawner):
     """A lab per user, sandboxed; users need no account on the machine."""
 
@@ -72,18 +98,17 @@ class SandboxedSpawner(LocalProcessSpawner):
     accounts = Unicode(help="Folder of each lab's /etc/passwd and /etc/group (a subfolder "
                        "per user, rewritten at every start; labs see only their own). "
                        "Default: 'lab-accounts' beside the homes.").tag(config=True)
-    uid_base = Int(61000, help="A lab runs as uid_base + the user's hub id (as root).").tag(
-        config=True)
-    process_limit = Int(512, help="Processes and threads of one lab at once.").tag(config=True)
-    file_size_limit = Int(1024**3, help="Largest file a lab may write, in bytes.").tag(
-        config=True)
-    tmp_size = Int(256 * 1024**2, help="Size of a lab's /tmp (a tmpfs, counted in its "
-                   "memory), in bytes.").tag(config=True)
     home_size_limit = Int(2 * 1024**3, help="Size of each home, in bytes: an ext4 image "
                           "per home, loop-mounted (needs root). 0: no limit. Applies to "
                           "homes made after it is set.").tag(config=True)
     home_images = Unicode(help="Folder of the homes' images. Default: 'home-images' beside "
                           "the homes.").tag(config=True)
+    sandbox = Instance(LabSandbox, help="The labs' sandbox: its settings are c.LabSandbox.* "
+                       "and c.Sandbox.* (config of this spawner's, passed down).")
+
+    @default("sandbox")
+    def _sandbox_default(self) -> LabSandbox:
+        return LabSandbox(parent=self)
 
     @default("mem_limit")
     def _mem_limit_default(self) -> int:
@@ -101,7 +126,7 @@ class SandboxedSpawner(LocalProcessSpawner):
 
     @property
     def uid(self) -> int:
-        return self.uid_base + self.user.id if os.geteuid() == 0 else os.geteuid()
+        return self.sandbox.uid_base + self.user.id if os.geteuid() == 0 else os.geteuid()
 
     @property
     def home(self) -> Path:
@@ -160,19 +185,17 @@ class SandboxedSpawner(LocalProcessSpawner):
                      (PROJECT_ROOT / "course" / "course.toml", False),
                  **self._account_binds()}
         tito = [sys.executable, "-m", "tito", "lab", "--releases", RELEASES, "--singleuser"]
-        sandbox = Sandbox(config=self.config)
         return confine(tito, binds=binds, uid=self.uid, network=True,
                        workdir=self.home_inside, python_path=[], env={},
                        packages=["tito", "grading_service"],
-                       bwrap=sandbox.check(), clear_env=False, writable_tmp=True,
-                       limits=self.limits(sandbox.cgroup_parent))
+                       bwrap=self.sandbox.check(), clear_env=False, writable_tmp=True,
+                       limits=self.limits())
 
-    def limits(self, cgroup_parent: str) -> Limits:
-        """The lab's limits: ``mem_limit``, ``cpu_limit`` and ``process_limit`` for all its
-        processes together (its cgroup, under ``cgroup_parent``), and per process."""
-        return Limits(memory=self.mem_limit, processes=self.process_limit,
-                      file_size=self.file_size_limit, tmp_size=self.tmp_size,
-                      cpus=self.cpu_limit, cgroup_parent=cgroup_parent)
+    def limits(self) -> Limits:
+        """The lab's limits: ``mem_limit``, ``cpu_limit`` and the sandbox's process limit
+        for all its processes together (its cgroup), and per process; no CPU time limit."""
+        return dataclasses.replace(self.sandbox.limits(), memory=self.mem_limit,
+                                   cpus=self.cpu_limit, cpu_time=None)
 
     def _limit_home(self) -> None:
         """Put the home on its own size-limited file system (:mod:`hub_config.homes`)."""
@@ -192,8 +215,8 @@ class SandboxedSpawner(LocalProcessSpawner):
         await super().stop(now=now)
         # The lab's processes are gone with its bubblewrap; its cgroup goes with them.
         if (found := cgroups.hierarchy()) is not None:
-            parent = Sandbox(config=self.config).cgroup_parent
-            await asyncio.to_thread(found.remove, parent, group_name(self.uid))
+            await asyncio.to_thread(found.remove, self.sandbox.cgroup_parent,
+                                    group_name(self.uid))
 
     async def _until_listening(self, ip: str, port: int) -> None:
         """Return once the lab accepts connections, or fail as soon as it exits.

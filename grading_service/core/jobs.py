@@ -21,8 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 
 from grading_service.core import actions
 from tito.errors import NotFound, TitoError
-from tito.manifest import load_course
-from tito.project import Paths
+from tito.manifest import Course
 from tito.student.workspace import now
 
 LOG_LINES = 200
@@ -56,7 +55,7 @@ class Job:
     started_at: str | None
     finished_at: str | None
     worker_pid: int | None
-    worker_started: int | None  # the worker's start time, to tell a reused pid apart
+    worker_started: float | None  # the worker's start time, to tell a reused pid apart
     retry_of: int | None
 
     @property
@@ -90,7 +89,7 @@ class _Row(_Base):
     started_at: Mapped[str | None]
     finished_at: Mapped[str | None]
     worker_pid: Mapped[int | None]
-    worker_started: Mapped[int | None]
+    worker_started: Mapped[float | None]
     retry_of: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"))
 
 
@@ -203,10 +202,12 @@ class JobStore:
 
 class JobQueue:
     """The web side of the queue: jobs asked for, listed and retried. Running them is the
-    job runner's (:class:`grading_service.core.runner.JobRunner`)."""
+    job runner's (:class:`grading_service.core.runner.JobRunner`). Jobs are on the
+    modules of ``course``, the course the runner's workers grade."""
 
-    def __init__(self, database: Path) -> None:
+    def __init__(self, database: Path, course: Course) -> None:
         self._store = JobStore(database)
+        self._course = course
 
     def submit(self, kind: str, module_id: str, owner: str,
                options: dict[str, Any] | None = None) -> Job:
@@ -216,7 +217,7 @@ class JobQueue:
         allowed."""
         options = dict(options or {})
         actions.check(kind, options)
-        module = load_course(Paths.from_env().course_toml).module(module_id)
+        module = self._course.module(module_id)
         return self._store.add(kind, module.id, owner, options)
 
     def get(self, job_id: int) -> Job:

@@ -8,8 +8,15 @@ managed service and starts it again if it dies; it stops, with its workers, when
 is gone. The workers check every job again before they run it: a row in the database is
 input from a less privileged process.
 """
+# ruff: noqa: E402 (the start-up call below comes before the imports)
 
 from __future__ import annotations
+
+from tito import skip_slow_imports
+
+# This module is the runner's program: skip the slow imports first, before the job
+# queue's imports bring in nbgrader. (Its workers, a process each, skip them too.)
+skip_slow_imports()
 
 import argparse
 import os
@@ -19,6 +26,8 @@ import sys
 import time
 from contextlib import suppress
 from pathlib import Path
+
+import psutil
 
 from grading_service.core.jobs import Job, JobStore, State
 
@@ -98,26 +107,29 @@ class JobRunner:
                                        env={**os.environ, "PYTHONUTF8": "1",
                                             "PYTHONIOENCODING": "utf-8"})
         self._workers[job.id] = process
-        # Not reaped yet, the worker is in /proc even if it already ended.
-        stat = _process_stat(process.pid)
+        # Not reaped yet, the worker is still a process even if it already ended.
         self._store.update(job.id, worker_pid=process.pid,
-                           worker_started=stat[1] if stat else None)
+                           worker_started=_started(process.pid))
 
 
-def _process_stat(pid: int) -> tuple[str, int] | None:
-    """A process's state letter (``Z``: ended, not reaped yet) and start time in clock
-    ticks after boot, from ``/proc/<pid>/stat``; None if there is no such process."""
+def _started(pid: int) -> float | None:
+    """When process ``pid`` started (seconds since the epoch, as psutil tells it: the same
+    figure for the same process in any process that asks); None if there is none."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_bytes()
-    except OSError:
+        return psutil.Process(pid).create_time()
+    except psutil.NoSuchProcess:
         return None
-    after_name = stat.rsplit(b")", 1)[1].split()  # the name before ")" may hold anything
-    return after_name[0].decode(), int(after_name[19])
 
 
 def _worker_alive(job: Job) -> bool:
-    stat = _process_stat(job.worker_pid) if job.worker_pid else None
-    return stat is not None and stat[0] != "Z" and stat[1] == job.worker_started
+    if job.worker_pid is None:
+        return False
+    try:
+        worker = psutil.Process(job.worker_pid)
+        return (worker.status() != psutil.STATUS_ZOMBIE
+                and worker.create_time() == job.worker_started)
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _kill_group(job: Job) -> None:
@@ -126,8 +138,8 @@ def _kill_group(job: Job) -> None:
     pid held by a process that started at another time is someone else's: left alone."""
     if job.worker_pid is None:
         return
-    stat = _process_stat(job.worker_pid)
-    if stat is not None and stat[1] != job.worker_started:
+    started = _started(job.worker_pid)
+    if started is not None and started != job.worker_started:
         return
     with suppress(ProcessLookupError):
         os.killpg(job.worker_pid, signal.SIGKILL)

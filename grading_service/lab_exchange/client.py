@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import base64
-import os
 from urllib.parse import quote
 
 import requests
 from nbgrader.exchange import ExchangeError
 
+# What the hub's spawner sets in every lab's environment: the service and the lab's token.
 URL_VARIABLE = "TINYTORCH_GRADER_URL"
 TOKEN_VARIABLE = "JUPYTERHUB_API_TOKEN"
-
-
-def _environment(name: str) -> str:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise ExchangeError(f"{name} is not set: the course hub sets it in every lab, so run "
-                            "this in your hub lab (on your own machine, tito's exchange "
-                            "works without the hub: set TITO_EXCHANGE)")
-    return value
 
 
 def _decode(files: dict[str, str]) -> dict[str, bytes]:
@@ -34,12 +25,6 @@ class GraderClient:
         self.url = url if url.endswith("/") else f"{url}/"
         self.token = token
         self.timeout = timeout
-
-    @classmethod
-    def from_env(cls) -> GraderClient:
-        """The service and token the hub gives every lab (``TINYTORCH_GRADER_URL``,
-        ``JUPYTERHUB_API_TOKEN``)."""
-        return cls(_environment(URL_VARIABLE), _environment(TOKEN_VARIABLE))
 
     def module_url(self, module_id: str, *rest: str) -> str:
         parts = ["api/assignments", quote(module_id, safe=""), *(quote(p, safe="") for p in rest)]

@@ -5,7 +5,7 @@ so nbgrader's Assignments tab and ``tito fetch/submit/feedback`` use them unchan
 call the service with the lab's hub token, which alone says who the student is.
 
 Where a module's local copy lives (:class:`LocalLayout`): in the student's tito workspace
-(the lab's home, ``TITO_WORKSPACE``) at ``modules/<NN_id>/``, where the student works on
+(the lab's home, ``c.HubExchange.workspace``) at ``modules/<NN_id>/``, where the student works on
 it, with feedback in ``modules/<NN_id>/feedback/<time>/``, as ``tito feedback`` puts it;
 in any other folder at nbgrader's ``<id>/`` and ``<id>/feedback/<timestamp>/``.
 """
@@ -27,24 +27,26 @@ from nbgrader.exchange.abc import (
     ExchangeReleaseFeedback,
     ExchangeSubmit,
 )
+from traitlets import Unicode
 
-from grading_service.lab_exchange.client import GraderClient
+from grading_service.lab_exchange.client import TOKEN_VARIABLE, URL_VARIABLE, GraderClient
 from tito.errors import TitoError
 from tito.exchange import COURSE_ID, stamp_folder
 from tito.files import file_sha256
 from tito.manifest import load_course
-from tito.project import Paths
 from tito.student.workspace import Workspace
 
 
 class LocalLayout:
-    """Where the student's copies of modules live under the assignment directory."""
+    """Where the student's copies of modules live under the assignment directory ``root``:
+    in the tito layout when ``root`` is the student's ``workspace`` (whose modules are those
+    of the manifest ``course_toml``), in nbgrader's otherwise."""
 
-    def __init__(self, root: Path) -> None:
-        paths = Paths.from_env()
+    def __init__(self, root: Path, workspace: Path | None, course_toml: Path) -> None:
         self.root = root.resolve()
-        self.workspace = (Workspace(self.root, load_course(paths.course_toml))
-                          if self.root == paths.workspace else None)
+        self.workspace = (Workspace(self.root, load_course(course_toml))
+                          if workspace is not None and self.root == workspace.resolve()
+                          else None)
 
     def module_folder(self, module_id: str) -> Path:
         if self.workspace is None:
@@ -62,7 +64,20 @@ def _write(path: Path, data: bytes) -> None:
 
 
 class HubExchange(Exchange):
-    """What the actions share: the service, the module asked for, the local layout."""
+    """What the actions share: the service, the module asked for, the local layout.
+
+    Its settings (``c.HubExchange.*``) come from the lab's environment, which the hub's
+    spawner sets; the lab's ``nbgrader_config.py`` reads it (:func:`hub_exchange_config`)."""
+
+    grader_url = Unicode(help="The grading service's URL, ending in /services/<name>/, as "
+                         f"the lab reaches it (the hub gives labs {URL_VARIABLE}).").tag(
+        config=True)
+    api_token = Unicode(help="The lab's hub token, which alone says who the student is (the "
+                        f"hub gives labs {TOKEN_VARIABLE}).").tag(config=True)
+    workspace = Unicode(help="The student's tito workspace (the lab's home), where modules "
+                        "live at modules/<NN_id>/; empty: none.").tag(config=True)
+    course_toml = Unicode(help="The course's manifest, for the modules' folder names in the "
+                          "workspace.").tag(config=True)
 
     def init_src(self) -> None:
         """Nothing to prepare unless an action says otherwise."""
@@ -72,11 +87,19 @@ class HubExchange(Exchange):
 
     @cached_property
     def client(self) -> GraderClient:
-        return GraderClient.from_env()
+        for value, variable in ((self.grader_url, URL_VARIABLE),
+                                (self.api_token, TOKEN_VARIABLE)):
+            if not value.strip():
+                self.fail(f"{variable} is not set: the course hub sets it in every lab, so "
+                          "run this in your hub lab (on your own machine, tito's exchange "
+                          "works without the hub: set TITO_EXCHANGE)")
+        return GraderClient(self.grader_url.strip(), self.api_token.strip())
 
     @cached_property
     def layout(self) -> LocalLayout:
-        return LocalLayout(Path(os.path.abspath(self.assignment_dir)))
+        return LocalLayout(Path(os.path.abspath(self.assignment_dir)),
+                           Path(self.workspace) if self.workspace else None,
+                           Path(self.course_toml))
 
     @property
     def module_id(self) -> str:

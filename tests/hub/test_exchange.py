@@ -20,9 +20,8 @@ import pytest
 from nbgrader.auth import Authenticator
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange import ExchangeError, ExchangeFactory
-from traitlets.config import Config
+from traitlets.config import PyFileConfigLoader
 
-from grading_service.lab_exchange import hub_exchange_config
 from grading_service.lab_exchange.client import TOKEN_VARIABLE, URL_VARIABLE
 from hub_config.state import HUB_CONFIG
 from tests.hub.client import SERVICE, Hub
@@ -152,7 +151,7 @@ def lab_environment(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
 def run(action: str, assignment_dir: Path, **traits: object) -> object:
     """nbgrader's ``action`` (``List``, ``Submit``, ...) on module setup, configured as a
     lab configures it."""
-    config = hub_exchange_config(Config())
+    config = PyFileConfigLoader("nbgrader_config.py", str(HUB_CONFIG / "student")).load_config()
     config.CourseDirectory.assignment_id = "setup"
     config.Exchange.assignment_dir = str(assignment_dir)
     for name, value in traits.items():

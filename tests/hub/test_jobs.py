@@ -75,8 +75,8 @@ def points(room: Classroom) -> dict[str, float]:
 
 
 def test_a_wrong_kind_module_or_option_is_refused_with_what_is_allowed(
-        database: Path) -> None:
-    queue = JobQueue(database)
+        database: Path, course: Course) -> None:
+    queue = JobQueue(database, course)
     with pytest.raises(TitoError, match="unknown kind of job 'grade': it is one of generate, "
                                         "release, collect, autograde, feedback"):
         queue.submit("grade", "setup", "prof")
@@ -110,7 +110,7 @@ def test_a_wrong_kind_module_or_option_is_refused_with_what_is_allowed(
 def test_a_failed_action_says_why_and_its_retry_is_a_new_job(room: Classroom,
                                                              database: Path,
                                                              runner: JobRunner) -> None:
-    queue = JobQueue(database)
+    queue = JobQueue(database, room.course)
     early = run_to_end(runner, queue,
                        queue.submit("autograde", "setup", "prof", {"force": True}))
     submitted = room.course_dir.root / "submitted"
@@ -130,7 +130,7 @@ def test_the_runner_checks_each_job_again_before_it_runs_it(room: Classroom, dat
                                                            runner: JobRunner) -> None:
     """A row written straight into the database (as a compromised web service could) is
     refused by the root side with the same reasons the web side gives."""
-    queue = JobQueue(database)
+    queue = JobQueue(database, room.course)
     store = JobStore(database)
     for kind, module_id, options, error in (
             ("shell", "setup", {}, "unknown kind of job 'shell'"),
@@ -148,7 +148,7 @@ def test_the_runner_checks_each_job_again_before_it_runs_it(room: Classroom, dat
 def test_a_worker_that_dies_fails_its_job_and_the_next_job_starts(room: Classroom,
                                                                   database: Path,
                                                                   runner: JobRunner) -> None:
-    queue = JobQueue(database)
+    queue = JobQueue(database, room.course)
     doomed = queue.submit("generate", "setup", "prof")
     after = queue.submit("generate", "setup", "prof")
     while (running := queue.get(doomed.id)).worker_pid is None:
@@ -165,7 +165,7 @@ def test_a_worker_that_dies_fails_its_job_and_the_next_job_starts(room: Classroo
 @pytest.mark.xdist_group("jobs")
 def test_a_module_from_generate_to_feedback_as_jobs(room: Classroom, database: Path,
                                                     runner: JobRunner) -> None:
-    queue = JobQueue(database)
+    queue = JobQueue(database, room.course)
     generated = run_to_end(runner, queue, queue.submit("generate", "setup", "prof"))
     assert (generated.state, generated.done, generated.total) == (State.SUCCEEDED, 1, 1)
     assert generated.message == (f"generated 00 setup: "
@@ -190,7 +190,7 @@ def test_a_module_from_generate_to_feedback_as_jobs(room: Classroom, database: P
     for name in EVERYONE:
         assert len(room.student(name).feedback(room.setup)) == 1
 
-    reloaded = JobQueue(database)  # a page reload, or the service started again
+    reloaded = JobQueue(database, room.course)  # a page reload, or the service started again
     assert [job.to_dict() for job in reloaded.recent()] == [
         job.to_dict() for job in queue.recent()]
     assert [(job.kind, job.state) for job in reloaded.recent()] == [

@@ -17,6 +17,7 @@ from tests.hub.client import hub_command, running_hub
 from tests.processes import family, still_running
 from tests.servers import free_port
 from tito.grading.course_dir import CourseDir
+from tito.manifest import Course
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 
@@ -37,6 +38,15 @@ def test_a_port_in_use_is_named_with_the_option_that_moves_it(tmp_path: Path) ->
     assert result.returncode == 1
     assert f"error: port {port} is in use: stop what listens there, or pass --grader-port " \
            "with a free port" in result.stdout
+
+
+def test_a_configured_bubblewrap_that_is_missing_stops_the_launch(tmp_path: Path) -> None:
+    config = tmp_path / "local_config.py"
+    config.write_text('c.Sandbox.bwrap = "/nonexistent/bwrap"\n', encoding="utf-8")
+    result = launch("--state", str(tmp_path / "state"), "--config", str(config),
+                    "--prepare-only")
+    assert result.returncode == 1
+    assert "error: bubblewrap is not installed" in result.stdout
 
 
 def test_a_roster_with_an_unknown_group_says_which_groups_exist(tmp_path: Path) -> None:
@@ -60,14 +70,16 @@ def test_a_group_that_is_not_a_list_of_user_names_is_named(tmp_path: Path,
         in result.stdout
 
 
-def test_the_rosters_students_are_in_the_gradebook_with_their_names(tmp_path: Path) -> None:
+def test_the_rosters_students_are_in_the_gradebook_with_their_names(
+        tmp_path: Path, course: Course, modules_dir: Path) -> None:
     roster = tmp_path / "class.toml"
     roster.write_text('instructor = ["ada"]\nstudent = ["alan", "edsger"]\n\n[names]\n'
                       'alan = { first = "Alan", last = "Turing" }\n', encoding="utf-8")
     result = launch("--state", str(tmp_path / "state"), "--roster", str(roster),
                     "--prepare-only")
     assert result.returncode == 0, result.stdout + result.stderr
-    course_dir = CourseDir.from_env(HubState(tmp_path / "state").course)
+    state = HubState(tmp_path / "state")
+    course_dir = CourseDir(state.course, course, modules_dir, state.exchange)
     with course_dir.gradebook() as gradebook:
         names = {s.id: (s.first_name, s.last_name) for s in gradebook.students}
     assert names == {"alan": ("Alan", "Turing"), "edsger": ("", "edsger")}

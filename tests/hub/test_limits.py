@@ -1,5 +1,6 @@
 """A lab's confinement and limits, from code in the student's kernel, in a hub with small
-limits set as an instructor would (``c.SandboxedSpawner.*`` in a config file): no
+limits set as an instructor would (JupyterHub's ``c.Spawner.mem_limit``, the lab sandbox's
+``c.LabSandbox.*`` and ``c.SandboxedSpawner.*`` in a config file): no
 capability, no user namespace, the seccomp filter, a bounded /tmp, a bounded home, and
 memory bounded for all the lab's processes together."""
 
@@ -22,8 +23,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 
 MIB = 1024**2
 SETTINGS = f"""
-c.SandboxedSpawner.mem_limit = "2G"
-c.SandboxedSpawner.tmp_size = {16 * MIB}
+c.Spawner.mem_limit = "2G"
+c.LabSandbox.tmp_size = {16 * MIB}
 c.SandboxedSpawner.home_size_limit = {64 * MIB}
 """
 FILL = """
@@ -73,6 +74,13 @@ def kernel(hub: Hub) -> str:
 
 def test_a_lab_holds_no_capability_and_no_way_into_the_kernel(hub: Hub, kernel: str) -> None:
     assert_confined(hub.execute("alice", kernel, probe_code()))
+
+
+def test_jupyterhubs_mem_limit_is_each_lab_process_address_space(hub: Hub,
+                                                                 kernel: str) -> None:
+    limit = hub.execute("alice", kernel,
+                        "import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])")
+    assert int(limit) == 2 * 1024**3
 
 
 def test_a_labs_tmp_and_home_fill_up_at_their_size(hub: Hub, kernel: str) -> None:

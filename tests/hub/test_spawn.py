@@ -8,7 +8,10 @@ from __future__ import annotations
 import os
 
 import pytest
+from traitlets.config import Config
 
+from hub_config.spawner import SandboxedSpawner
+from sandbox.errors import SandboxError
 from tests.hub.client import Hub
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
@@ -48,3 +51,20 @@ def test_a_lab_that_dies_while_starting_fails_its_spawn_at_once(hub: Hub) -> Non
 
     config.unlink()
     assert hub.start_lab("bob") == "/user/bob/"
+
+
+def test_the_hubs_settings_are_the_labs_limits_and_sandbox() -> None:
+    config = Config()
+    config.Spawner.mem_limit = "3G"
+    config.Spawner.cpu_limit = 1.5
+    config.LabSandbox.process_limit = 100
+    config.Sandbox.cgroup_parent = "course-labs"
+    spawner = SandboxedSpawner(config=config)
+    limits = spawner.limits()
+    assert (limits.memory, limits.cpus, limits.processes, limits.cgroup_parent) == (
+        3 * 1024**3, 1.5, 100, "course-labs")
+    assert limits.cpu_time is None  # a lab runs for as long as the student works
+
+    config.Sandbox.bwrap = "/nonexistent/bwrap"
+    with pytest.raises(SandboxError, match="bubblewrap is not installed"):
+        SandboxedSpawner(config=config).sandbox.check()

@@ -1,4 +1,5 @@
 """The ``tito`` command line: thin click commands over the tito library."""
+# ruff: noqa: E402 (the start-up call below comes before the commands' imports)
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import sys
 import click
 from rich.markup import escape
 
-from tito import __version__
+from tito import __version__, skip_slow_imports
+
+skip_slow_imports()  # first: the commands' imports below bring in nbformat and nbgrader
+
 from tito.cli.common import errors
 from tito.cli.exchange import feedback, fetch, submit
 from tito.cli.export import export

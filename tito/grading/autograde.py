@@ -20,6 +20,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import nbformat
@@ -36,8 +37,8 @@ from nbgrader.preprocessors import (
     OverwriteCells,
     SaveAutoGrades,
 )
-from traitlets import Float, Int
-from traitlets.config import Config
+from traitlets import Float, Int, Unicode, default
+from traitlets.config import Config, LoggingConfigurable
 
 from sandbox.bubblewrap import Sandbox, make_readable
 from tito.authoring.export import module_code
@@ -46,19 +47,40 @@ from tito.errors import USER_ERRORS, TitoError
 from tito.files import write_atomic
 from tito.manifest import Course, Module, load_course
 from tito.module_tests import TestRun, run_module_tests, wait_ended
-from tito.project import Paths
+from tito.project import PROJECT_ROOT
 from tito.student.workspace import Workspace
 
 MAX_OUTPUT_CHARS = 20_000
 
 
 def _slot() -> int:
-    """This grading process's sandbox slot (parallel graders each get their own uid)."""
+    """This grading process's sandbox slot (parallel graders each get their own uid).
+
+    Read from the environment on purpose: :mod:`tito.grading.batch` gives each of its
+    worker processes a slot for the process's whole life (its initializer sets
+    ``TITO_SLOT``), while the nbgrader configuration the steps get is built per
+    submission by the course directory, which does not know which process grades it. A
+    single grading process (``tito nbgrader autograde`` on one student) has slot 0."""
     return int(os.environ.get("TITO_SLOT", "0"))
 
 
-def _course() -> Course:
-    return load_course(Paths.from_env().course_toml)
+class GradedCourse(LoggingConfigurable):
+    """The course being graded (``c.GradedCourse.course_toml``), for the autograde steps
+    that need its modules or its late policy. Each step reads the manifest once."""
+
+    course_toml = Unicode(help="The course's manifest (course.toml): its modules, their "
+                          "prerequisites and the late policy. tito's course directory sets "
+                          "it to its course's; default: the installed course's.").tag(
+        config=True)
+
+    @default("course_toml")
+    def _course_toml_default(self) -> str:
+        return str(PROJECT_ROOT / "course" / "course.toml")
+
+    @cached_property
+    def course(self) -> Course:
+        """The course of :attr:`course_toml`, read at first use."""
+        return load_course(Path(self.course_toml))
 
 
 def _sandbox_settings(sandbox: Sandbox) -> dict:
@@ -96,14 +118,14 @@ def student_package(root: Path, course: Course, module: Module, notebook: Notebo
     return root
 
 
-class SandboxedExecute(NbGraderPreprocessor):
+class SandboxedExecute(NbGraderPreprocessor, GradedCourse):
     """Run the notebook's cells in the sandbox; keep the outputs for formgrader."""
 
     cell_timeout = Int(30, help="Seconds one cell may run.").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         info = resources["nbgrader"]
-        course = _course()
+        course = self.course
         module = course.module(info["assignment"])
         coursedir = CourseDirectory(config=self.config)
         work = tempfile.TemporaryDirectory(prefix="tito-grade-")
@@ -215,7 +237,7 @@ def instructor_tests(path: Path, module: Module) -> InstructorTests:
     return _instructor_tests[key]
 
 
-class PytestGrades(NbGraderPreprocessor):
+class PytestGrades(NbGraderPreprocessor, GradedCourse):
     """Score each autograded test cell from the module's tests, run by the judge."""
 
     call_timeout = Float(10.0, help="Seconds one call into student code may take.").tag(
@@ -223,7 +245,7 @@ class PytestGrades(NbGraderPreprocessor):
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         info = resources["nbgrader"]
-        course = _course()
+        course = self.course
         module = course.module(info["assignment"])
         coursedir = CourseDirectory(config=self.config)
         # The tests come from the instructor's notebook (hidden ones included), never from
@@ -308,12 +330,12 @@ class RestoreGradeCells(OverwriteCells):
             return None
 
 
-class CourseLatePolicy(LateSubmissionPlugin):
+class CourseLatePolicy(LateSubmissionPlugin, GradedCourse):
     """The late policy of course.toml (nbgrader stores the penalty with each submission)."""
 
     def late_submission_penalty(self, student_id: str, score: float,
                                 total_seconds_late: float) -> float:
-        return _course().late.penalty(score, total_seconds_late)
+        return self.course.late.penalty(score, total_seconds_late)
 
 
 def configure(config: Config) -> Config:

@@ -182,6 +182,7 @@ class CourseDir:
         _scripts_on_path()
         config = nbgrader_config(Config(), self.root, self.exchange)
         config.Sandbox.enabled = sandboxed
+        config.GradedCourse.course_toml = str(self.course.path)  # the steps grade this course
         logging.getLogger("traitlets").setLevel(logging.WARNING)
         return NbGraderAPI(CourseDirectory(config=config), config=config)
 
