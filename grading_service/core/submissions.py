@@ -1,8 +1,9 @@
 """Students' work in the course's nbgrader exchange, as the grading service serves it:
 released modules, hand-ins (every one kept) and released feedback.
 
-The layout is nbgrader's own, so that the instructor's collect (``ArchivingCollect``,
-formgrader, ``tito nbgrader collect``) picks hand-ins up unchanged::
+The layout is nbgrader's own, written and read by nbgrader's submit and list, so that the
+instructor's collect (``ArchivingCollect``, formgrader, ``tito nbgrader collect``) picks
+hand-ins up unchanged::
 
     <exchange>/tinytorch/outbound/<module>/...                          released files
     <exchange>/tinytorch/inbound/<student>+<module>+<time>+<random>/   one per hand-in:
@@ -16,26 +17,29 @@ wrong and how to fix it, raised before anything is written.
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import os
 import re
-import secrets
 import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import TypeVar
 
 import nbformat
+from nbgrader.auth import Authenticator
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.exchange.default import Exchange
+from nbgrader.exchange.default.list import ExchangeList
+from nbgrader.exchange.default.submit import ExchangeSubmit
 from nbgrader.utils import make_unique_key, notebook_hash
-from traitlets import Int
-from traitlets.config import Configurable
+from traitlets import Int, Unicode
+from traitlets.config import Config, Configurable
 
 from tito.errors import NotFound, TitoError, TooLarge
-from tito.exchange import COURSE_ID
+from tito.exchange import COURSE_ID, exchange_config
 from tito.files import file_sha256
 from tito.grading.course_dir import CourseDir
 from tito.manifest import Module
@@ -45,10 +49,12 @@ MAX_SUBMISSION_FILES = 100
 MAX_NAME_BYTES = 1024  # a file's relative name; each of its parts at most NAME_MAX (255)
 # What a file adds to a hand-in's JSON besides its base64: its name, escaped, and quotes.
 FILE_ENTRY_BYTES = 6 * MAX_NAME_BYTES + 16
-TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's default Exchange.timestamp_format
+# The files nbgrader's submit adds to a hand-in: no student's file may take their names.
 TIMESTAMP_FILE = "timestamp.txt"
 SECRET_FILE = "submission_secret.txt"
 STAGING_PREFIX = ".incoming-"  # hidden and without '+': no nbgrader glob ever matches it
+
+_Action = TypeVar("_Action", bound=Exchange)
 
 # A hub name that is also safe in nbgrader's folder names and glob patterns.
 _USER_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@-]{0,127}")
@@ -155,26 +161,70 @@ def check_files(module_id: str, files: dict[str, bytes], max_bytes: int = MAX_SU
             check_notebook(path, data, module_id)
 
 
-def now_timestamp() -> str:
-    """The current time as nbgrader stamps hand-ins."""
-    return datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
-
-
-def _write_synced(path: Path, data: bytes) -> None:
+def _write_file(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as stream:
-        stream.write(data)
-        stream.flush()
-        os.fsync(stream.fileno())
-    path.chmod(0o644)
+    path.write_bytes(data)
 
 
-def _sync_directory(path: Path) -> None:
-    handle = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+def _sync(path: Path) -> None:
+    handle = os.open(path, os.O_RDONLY)
     try:
         os.fsync(handle)
     finally:
         os.close(handle)
+
+
+def _sync_tree(folder: Path) -> None:
+    """Put every file and folder below ``folder`` on disk, folders after what they hold."""
+    below = list(folder.rglob("*"))
+    folders = sorted((path for path in below if path.is_dir()), reverse=True)
+    for path in [*(path for path in below if not path.is_dir()), *folders, folder]:
+        _sync(path)
+
+
+def _exchange_app(exchange: Path, cls: type[_Action], student: str, module_id: str,
+                  **traits: object) -> _Action:
+    """nbgrader's exchange action ``cls`` on ``student``'s ``module_id`` in ``exchange``."""
+    config = exchange_config(Config(), exchange)
+    config.CourseDirectory.student_id = student
+    config.CourseDirectory.assignment_id = module_id
+    return cls(coursedir=CourseDirectory(config=config),
+               authenticator=Authenticator(config=config), config=config, **traits)
+
+
+class ServiceSubmit(ExchangeSubmit):
+    """nbgrader's submit, as the grading service hands in for a student: into a hidden
+    staging folder of inbound (``assignment_dir`` holds the student's files, written
+    there by the service), then renamed into inbound in one step, so that collect finds
+    a hand-in whole or not at all. The service keeps no cache of hand-ins."""
+
+    staging = Unicode(help="The hidden folder of inbound in which the hand-in is put "
+                      "together; it holds assignment_dir.")
+
+    def ensure_root(self) -> None:
+        # The service may write only inbound (which init_dest checks), not the exchange.
+        pass
+
+    def init_dest(self) -> None:
+        super().init_dest()  # names the hand-in, checks that inbound is writable
+        self.final_path = os.path.join(self.inbound_path, self.assignment_filename)
+        self.inbound_path = os.path.join(self.staging, "hand-in")
+        self.cache_path = os.path.join(self.staging, "cache")
+
+    def do_copy(self, src: str, dest: str, log: object = None) -> None:
+        # The store checked every file already: none is left out by nbgrader's ignore
+        # patterns or size limits, and links (there are none) would be copied as links.
+        shutil.copytree(src, dest, symlinks=True)
+
+    def copy_files(self) -> None:
+        super().copy_files()
+        staged = Path(self.inbound_path, self.assignment_filename)
+        # nbgrader opens the hand-in to everyone so that the instructor can delete it; here
+        # the service owns it and only it may change it.
+        staged.chmod(0o755)
+        _sync_tree(staged)
+        os.rename(staged, self.final_path)
+        _sync(Path(self.final_path).parent)
 
 
 def _files_below(folder: Path) -> dict[str, Path]:
@@ -199,9 +249,10 @@ class Submission:
     folder: Path
 
     @classmethod
-    def from_folder(cls, folder: Path) -> Submission:
-        student, module_id, timestamp = folder.name.split("+")[:3]
-        return cls(student, module_id, timestamp, folder)
+    def from_folder(cls, folder: Path, lister: ExchangeList) -> Submission:
+        """The hand-in in ``folder``, as nbgrader's list (``lister``) names its parts."""
+        parts = lister.parse_assignment(str(folder))
+        return cls(parts["student_id"], parts["assignment_id"], parts["timestamp"], folder)
 
     def paths(self) -> dict[str, Path]:
         """The student's files (without the exchange's own), by relative name."""
@@ -236,6 +287,7 @@ class SubmissionStore(Configurable):
     def __init__(self, course_dir: CourseDir, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.course = course_dir.course
+        self.exchange = course_dir.exchange
         self.root = course_dir.exchange / COURSE_ID
 
     @property
@@ -283,29 +335,20 @@ class SubmissionStore(Configurable):
         check_student(student)
         self.module(module_id)
         check_files(module_id, files, self.max_bytes, self.max_files)
-        timestamp = now_timestamp()
-        random = base64.urlsafe_b64encode(os.urandom(9)).decode("ascii")
-        final = self.inbound / f"{student}+{module_id}+{timestamp}+{random}"
-        self._write_atomically(final, {**files, TIMESTAMP_FILE: timestamp.encode("utf-8"),
-                                       SECRET_FILE: secrets.token_hex(64).encode("ascii")})
-        return Submission(student, module_id, timestamp, final)
-
-    def _write_atomically(self, final: Path, files: dict[str, bytes]) -> None:
-        """Write ``files`` into a hidden folder of inbound, sync them, then rename the folder
-        to ``final`` in one step."""
         self.inbound.mkdir(parents=True, exist_ok=True)
+        # Everything happens in a hidden folder of inbound (on inbound's file system, so the
+        # hand-in moves into place in one rename); a crash leaves only that folder, which
+        # remove_unfinished deletes.
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.inbound))
         try:
             for name, data in files.items():
-                _write_synced(staging / name, data)
-            for folder in sorted({p.parent for p in staging.rglob("*")}, reverse=True):
-                folder.chmod(0o755)
-                _sync_directory(folder)
-            os.rename(staging, final)
-        except BaseException:
+                _write_file(staging / "files" / module_id / name, data)
+            app = _exchange_app(self.exchange, ServiceSubmit, student, module_id,
+                                staging=str(staging), assignment_dir=str(staging / "files"))
+            app.start()
+        finally:
             shutil.rmtree(staging, ignore_errors=True)
-            raise
-        _sync_directory(self.inbound)
+        return Submission(student, module_id, app.timestamp, Path(app.final_path))
 
     def remove_unfinished(self) -> list[str]:
         """Delete the staging folders of hand-ins a crash stopped midway (none of them was
@@ -320,8 +363,10 @@ class SubmissionStore(Configurable):
         """Every hand-in of ``module_id`` by ``student``, oldest first."""
         check_student(student)
         self.module(module_id)
-        folders = self.inbound.glob(f"{student}+{module_id}+*") if self.inbound.is_dir() else ()
-        return sorted((Submission.from_folder(f) for f in folders if f.is_dir()),
+        lister = _exchange_app(self.exchange, ExchangeList, student, module_id, inbound=True)
+        lister.init_dest()  # nbgrader's list finds the hand-ins (no staging folder matches)
+        return sorted((Submission.from_folder(Path(path), lister)
+                       for path in lister.assignments if os.path.isdir(path)),
                       key=lambda s: s.timestamp)
 
     def submission(self, student: str, module_id: str, timestamp: str) -> Submission:

@@ -113,7 +113,7 @@ def test_collect_takes_the_latest_and_archives_every_hand_in(
 
 def failing_after(calls: int, failure: Callable[[], None]) -> Callable[[Path, bytes], None]:
     """The store's file writer, which runs ``failure`` instead of its ``calls + 1``-th write."""
-    real, done = submissions._write_synced, []
+    real, done = submissions._write_file, []
 
     def write(path: Path, data: bytes) -> None:
         if len(done) == calls:
@@ -138,7 +138,7 @@ def test_an_error_midway_leaves_nothing(store: SubmissionStore, course_dir: Cour
     def disk_full() -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(submissions, "_write_synced", failing_after(1, disk_full))
+    monkeypatch.setattr(submissions, "_write_file", failing_after(1, disk_full))
     with pytest.raises(OSError, match="No space left"):
         store.submit("alice", "setup", {"setup.ipynb": notebook, "notes.txt": b"notes"})
     assert inbound(store) == []
@@ -153,11 +153,11 @@ from tito.grading.course_dir import CourseDir
 from tito.manifest import load_course
 from tito.project import PROJECT_ROOT
 
-real = submissions._write_synced
+real = submissions._write_file
 def write(path, data):
     real(path, data)
     os._exit(9)  # killed after the first file: no cleanup runs
-submissions._write_synced = write
+submissions._write_file = write
 course = load_course(PROJECT_ROOT / "course" / "course.toml")
 course_dir = CourseDir(Path(sys.argv[1]), course, PROJECT_ROOT / "course" / "modules",
                        exchange=Path(sys.argv[2]))
