@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Text, create_engine, event, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from grading_service.core import actions
 from tito.errors import NotFound, TitoError
+from tito.grading import actions
 from tito.manifest import Course
 from tito.student.workspace import now
 
@@ -211,7 +211,7 @@ class JobQueue:
 
     def submit(self, kind: str, module_id: str, owner: str,
                options: dict[str, Any] | None = None) -> Job:
-        """Queue a job of ``kind`` (one of :data:`grading_service.core.actions.ACTIONS`) on the
+        """Queue a job of ``kind`` (one of :data:`tito.grading.actions.ACTIONS`) on the
         module ``module_id`` (an id, number or folder name), asked for by the hub user
         ``owner``. A wrong kind, module or option is a :class:`TitoError` saying what is
         allowed."""

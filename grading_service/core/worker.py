@@ -18,10 +18,10 @@ import time
 import traceback
 from pathlib import Path
 
-from grading_service.core.actions import ACTIONS, check
 from grading_service.core.jobs import JobStore, State
 from tito.errors import USER_ERRORS
-from tito.grading.course_dir import CourseDir
+from tito.grading.actions import ACTIONS, check
+from tito.grading.course_dir import AlreadyReleased, CourseDir, ignore_gradebook_warnings
 
 
 class JobProgress:
@@ -36,8 +36,8 @@ class JobProgress:
         self._done = 0
         self._store.update(self._job_id, log=[message], total=total, done=0, message=message)
 
-    def advance(self, message: str) -> None:
-        self._done += 1
+    def advance(self, message: str, ok: bool = True) -> None:
+        self._done += 1  # a failed step is done too: its message says how it failed
         self._store.update(self._job_id, log=[message], done=self._done, message=message)
 
     def note(self, message: str) -> None:
@@ -56,6 +56,10 @@ def run(store: JobStore, job_id: int) -> bool:
         course_dir = CourseDir.from_env()
         module = course_dir.course.module(job.module_id)
         ACTIONS[job.kind](course_dir, module, JobProgress(store, job_id), **job.options)
+    except AlreadyReleased as error:
+        store.finish(job_id, f"{error}: tick Redo (option force) and release again to put the "
+                     "current version over it (students keep the copy they fetched)")
+        return False
     except USER_ERRORS as error:
         store.finish(job_id, str(error))
         return False
@@ -84,6 +88,7 @@ def die_with(runner: int) -> None:
 def main(argv: list[str]) -> int:
     database, job_id, runner = argv
     die_with(int(runner))
+    ignore_gradebook_warnings()
     return 0 if run(JobStore(Path(database)), int(job_id)) else 1
 
 

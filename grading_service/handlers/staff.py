@@ -14,10 +14,10 @@ from tornado import web
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
 from grading_service.core import dashboard
-from grading_service.core.actions import ACTIONS
 from grading_service.core.jobs import JobQueue
 from grading_service.handlers.base import GraderHandler
 from tito.authoring.export import authored
+from tito.grading.actions import ACTIONS
 from tito.grading.course_dir import CourseDir
 from tito.grading.report import grade_rows, grades_text
 from tito.manifest import Module

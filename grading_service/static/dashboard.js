@@ -5,7 +5,7 @@
 const page = document.body.dataset;
 const POLL_MS = 700;
 const RECENT_JOBS = 8;
-// The actions whose option "force" the Redo box sets (see grading_service/core/actions.py).
+// The actions whose option "force" the Redo box sets (see tito/grading/actions.py).
 const FORCEABLE = new Set(["release", "autograde"]);
 const STAGES = [
   ["generated", "Generated"], ["released", "Released"], ["handed_in", "Handed in"],

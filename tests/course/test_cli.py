@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import Tito
+from tests.conftest import TITO, Tito
 from tito.cli import cli
 from tito.grading.course_dir import gradebook_path
 from tito.project import PROJECT_ROOT
@@ -167,6 +169,43 @@ def test_nbgrader_generate_writes_instructor_and_student_notebooks(tito: Tito,
     refused = tito("nbgrader", "generate", "setup", "--all")
     assert refused.returncode == 1
     assert "name one module to generate, or pass --all (not both)" in refused.stderr
+
+
+def in_course_dir(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """``tito`` run in ``folder`` as an instructor runs it there: no TITO_* variables."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("TITO_")}
+    return subprocess.run([*TITO, *args], cwd=folder, env={**env, "COLUMNS": "200"},
+                          capture_output=True, text=True, encoding="utf-8", timeout=300,
+                          check=False)
+
+
+def test_nbgrader_commands_work_in_the_course_directory_init_made(tmp_path: Path) -> None:
+    """As with nbgrader: 'init X' makes X, and the next step it prints works in X, on the
+    exchange X's nbgrader_config.py names."""
+    made = in_course_dir(tmp_path, "nbgrader", "init", "X", "--exchange", "shared")
+    assert made.returncode == 0, made.stderr
+    assert "next: 'cd X && tito nbgrader generate --all'" in made.stdout
+    course_dir, exchange = tmp_path / "X", tmp_path / "shared"
+    for args in (("generate", "setup"), ("release", "setup")):
+        done = in_course_dir(course_dir, "nbgrader", *args)
+        assert done.returncode == 0, done.stdout + done.stderr
+    for kind in ("source", "release"):
+        assert (course_dir / kind / "setup" / "setup.ipynb").is_file()
+    assert (exchange / "tinytorch" / "outbound" / "setup" / "setup.ipynb").is_file()
+    assert f"released 00 setup to {exchange}" in done.stdout
+
+
+def test_the_course_directorys_sandbox_settings_apply_to_autograde(tmp_path: Path) -> None:
+    course_dir = tmp_path / "course"
+    assert in_course_dir(tmp_path, "nbgrader", "init", "course").returncode == 0
+    control = in_course_dir(course_dir, "nbgrader", "autograde", "setup")
+    assert control.returncode == 1 and "no submissions of setup" in control.stderr
+    with (course_dir / "nbgrader_config.py").open("a", encoding="utf-8") as config:
+        config.write('c.Sandbox.bwrap = "no-such-bwrap"\n')
+    refused = in_course_dir(course_dir, "nbgrader", "autograde", "setup")
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("error: bubblewrap is not installed")
+    assert "or pass --no-sandbox" in refused.stderr
 
 
 def test_doctor_reports_each_check_with_its_fix(tito: Tito) -> None:

@@ -85,6 +85,9 @@ def test_a_wrong_kind_module_or_option_is_refused_with_what_is_allowed(
     with pytest.raises(TitoError, match="autograde has no option student: its options are "
                                         "students, force, workers"):
         queue.submit("autograde", "tensor", "prof", {"student": ["bob"]})
+    with pytest.raises(TitoError, match="autograde has no option sandboxed: its options are "
+                                        "students, force, workers"):  # only the CLI's
+        queue.submit("autograde", "tensor", "prof", {"sandboxed": False})
     with pytest.raises(TitoError, match="generate has no option force: it takes none"):
         queue.submit("generate", "tensor", "prof", {"force": True})
     for option, value, expected in (("students", "alice", "a list of names"),

@@ -7,45 +7,80 @@ import secrets
 from pathlib import Path
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
-from sandbox.bubblewrap import Sandbox
+from sandbox.errors import SandboxError
 from tito.authoring.export import authored
-from tito.cli.common import MODULE, MODULE_HELP, console, course, module_arg, paths, progress
-from tito.errors import USER_ERRORS, TitoError
-from tito.grading.course_dir import AlreadyReleased, CourseDir
+from tito.cli.common import (
+    MODULE,
+    MODULE_HELP,
+    RichProgress,
+    console,
+    course,
+    module_arg,
+    paths,
+)
+from tito.errors import TitoError
+from tito.grading import actions
+from tito.grading.course_dir import (
+    CONFIG_FILE,
+    AlreadyReleased,
+    CourseDir,
+    ignore_gradebook_warnings,
+)
 from tito.grading.formgrader import formgrader_command, formgrader_url
 from tito.grading.report import grade_rows, progress_matrix, write_reports
 from tito.project import display
 
 COURSE_DIR = click.option(
     "--course-dir", type=click.Path(file_okay=False, path_type=Path),
-    help="The nbgrader course directory (default: TITO_COURSE_DIR or ./instructor).")
+    help="The nbgrader course directory (default: the current directory if it holds "
+         "nbgrader_config.py, else TITO_COURSE_DIR, else ./instructor).")
 
 
-def open_course_dir(path: Path | None) -> CourseDir:
-    return CourseDir.from_env(path)
+def open_course_dir(path: Path | None, exchange: Path | None = None) -> CourseDir:
+    """The course directory a command works on, found as nbgrader finds it: ``path``
+    (``--course-dir``), else the current directory when it holds ``nbgrader_config.py``,
+    else ``TITO_COURSE_DIR`` or the checkout's ``./instructor``. Its exchange is the one
+    its ``nbgrader_config.py`` names; ``exchange`` only for a directory without one."""
+    here = Path.cwd()
+    root = (path or (here if (here / CONFIG_FILE).is_file() else paths().course_dir)).resolve()
+    if (root / CONFIG_FILE).is_file():
+        exchange = None
+    return CourseDir(root, course(), paths().modules_dir, exchange)
 
 
 @click.group()
 def nbgrader() -> None:
     """Run the course with nbgrader: generate, release, collect, grade, give feedback.
 
-    The course directory is TITO_COURSE_DIR (default ./instructor); the exchange where
-    students fetch and hand in is TITO_EXCHANGE (default ./exchange).
+    Commands work on a course directory, as nbgrader's do: the current directory when it
+    holds nbgrader_config.py (else --course-dir, TITO_COURSE_DIR or ./instructor). 'tito
+    nbgrader init DIRECTORY' makes one; its nbgrader_config.py names the exchange where
+    students fetch and hand in, and holds your own nbgrader settings (c.Sandbox.*).
     """
+    ignore_gradebook_warnings()
 
 
 @nbgrader.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--exchange", envvar="TITO_EXCHANGE", type=click.Path(file_okay=False,
+              path_type=Path), help="The exchange of a new course directory (default: "
+              "TITO_EXCHANGE, else next to the course directory); a course directory made "
+              "before keeps the one its nbgrader_config.py names.")
 @COURSE_DIR
-def init(course_dir: Path | None) -> None:
-    """Create the course directory (its nbgrader_config.py and gradebook) and the exchange.
-    Safe to run again: it changes nothing that exists."""
-    target = open_course_dir(course_dir)
+def init(directory: Path | None, exchange: Path | None, course_dir: Path | None) -> None:
+    """Create the course directory DIRECTORY (its nbgrader_config.py and gradebook) and
+    its exchange. Safe to run again: it changes nothing that exists."""
+    if directory and course_dir and directory.resolve() != course_dir.resolve():
+        raise TitoError(f"name the course directory once: {directory} or {course_dir}")
+    target = open_course_dir(directory or course_dir, exchange and exchange.resolve())
     target.init()
     console.print(f"course directory: {target.root}\nexchange: {target.exchange}")
-    console.print("next: 'tito nbgrader generate --all', then 'tito nbgrader release MODULE'")
+    here = Path.cwd().resolve()
+    move = "" if target.root == here else f"cd {display(target.root)} && "
+    console.print(f"next: '{move}tito nbgrader generate --all', then 'tito nbgrader release "
+                  "MODULE'")
 
 
 @nbgrader.command(epilog=MODULE_HELP)
@@ -58,12 +93,9 @@ def generate(module: str | None, all_modules: bool, course_dir: Path | None) -> 
         raise TitoError("name one module to generate, or pass --all (not both)")
     chosen = authored(course(), paths().modules_dir) if all_modules else [module_arg(module)]
     target = open_course_dir(course_dir)
-    with progress("generating", len(chosen)) as bar:
+    with RichProgress() as bar:
         for item in chosen:
-            release = target.generate(item)
-            bar.console.print(f"{item.label}: {display(target.source_notebook(item))} → "
-                              f"{display(release)}")
-            bar.advance(bar.task_ids[0])
+            actions.generate(target, item, bar)
     console.print(f"course directory: {target.root}")
 
 
@@ -77,14 +109,13 @@ def release(module: str, force: bool, course_dir: Path | None) -> None:
     """Put MODULE's student version in the exchange, where students fetch it."""
     item = module_arg(module)
     target = open_course_dir(course_dir)
-    with console.status(f"releasing {item.id}"):
-        try:
-            target.release(item, replace=force)
-        except AlreadyReleased as error:
-            raise TitoError(f"{error}: pass --force to release the current version over it "
-                            "(students keep the copy they fetched)") from error
-    console.print(f"released {item.label} to {target.exchange}; students run "
-                  f"'tito fetch {item.id}'")
+    try:
+        with RichProgress() as bar:
+            actions.release(target, item, bar, force=force)
+    except AlreadyReleased as error:
+        raise TitoError(f"{error}: pass --force to release the current version over it "
+                        "(students keep the copy they fetched)") from error
+    console.print(f"students run 'tito fetch {item.id}'")
 
 
 @nbgrader.command(epilog=MODULE_HELP)
@@ -99,14 +130,8 @@ def collect(module: str, students: tuple[str, ...], course_dir: Path | None) -> 
     nothing is ever overwritten there.
     """
     item = module_arg(module)
-    target = open_course_dir(course_dir)
-    with console.status(f"collecting {item.id}"):
-        changed = target.collect(item, students)
-    for student, stamp in changed.items():
-        console.print(f"✓ {student}: submitted {stamp}")
-    total = len(target.students_with(item, "submitted"))
-    console.print(f"{len(changed)} new or newer submissions; {total} students have "
-                  f"submitted {item.id}")
+    with RichProgress() as bar:
+        actions.collect(open_course_dir(course_dir), item, bar, students=students)
 
 
 @nbgrader.command(epilog=MODULE_HELP)
@@ -117,14 +142,8 @@ def feedback(module: str, students: tuple[str, ...], course_dir: Path | None) ->
     """Make and release feedback on MODULE: each graded notebook with every test's result
     and message (never hidden test code). Students fetch it with 'tito feedback MODULE'."""
     item = module_arg(module)
-    target = open_course_dir(course_dir)
-    chosen = target.graded_students(item, students)
-    with progress(f"feedback on {item.id}", len(chosen)) as bar:
-        for student in chosen:
-            target.feedback(item, student)
-            bar.console.print(f"✓ {student}")
-            bar.advance(bar.task_ids[0])
-    console.print(f"released feedback to {len(chosen)} students")
+    with RichProgress() as bar:
+        actions.feedback(open_course_dir(course_dir), item, bar, students=students)
 
 
 @nbgrader.command()
@@ -174,34 +193,23 @@ def formgrader(port: int, course_dir: Path | None) -> None:
               help="Run student code without bubblewrap. Only for code you trust.")
 @COURSE_DIR
 def autograde(module: str, students: tuple[str, ...], workers: int, force: bool,
-              no_sandbox: bool, course_dir: Path | None) -> int:
+              no_sandbox: bool, course_dir: Path | None) -> None:
     """Grade submissions of MODULE: run each notebook in the sandbox and score its test
     cells with the module's visible and hidden tests.
 
     A run that was stopped can be started again: it grades what was not finished.
-    Exits with status 1 if any submission could not be graded.
+    Exits with status 1 if any submission could not be graded. Workers are at most one
+    per CPU.
     """
     item = module_arg(module)
     target = open_course_dir(course_dir)
-    if not no_sandbox:
-        try:
-            Sandbox().check()
-        except USER_ERRORS as error:
-            raise TitoError(f"{error}, or pass --no-sandbox to grade without a sandbox "
-                            "(trusted code only)") from error
-    chosen, skipped = target.students_to_grade(item, students, force)
-    if skipped:
-        console.print(f"{len(skipped)} already graded (--force grades again)")
-    failed = 0
-    with progress(f"autograding {item.id}", len(chosen)) as bar:
-        for graded in target.autograde_many(item, chosen, workers, not no_sandbox):
-            if graded.error:
-                failed += 1
-                bar.console.print(f"[red]✗ {graded.student}:[/] {escape(graded.error)}")
-            else:
-                bar.console.print(f"✓ {graded.student}: {graded.points:g} points")
-            bar.advance(bar.task_ids[0])
-    return 1 if failed else 0
+    try:
+        with RichProgress() as bar:
+            actions.autograde(target, item, bar, students=students, force=force,
+                              workers=workers, sandboxed=not no_sandbox)
+    except SandboxError as error:
+        raise TitoError(f"{error}, or pass --no-sandbox to grade without a sandbox "
+                        "(trusted code only)") from error
 
 
 @nbgrader.command()

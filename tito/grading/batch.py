@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from pathlib import Path
 
 from tito.errors import USER_ERRORS
 
@@ -18,22 +17,16 @@ class Outcome:
     error: str | None
 
 
-def _take_slot(slots: multiprocessing.Queue) -> None:
+def _start(slots: multiprocessing.Queue, setup: Callable[[], None]) -> None:
     # Each grading process keeps one slot for its life: its sandboxes run as uid_base + slot,
     # so no two concurrent sandboxes share a uid (or a process limit).
     os.environ["TITO_SLOT"] = str(slots.get())
+    setup()
 
 
-def _grade(root: str, module_id: str, student: str, sandboxed: bool) -> Outcome:
-    from tito.grading.course_dir import CourseDir
-    from tito.manifest import load_course
-    from tito.project import Paths
-
-    paths = Paths.from_env()
-    course = load_course(paths.course_toml)
-    course_dir = CourseDir(Path(root), course, paths.modules_dir)
+def _grade(grade: Callable[[str], None], student: str) -> Outcome:
     try:
-        course_dir.autograde(course.module(module_id), student, sandboxed)
+        grade(student)
     except USER_ERRORS as error:
         return Outcome(student, str(error))
     except Exception as error:  # one broken submission must not stop the batch
@@ -41,17 +34,18 @@ def _grade(root: str, module_id: str, student: str, sandboxed: bool) -> Outcome:
     return Outcome(student, None)
 
 
-def autograde_many(root: Path, module_id: str, students: list[str], workers: int,
-                   sandboxed: bool = True) -> Iterator[Outcome]:
-    """Grade ``students``' submissions of a module with ``workers`` processes; yields each
-    outcome as it finishes. A failed submission does not stop the others."""
+def grade_many(grade: Callable[[str], None], students: list[str], workers: int,
+               setup: Callable[[], None]) -> Iterator[Outcome]:
+    """Run ``grade(student)`` for each of ``students`` in ``workers`` processes, each of
+    which runs ``setup()`` once before it grades; yields each outcome as it finishes. A
+    failed submission does not stop the others. ``grade`` and ``setup`` go to the
+    processes by pickling (a module-level function, or a method of a picklable object)."""
     context = multiprocessing.get_context("spawn")  # no forked copies of our threads
     slots = context.Queue()
     for slot in range(workers):
         slots.put(slot)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_take_slot, initargs=(slots,)) as pool:
-        futures = [pool.submit(_grade, str(root), module_id, student, sandboxed)
-                   for student in students]
+                             initializer=_start, initargs=(slots, setup)) as pool:
+        futures = [pool.submit(_grade, grade, student) for student in students]
         for future in as_completed(futures):
             yield future.result()

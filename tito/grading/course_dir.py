@@ -7,17 +7,18 @@ everything else, configured by :func:`nbgrader_config` (which the directory's ow
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-import os
 import re
-import sysconfig
+import tempfile
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from traitlets.config import Config
+from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
 
 from sandbox.bubblewrap import Sandbox
 from tito.authoring.policy import configure
@@ -34,10 +35,12 @@ from tito.project import Paths
 
 CONFIG_FILE = "nbgrader_config.py"
 _CONFIG_TEXT = '''\
-"""nbgrader configuration of the TinyTorch course directory (written by tito, which
-rewrites it: set TITO_EXCHANGE rather than editing the exchange here).
+"""nbgrader configuration of the TinyTorch course directory, written by tito when it
+created the directory; tito never rewrites it.
 
-nbgrader's own commands and formgrader read this file; tito applies the same settings.
+nbgrader's own commands, formgrader and every tito command on this directory read it.
+The exchange (where students fetch and hand in) is the one named below. Add your own
+settings after the last line, e.g. c.Sandbox.bwrap = "/usr/local/bin/bwrap".
 """
 from pathlib import Path
 
@@ -111,18 +114,55 @@ class Graded:
     error: str | None
 
 
-# nbgrader's Gradebook touches relationships of objects it has not added to its session yet;
-# SQLAlchemy warns about each one. The data is right; the warnings only bury tito's output.
-warnings.filterwarnings("ignore", message="Object of type <Submitted",
-                        category=Warning, module="nbgrader")
+def ignore_gradebook_warnings() -> None:
+    """Silence the warnings nbgrader's gradebook causes in this process. Call it from an
+    entry point that grades or reads grades (it changes the process's warning filters).
+
+    nbgrader's Gradebook touches relationships of objects it has not added to its session
+    yet; SQLAlchemy warns about each one. The data is right; the warnings only bury the
+    output people read."""
+    warnings.filterwarnings("ignore", message="Object of type <Submitted",
+                            category=Warning, module="nbgrader")
 
 
-def _scripts_on_path() -> None:
-    """nbgrader runs the `alembic` script by name: our environment's scripts must be on PATH
-    even when tito was started by its full path without activating the environment."""
-    scripts = sysconfig.get_path("scripts")
-    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
+def _create_gradebook(path: Path) -> None:
+    """An empty gradebook at ``path`` with nbgrader's schema, stamped with its alembic
+    version, unless there is one. nbgrader makes a missing gradebook itself, but finds the
+    version by running the ``alembic`` script by name, which fails when our environment's
+    scripts are not on PATH (tito started by its full path, a service); asking alembic's
+    API here needs no PATH."""
+    if path.exists():
+        return
+    from alembic.script import ScriptDirectory
+    from nbgrader.api import Base
+    from nbgrader.dbutil import ALEMBIC_DIR
+    from sqlalchemy import create_engine, text
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    head = ScriptDirectory(ALEMBIC_DIR).get_current_head()
+    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
+        fresh = Path(scratch) / path.name
+        engine = create_engine(f"sqlite:///{fresh}")
+        Base.metadata.create_all(engine)
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE alembic_version "
+                                    "(version_num VARCHAR(32) NOT NULL)"))
+            connection.execute(text("INSERT INTO alembic_version VALUES (:head)"),
+                               {"head": head})
+        engine.dispose()
+        if not path.exists():  # another process may have made it meanwhile: keep theirs
+            fresh.replace(path)
+
+
+def _read_config(root: Path) -> Config | None:
+    """The settings of ``root``'s ``nbgrader_config.py``, or None if it has none."""
+    try:
+        return PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
+    except ConfigFileNotFound:
+        return None
+    except Exception as error:  # the file is Python anyone with the course may edit
+        raise TitoError(f"{root / CONFIG_FILE} could not be read ({type(error).__name__}: "
+                        f"{error}): fix it") from error
 
 
 def _needs_manual(gradebook, module: Module, student: str) -> bool:
@@ -135,15 +175,27 @@ def _needs_manual(gradebook, module: Module, student: str) -> bool:
 
 
 class CourseDir:
-    """An nbgrader course directory for this course, and its exchange (by default next to
-    it: students hand in there and must not see the course directory)."""
+    """An nbgrader course directory for this course, and its exchange: the one its
+    ``nbgrader_config.py`` names; for a directory without one yet, ``exchange``, by
+    default next to it (students hand in there and must not see the course directory).
+    An ``exchange`` other than the one the directory's configuration names is an error."""
 
     def __init__(self, root: Path, course: Course, modules_dir: Path,
                  exchange: Path | None = None) -> None:
         self.root = root
         self.course = course
         self.modules_dir = modules_dir
-        self.exchange = exchange or root.parent / "exchange"
+        recorded = self._recorded_exchange()
+        if exchange and recorded and exchange.resolve() != recorded.resolve():
+            raise TitoError(f"{root / CONFIG_FILE} names the exchange {recorded}, not "
+                            f"{exchange}: use that one, or edit the file to move it")
+        self.exchange = exchange or recorded or root.parent / "exchange"
+
+    def _recorded_exchange(self) -> Path | None:
+        config = _read_config(self.root)
+        if config is None or "root" not in config.Exchange:
+            return None
+        return Path(config.Exchange.root)
 
     @classmethod
     def from_env(cls, root: Path | None = None) -> CourseDir:
@@ -161,26 +213,33 @@ class CourseDir:
         return self.root / "release" / module.id / f"{module.id}.ipynb"
 
     def ensure(self) -> None:
-        """Create the directory and its ``nbgrader_config.py`` (rewritten when the exchange
-        moved); a gradebook where nbgrader keeps it by default (a course directory made
-        before the gradebook had its folder) moves into the gradebook's folder."""
+        """Create the directory, its ``nbgrader_config.py`` (naming the exchange; an
+        existing one is the instructor's and stays as it is) and its gradebook; a gradebook
+        where nbgrader keeps it by default (a course directory made before the gradebook
+        had its folder) moves into the gradebook's folder."""
         gradebook = gradebook_path(self.root)
         gradebook.parent.mkdir(parents=True, exist_ok=True)
         earlier = self.root / gradebook.name
         if earlier.exists() and not gradebook.exists():
             earlier.rename(gradebook)
+        _create_gradebook(gradebook)
         config_file = self.root / CONFIG_FILE
-        text = _CONFIG_TEXT.format(exchange=str(self.exchange))
-        if not config_file.exists() or config_file.read_text(encoding="utf-8") != text:
-            write_atomic(config_file, text)
+        if not config_file.exists():
+            write_atomic(config_file, _CONFIG_TEXT.format(exchange=str(self.exchange)))
+
+    def config(self) -> Config:
+        """The course's nbgrader configuration, as nbgrader's own commands read it: the
+        directory's ``nbgrader_config.py`` (tito's settings and the instructor's own, such
+        as ``c.Sandbox.bwrap``), or tito's settings alone while it has none."""
+        return _read_config(self.root) or nbgrader_config(Config(), self.root, self.exchange)
 
     def api(self, sandboxed: bool = True):
         """nbgrader's high-level API on this directory, with the course's configuration."""
         from nbgrader.apps.api import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
 
-        _scripts_on_path()
-        config = nbgrader_config(Config(), self.root, self.exchange)
+        _create_gradebook(gradebook_path(self.root))
+        config = self.config()
         config.Sandbox.enabled = sandboxed
         config.GradedCourse.course_toml = str(self.course.path)  # the steps grade this course
         logging.getLogger("traitlets").setLevel(logging.WARNING)
@@ -190,8 +249,6 @@ class CourseDir:
         """Create the course directory, its configuration, its gradebook and the exchange."""
         self.ensure()
         ensure_exchange(self.exchange)
-        with self.gradebook():
-            pass  # opening the gradebook creates it with nbgrader's schema
 
     def _succeed(self, doing: str, result: dict) -> None:
         if not result["success"]:
@@ -319,7 +376,8 @@ class CourseDir:
                        sandboxed: bool = True) -> Iterator[Graded]:
         """Grade ``students``' submissions of ``module`` with ``workers`` processes; yields
         each one as it finishes. A failed submission does not stop the others."""
-        for outcome in batch.autograde_many(self.root, module.id, students, workers, sandboxed):
+        grade = functools.partial(self.autograde, module, sandboxed=sandboxed)
+        for outcome in batch.grade_many(grade, students, workers, ignore_gradebook_warnings):
             points = None if outcome.error else sum(self.scores(module, outcome.student).values())
             yield Graded(outcome.student, points, outcome.error)
 
@@ -328,7 +386,7 @@ class CourseDir:
         notebook run in the sandbox and the test cells scored by the judge. Marks the
         submission graded only once everything is in the gradebook."""
         if sandboxed:
-            Sandbox().check()
+            Sandbox(config=self.config()).check()
         notebook = self.submitted_notebook(module, student)
         if not notebook.exists():
             raise TitoError(f"{notebook} does not exist: collect {student}'s submission of "
@@ -395,7 +453,7 @@ class CourseDir:
         """nbgrader's gradebook of this course (use it in a ``with`` block)."""
         from nbgrader.api import Gradebook
 
-        _scripts_on_path()
+        _create_gradebook(gradebook_path(self.root))
         return Gradebook(gradebook_url(self.root), COURSE_ID)
 
     def scores(self, module: Module, student: str) -> dict[str, float]:

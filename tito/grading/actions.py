@@ -1,8 +1,14 @@
-"""The course work the grading service runs as jobs, one function per kind of job.
+"""The course actions, one function each: generate, release, collect, autograde, feedback.
 
-Each action takes the course directory, the module, a :class:`Progress` to report to and
-its options as keyword arguments (the job's options, as JSON gives them). The job queue
-checks a job's kind and options against these signatures before it queues the job.
+Both front ends run these and only these: ``tito nbgrader`` (which shows the progress with
+rich) and the grading service's jobs (which write it into the job's row). Each action takes
+the course directory, the module, a :class:`Progress` to report to and its options as
+keyword arguments. A job's options are checked against these signatures by :func:`check`
+before the job is queued, and again by the worker that runs it.
+
+Where the two front ends ask for a fix differently (``--force`` or the dashboard's Redo box)
+an action raises an error the front end words
+(:class:`tito.grading.course_dir.AlreadyReleased`).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from typing import Protocol
 
 from sandbox.bubblewrap import Sandbox
 from tito.errors import TitoError
-from tito.grading.course_dir import AlreadyReleased, CourseDir
+from tito.grading.course_dir import CourseDir
 from tito.manifest import Module
 
 
@@ -25,8 +31,9 @@ class Progress(Protocol):
     def start(self, total: int, message: str) -> None:
         """The work has ``total`` steps; none is done yet."""
 
-    def advance(self, message: str) -> None:
-        """One more step is done; ``message`` says which and how it went."""
+    def advance(self, message: str, ok: bool = True) -> None:
+        """One more step is done; ``message`` says which and how it went (``ok`` False:
+        it failed, and the action goes on with the next)."""
 
     def note(self, message: str) -> None:
         """Say something without a step being done."""
@@ -42,14 +49,10 @@ def generate(course_dir: CourseDir, module: Module, progress: Progress) -> None:
 def release(course_dir: CourseDir, module: Module, progress: Progress, *,
             force: bool = False) -> None:
     """Put the student version in the exchange; ``force`` releases it again over an
-    earlier release."""
+    earlier release. Without it, an earlier release is
+    :class:`~tito.grading.course_dir.AlreadyReleased`."""
     progress.start(1, f"releasing {module.id}")
-    try:
-        course_dir.release(module, replace=force)
-    except AlreadyReleased as error:
-        raise TitoError(f"{error}: tick Redo (option force) and release again to put the "
-                        "current version over it (students keep the copy they fetched)"
-                        ) from error
+    course_dir.release(module, replace=force)
     progress.advance(f"released {module.label} to {course_dir.exchange}")
 
 
@@ -67,25 +70,31 @@ def collect(course_dir: CourseDir, module: Module, progress: Progress, *,
 
 
 def autograde(course_dir: CourseDir, module: Module, progress: Progress, *,
-              students: Sequence[str] = (), force: bool = False, workers: int = 2) -> None:
+              students: Sequence[str] = (), force: bool = False, workers: int = 2,
+              sandboxed: bool = True) -> None:
     """Grade the submissions not graded yet (all of them with ``force``; only those of
-    ``students`` if given), ``workers`` at a time. One step per submission; a submission
-    that fails does not stop the others, but fails the job at the end."""
-    Sandbox().check()
+    ``students`` if given), ``workers`` at a time (at most one per CPU). One step per
+    submission; a submission that fails does not stop the others, but fails the action at
+    the end. ``sandboxed`` False runs student code without the sandbox: only the CLI
+    offers that, for trusted code (:func:`check` refuses it in a job)."""
+    if sandboxed:
+        Sandbox(config=course_dir.config()).check()
     chosen, skipped = course_dir.students_to_grade(module, tuple(students), force)
     progress.start(len(chosen), f"grading {len(chosen)} submissions of {module.id}")
     if skipped:
         progress.note(f"{len(skipped)} already graded (force grades them again)")
     at_once = max(1, min(workers, os.cpu_count() or 1))
     failed = []
-    for graded in course_dir.autograde_many(module, chosen, at_once):
+    for graded in course_dir.autograde_many(module, chosen, at_once, sandboxed):
         if graded.error:
             failed.append(graded.student)
-        progress.advance(f"{graded.student}: {graded.error or f'{graded.points:g} points'}")
+            progress.advance(f"{graded.student}: {graded.error}", ok=False)
+        else:
+            progress.advance(f"{graded.student}: {graded.points:g} points")
     if failed:
         raise TitoError(f"{len(failed)} of {len(chosen)} submissions of {module.id} could not "
                         f"be graded ({', '.join(failed)}): the log says why; fix the cause "
-                        "and retry the job (graded submissions are kept)")
+                        "and autograde again (graded submissions are kept)")
 
 
 def feedback(course_dir: CourseDir, module: Module, progress: Progress, *,
@@ -97,21 +106,28 @@ def feedback(course_dir: CourseDir, module: Module, progress: Progress, *,
     for student in chosen:
         course_dir.feedback(module, student, release)
         progress.advance(f"{student}: feedback {'released' if release else 'made'}")
+    progress.note(f"released feedback to {len(chosen)} students" if release else
+                  f"made feedback for {len(chosen)} students (not released)")
 
 
 ACTIONS: dict[str, Callable[..., None]] = {
     action.__name__: action for action in (generate, release, collect, autograde, feedback)}
 
+# Options a job may not set: whoever asks on the web must not turn the sandbox off; only
+# someone at the grading machine may (``tito nbgrader autograde --no-sandbox``).
+_NOT_FOR_JOBS = frozenset({"sandboxed"})
+
 
 def check(kind: str, options: dict[str, object]) -> None:
-    """Raise a :class:`TitoError` unless ``kind`` is an action and ``options`` are its
-    options, each of its type (as JSON gives them: a list of names, true/false, a
-    number)."""
+    """Raise a :class:`TitoError` unless ``kind`` is an action and ``options`` are options
+    a job may give it, each of its type (as JSON gives them: a list of names, true/false,
+    a number)."""
     if kind not in ACTIONS:
         raise TitoError(f"unknown kind of job '{kind}': it is one of {', '.join(ACTIONS)}")
     types = typing.get_type_hints(ACTIONS[kind])
     allowed = [name for name, parameter in inspect.signature(ACTIONS[kind]).parameters.items()
-               if parameter.kind is inspect.Parameter.KEYWORD_ONLY]
+               if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+               and name not in _NOT_FOR_JOBS]
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         takes = f"its options are {', '.join(allowed)}" if allowed else "it takes none"
