@@ -26,7 +26,7 @@ from hub_config.homes import limit_home
 from sandbox import cgroups
 from sandbox.bubblewrap import Limits, Sandbox, confine, group_name
 from tito.files import write_atomic
-from tito.project import PROJECT_ROOT
+from tito.project import CONTENT_PACKAGE, PROJECT_ROOT
 
 RELEASES = "/srv/releases"
 STUDENT_CONFIG = "/opt/tinytorch/jupyter"
@@ -181,9 +181,12 @@ class SandboxedSpawner(LocalProcessSpawner):
         the single-user server (JupyterHub appends the server's arguments)."""
         binds = {self.home_inside: (self.home, True), RELEASES: (Path(self.releases), False),
                  STUDENT_CONFIG: (Path(self.student_config), False),
-                 str(PROJECT_ROOT / "course" / "course.toml"):
-                     (PROJECT_ROOT / "course" / "course.toml", False),
                  **self._account_binds()}
+        # Of the course content, only the manifest (and its package's __init__, so that tito
+        # finds the package): the module sources hold the solutions.
+        content = PROJECT_ROOT / CONTENT_PACKAGE
+        binds.update({str(content / name): (content / name, False)
+                      for name in ("__init__.py", "course.toml")})
         tito = [sys.executable, "-m", "tito", "lab", "--releases", RELEASES, "--singleuser"]
         return confine(tito, binds=binds, uid=self.uid, network=True,
                        workdir=self.home_inside, python_path=[], env={},

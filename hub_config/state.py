@@ -1,8 +1,9 @@
 """The hub's state directory: secrets, databases, the course, the exchange, the homes.
 
-Everything a running hub writes lives under one directory (``hub_config/runtime/`` by
-default, kept out of git), so a test can run a whole hub in a temporary folder and an
-instructor can back the course up by copying one folder.
+Everything a running hub writes lives under one directory (by default
+``hub_config/runtime/`` in a checkout, kept out of git; ``./tinytorch-hub`` when installed
+from a wheel), so a test can run a whole hub in a temporary folder and an instructor can
+back the course up by copying one folder.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from pathlib import Path
 from tito.files import write_atomic
 
 HUB_CONFIG = Path(__file__).resolve().parent
-DEFAULT_STATE = HUB_CONFIG / "runtime"
+# Never inside an installed package (site-packages is no place for secrets and homes).
+DEFAULT_STATE = (HUB_CONFIG / "runtime" if (HUB_CONFIG.parent / "pyproject.toml").is_file()
+                 else Path("tinytorch-hub"))
 STATE_VARIABLE = "TITO_HUB_STATE"
 
 DEMO_ROSTER = {"instructor": ["instructor"], "ta": ["ta"], "student": ["alice", "bob", "carol"]}

@@ -7,8 +7,15 @@ progress into the jobs database as it goes, and ends the job succeeded or failed
 with the runner: once the runner's process is gone it kills its whole process group
 (itself, its grading processes, their sandboxes), and the restarted runner fails the job.
 """
+# ruff: noqa: E402 (the start-up call below comes before the imports)
 
 from __future__ import annotations
+
+from tito import skip_slow_imports
+
+# This module is the worker's program: skip the slow imports first, before the course
+# directory's imports bring in nbgrader.
+skip_slow_imports()
 
 import os
 import signal
@@ -16,6 +23,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from grading_service.core.jobs import JobStore, State
@@ -44,16 +52,16 @@ class JobProgress:
         self._store.update(self._job_id, log=[message], message=message)
 
 
-def run(store: JobStore, job_id: int) -> bool:
-    """Run job ``job_id``'s action (the queue marked the job running) and end the job;
-    True if it succeeded."""
+def run(store: JobStore, job_id: int, open_course_dir: Callable[[], CourseDir]) -> bool:
+    """Run job ``job_id``'s action (the queue marked the job running) on the course
+    directory ``open_course_dir()`` gives, and end the job; True if it succeeded."""
     job = store.get(job_id)
     if job.state is not State.RUNNING:
         print(f"job {job_id} is {job.state}, not running: nothing to do", file=sys.stderr)
         return False
     try:
         check(job.kind, job.options)
-        course_dir = CourseDir.from_env()
+        course_dir = open_course_dir()
         module = course_dir.course.module(job.module_id)
         ACTIONS[job.kind](course_dir, module, JobProgress(store, job_id), **job.options)
     except AlreadyReleased as error:
@@ -89,7 +97,7 @@ def main(argv: list[str]) -> int:
     database, job_id, runner = argv
     die_with(int(runner))
     ignore_gradebook_warnings()
-    return 0 if run(JobStore(Path(database)), int(job_id)) else 1
+    return 0 if run(JobStore(Path(database)), int(job_id), CourseDir.from_env) else 1
 
 
 if __name__ == "__main__":

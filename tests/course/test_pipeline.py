@@ -221,3 +221,25 @@ def test_a_gradebook_from_before_its_folder_moves_into_it(tmp_path: Path, course
     assert not earlier.exists()
     with course_dir.gradebook() as gradebook:
         assert gradebook.find_student("ada").first_name == "Ada"
+
+
+def test_a_configuration_an_earlier_tito_rewrote_is_written_anew(
+        tmp_path: Path, course: Course, modules_dir: Path) -> None:
+    """The nbgrader_config.py tito rewrote on every command (before it became the
+    instructor's) imports a module that moved: tito replaces it rather than failing to read
+    it; a file the instructor wrote stays as it is."""
+    root = tmp_path / "course"
+    root.mkdir()
+    (root / "nbgrader_config.py").write_text(
+        '"""nbgrader configuration of the TinyTorch course directory (written by tito, which\n'
+        'rewrites it: set TITO_EXCHANGE rather than editing the exchange here).\n"""\n'
+        "from tito.course_dir import nbgrader_config\n", encoding="utf-8")
+    course_dir = CourseDir(root, course, modules_dir, exchange=tmp_path / "exchange")
+    course_dir.init()
+    text = (root / "nbgrader_config.py").read_text(encoding="utf-8")
+    assert "tito never rewrites it" in text and "from tito.course_dir" not in text
+    assert CourseDir(root, course, modules_dir).exchange == tmp_path / "exchange"
+    mine = text + "c.Sandbox.memory_limit = 3 * 1024**3\n"
+    (root / "nbgrader_config.py").write_text(mine, encoding="utf-8")
+    CourseDir(root, course, modules_dir).init()
+    assert (root / "nbgrader_config.py").read_text(encoding="utf-8") == mine

@@ -40,22 +40,18 @@ def test_a_port_in_use_is_named_with_the_option_that_moves_it(tmp_path: Path) ->
            "with a free port" in result.stdout
 
 
-def test_a_configured_bubblewrap_that_is_missing_stops_the_launch(tmp_path: Path) -> None:
-    config = tmp_path / "local_config.py"
-    config.write_text('c.Sandbox.bwrap = "/nonexistent/bwrap"\n', encoding="utf-8")
-    result = launch("--state", str(tmp_path / "state"), "--config", str(config),
-                    "--prepare-only")
+@pytest.mark.parametrize("option, file_text, message", [
+    ("--config", 'c.Sandbox.bwrap = "/nonexistent/bwrap"\n', "error: bubblewrap is not installed"),
+    ("--roster", 'students = ["ada"]\n',
+     "unknown group 'students': the groups are instructor, ta, student"),
+], ids=["configured bubblewrap missing", "roster with an unknown group"])
+def test_a_launch_that_cannot_start_says_why(tmp_path: Path, option: str, file_text: str,
+                                             message: str) -> None:
+    given = tmp_path / "given.py"
+    given.write_text(file_text, encoding="utf-8")
+    result = launch("--state", str(tmp_path / "state"), option, str(given), "--prepare-only")
     assert result.returncode == 1
-    assert "error: bubblewrap is not installed" in result.stdout
-
-
-def test_a_roster_with_an_unknown_group_says_which_groups_exist(tmp_path: Path) -> None:
-    roster = tmp_path / "class.toml"
-    roster.write_text('students = ["ada"]\n', encoding="utf-8")
-    result = launch("--state", str(tmp_path / "state"), "--roster", str(roster),
-                    "--prepare-only")
-    assert result.returncode == 1
-    assert "unknown group 'students': the groups are instructor, ta, student" in result.stdout
+    assert message in result.stdout
 
 
 @pytest.mark.parametrize("members", ["3", '"bob"', '["Bob Smith"]'])

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
+from tito import skip_slow_imports
 from tito.errors import USER_ERRORS
 
 
@@ -17,11 +19,14 @@ class Outcome:
     error: str | None
 
 
-def _start(slots: multiprocessing.Queue, setup: Callable[[], None]) -> None:
+def _start(slots: multiprocessing.Queue, setup: bytes) -> None:
+    # A grading process is a program of its own: it skips the slow imports before anything
+    # (``setup`` unpickled, then each ``grade``) imports nbgrader.
+    skip_slow_imports()
     # Each grading process keeps one slot for its life: its sandboxes run as uid_base + slot,
     # so no two concurrent sandboxes share a uid (or a process limit).
     os.environ["TITO_SLOT"] = str(slots.get())
-    setup()
+    pickle.loads(setup)()
 
 
 def _grade(grade: Callable[[str], None], student: str) -> Outcome:
@@ -45,7 +50,7 @@ def grade_many(grade: Callable[[str], None], students: list[str], workers: int,
     for slot in range(workers):
         slots.put(slot)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_start, initargs=(slots, setup)) as pool:
+                             initializer=_start, initargs=(slots, pickle.dumps(setup))) as pool:
         futures = [pool.submit(_grade, grade, student) for student in students]
         for future in as_completed(futures):
             yield future.result()

@@ -154,8 +154,22 @@ def _create_gradebook(path: Path) -> None:
             fresh.replace(path)
 
 
+# The first lines of the file tito wrote, and rewrote on every command, before it became the
+# instructor's: such a file holds nothing of theirs and is written anew.
+_REWRITTEN_CONFIG = ('"""nbgrader configuration of the TinyTorch course directory (written by '
+                     'tito, which\nrewrites it')
+
+
+def _is_rewritten_config(config_file: Path) -> bool:
+    return (config_file.is_file()
+            and config_file.read_text(encoding="utf-8").startswith(_REWRITTEN_CONFIG))
+
+
 def _read_config(root: Path) -> Config | None:
-    """The settings of ``root``'s ``nbgrader_config.py``, or None if it has none."""
+    """The settings of ``root``'s ``nbgrader_config.py``, or None if it has none (or only
+    the one an earlier tito rewrote on every command)."""
+    if _is_rewritten_config(root / CONFIG_FILE):
+        return None
     try:
         return PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
     except ConfigFileNotFound:
@@ -214,7 +228,8 @@ class CourseDir:
 
     def ensure(self) -> None:
         """Create the directory, its ``nbgrader_config.py`` (naming the exchange; an
-        existing one is the instructor's and stays as it is) and its gradebook; a gradebook
+        existing one is the instructor's and stays as it is, unless an earlier tito wrote
+        it) and its gradebook; a gradebook
         where nbgrader keeps it by default (a course directory made before the gradebook
         had its folder) moves into the gradebook's folder."""
         gradebook = gradebook_path(self.root)
@@ -224,7 +239,7 @@ class CourseDir:
             earlier.rename(gradebook)
         _create_gradebook(gradebook)
         config_file = self.root / CONFIG_FILE
-        if not config_file.exists():
+        if not config_file.exists() or _is_rewritten_config(config_file):
             write_atomic(config_file, _CONFIG_TEXT.format(exchange=str(self.exchange)))
 
     def config(self) -> Config:
