@@ -31,7 +31,7 @@ from grading_service.core.submissions import (
 )
 from tests.hub.course import edited, feedback_score
 from tito.errors import TitoError
-from tito.grading.course_dir import CourseDir
+from tito.grading.course_dir import CONFIG_FILE, CourseDir
 from tito.manifest import Course
 
 pytestmark = pytest.mark.slow
@@ -41,9 +41,12 @@ pytestmark = pytest.mark.slow
 def course_dir(tmp_path: Path, generated: CourseDir, course: Course,
                modules_dir: Path) -> CourseDir:
     """A course directory with module setup released into an exchange of its own."""
+    # The copy gets a configuration of its own, naming its own exchange.
+    shutil.copytree(generated.root, tmp_path / "course",
+                    ignore=shutil.ignore_patterns(CONFIG_FILE))
     course_dir = CourseDir(tmp_path / "course", course, modules_dir,
                            exchange=tmp_path / "exchange")
-    shutil.copytree(generated.root, course_dir.root)
+    course_dir.init()
     course_dir.release(course.module("setup"))
     return course_dir
 
@@ -149,7 +152,7 @@ CRASH = """
 import os, sys
 from pathlib import Path
 from grading_service.core import submissions
-from tito.grading.course_dir import CourseDir
+from tito.grading.course_dir import CONFIG_FILE, CourseDir
 from tito.manifest import load_course
 from tito.project import PROJECT_ROOT
 

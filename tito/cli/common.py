@@ -41,12 +41,16 @@ MODULE = click.argument("module", metavar="MODULE")
 MODULE_HELP = "MODULE is an id (tensor), a number (01) or a folder name (01_tensor)."
 
 
+def _bar() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
+                    TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                    console=console, transient=False)
+
+
 @contextmanager
 def progress(description: str, total: int) -> Iterator[Progress]:
     """A progress bar for work of several steps; advance it with ``bar.advance(task)``."""
-    bar = Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
-                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                   console=console, transient=False)
+    bar = _bar()
     with bar:
         bar.add_task(description, total=total)
         yield bar
@@ -59,9 +63,7 @@ class RichProgress:
     ``start``. Use it in a ``with`` block."""
 
     def __init__(self) -> None:
-        self._bar = Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"),
-                             BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                             TimeElapsedColumn(), console=console, transient=False)
+        self._bar = _bar()
         self._task = self._bar.add_task("", total=0, start=False)
 
     def __enter__(self) -> RichProgress:

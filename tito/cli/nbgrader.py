@@ -44,10 +44,8 @@ def open_course_dir(path: Path | None, exchange: Path | None = None) -> CourseDi
     else ``TITO_COURSE_DIR`` or the checkout's ``./instructor``. Its exchange is the one
     its ``nbgrader_config.py`` names; ``exchange`` only for a directory without one."""
     here = Path.cwd()
-    root = (path or (here if (here / CONFIG_FILE).is_file() else paths().course_dir)).resolve()
-    if (root / CONFIG_FILE).is_file():
-        exchange = None
-    return CourseDir(root, course(), paths().modules_dir, exchange)
+    return CourseDir.from_env(path or (here if (here / CONFIG_FILE).is_file() else None),
+                              exchange)
 
 
 @click.group()

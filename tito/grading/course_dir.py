@@ -212,13 +212,15 @@ class CourseDir:
         return Path(config.Exchange.root)
 
     @classmethod
-    def from_env(cls, root: Path | None = None) -> CourseDir:
-        """The course directory ``root`` (default ``TITO_COURSE_DIR``) of the course and
-        exchange tito's environment names (``TITO_ROOT``, ``TITO_EXCHANGE``), as every tito
-        command opens it."""
+    def from_env(cls, root: Path | None = None, exchange: Path | None = None) -> CourseDir:
+        """The course directory ``root`` (default ``TITO_COURSE_DIR``) of the course
+        tito's environment names (``TITO_ROOT``), for entry points. Its exchange is the one
+        its ``nbgrader_config.py`` names; for a directory without one, ``exchange`` (default
+        ``TITO_EXCHANGE``)."""
         paths = Paths.from_env()
-        return cls((root or paths.course_dir).resolve(), load_course(paths.course_toml),
-                   paths.modules_dir, exchange=paths.exchange)
+        root = (root or paths.course_dir).resolve()
+        exchange = None if (root / CONFIG_FILE).is_file() else exchange or paths.exchange
+        return cls(root, load_course(paths.course_toml), paths.modules_dir, exchange=exchange)
 
     def source_notebook(self, module: Module) -> Path:
         return self.root / "source" / module.id / f"{module.id}.ipynb"
