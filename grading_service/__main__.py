@@ -1,6 +1,6 @@
 """``python -m grading_service``: the grading service."""
 
-from tito import skip_slow_imports
+from sandbox.startup import skip_slow_imports
 
 skip_slow_imports()  # first: the service's imports below bring in nbgrader and Jupyter
 

@@ -1,6 +1,6 @@
 """``python -m hub_config`` (``make hub``): the course hub's launcher."""
 
-from tito import skip_slow_imports
+from sandbox.startup import skip_slow_imports
 
 skip_slow_imports()  # first: the launcher's imports and JupyterHub, in this process, below
 

@@ -233,8 +233,8 @@ def main(state_dir: Path, port: int, ip: str, hub_port: int, proxy_api_port: int
 
 
 def run_jupyterhub(state: HubState) -> None:
-    """JupyterHub on ``state``, in this process: it keeps tito's skipped slow imports
-    (tito/__init__.py), a second and a half off every start of the hub."""
+    """JupyterHub on ``state``, in this process: it keeps the slow imports the launcher
+    skipped (:mod:`sandbox.startup`), a second and a half off every start of the hub."""
     from jupyterhub.app import main
 
     # A shell that starts us in the background (``make hub &``) ignores SIGINT, and every

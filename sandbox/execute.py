@@ -5,8 +5,15 @@ as outputs (a failing cell must not stop the rest) and writing the executed note
 for formgrader. Exit status 0 even when cells failed; the judge scores from tests, not from
 this process, so nothing printed or exited here can claim points.
 """
+# ruff: noqa: E402 (the start-up call below comes before the imports)
 
 from __future__ import annotations
+
+from sandbox.startup import skip_slow_imports
+
+# This module is a program, started once per graded notebook: skip the slow imports before
+# nbformat and nbclient are imported.
+skip_slow_imports()
 
 import sys
 import time

@@ -90,7 +90,7 @@ def serve(workspace: Path, port: int, open_browser: bool, server_args: list[str]
     stopped.
 
     The server runs in this process rather than a new one: it then reuses the modules
-    tito has loaded and skips the slow optional imports tito leaves out (tito/__init__.py),
+    tito has loaded and skips the slow optional imports the CLI left out (:mod:`sandbox.startup`),
     which takes about half the time off a lab's start. Its kernels get
     :func:`student_environment`, and so do its terminals (:func:`terminal_args`); the
     server itself does not import the student's package.

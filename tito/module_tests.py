@@ -92,8 +92,9 @@ def _timed_out(timeout: float) -> TitoError:
 
 
 # ``python -m pytest``, without the optional modules that only slow down importing nbformat
-# (which the judge's imports may reach): importing tito makes them look absent.
-_PYTEST_MAIN = "import tito, sys, pytest; sys.exit(pytest.console_main())"
+# (which the judge's imports may reach).
+_PYTEST_MAIN = ("import sys, pytest, sandbox.startup; sandbox.startup.skip_slow_imports(); "
+                "sys.exit(pytest.console_main())")
 
 
 def _pytest_subprocess(name: str, scratch: Path, timeout: float) -> tuple[str, str]:

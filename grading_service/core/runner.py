@@ -12,7 +12,7 @@ input from a less privileged process.
 
 from __future__ import annotations
 
-from tito import skip_slow_imports
+from sandbox.startup import skip_slow_imports
 
 # This module is the runner's program: skip the slow imports first, before the job
 # queue's imports bring in nbgrader. (Its workers, a process each, skip them too.)

@@ -11,7 +11,7 @@ with the runner: once the runner's process is gone it kills its whole process gr
 
 from __future__ import annotations
 
-from tito import skip_slow_imports
+from sandbox.startup import skip_slow_imports
 
 # This module is the worker's program: skip the slow imports first, before the course
 # directory's imports bring in nbgrader.

@@ -8,7 +8,8 @@ import sys
 import click
 from rich.markup import escape
 
-from tito import __version__, skip_slow_imports
+from sandbox.startup import skip_slow_imports
+from tito import __version__
 
 skip_slow_imports()  # first: the commands' imports below bring in nbformat and nbgrader
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from tito import skip_slow_imports
+from sandbox.startup import skip_slow_imports
 from tito.errors import USER_ERRORS
 
 
