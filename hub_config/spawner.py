@@ -187,7 +187,10 @@ class SandboxedSpawner(LocalProcessSpawner):
         content = PROJECT_ROOT / CONTENT_PACKAGE
         binds.update({str(content / name): (content / name, False)
                       for name in ("__init__.py", "course.toml")})
-        tito = [sys.executable, "-m", "tito", "lab", "--releases", RELEASES, "--singleuser"]
+        # -P: the command starts in the student's home, which must not come first on
+        # sys.path (a course.py or nbformat.py of theirs would stop their lab).
+        tito = [sys.executable, "-P", "-m", "tito", "lab", "--releases", RELEASES,
+                "--singleuser"]
         return confine(tito, binds=binds, uid=self.uid, network=True,
                        workdir=self.home_inside, python_path=[], env={},
                        packages=["tito", "grading_service"],

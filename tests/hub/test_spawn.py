@@ -32,6 +32,20 @@ def test_a_home_that_cannot_be_prepared_still_gets_its_lab(hub: Hub) -> None:
     hub.stop_lab("alice")
 
 
+def test_modules_in_a_home_named_like_the_toolings_do_not_stop_the_lab(hub: Hub) -> None:
+    """The lab's own programs start in the student's home: a student's file there named
+    like a module they import (course.py, nbformat.py) must not be imported in its place."""
+    home = hub.state.homes / "carol"
+    home.mkdir(parents=True, exist_ok=True)
+    for name in ("course", "tito", "sandbox", "nbformat"):
+        (home / f"{name}.py").write_text("raise SystemExit('the wrong module')\n",
+                                         encoding="utf-8")
+    assert hub.start_lab("carol") == "/user/carol/"
+    listing = hub.call(hub.token("carol"), "GET", "/user/carol/api/contents/course.py")
+    assert listing.status_code == 200
+    hub.stop_lab("carol")
+
+
 def test_a_lab_that_dies_while_starting_fails_its_spawn_at_once(hub: Hub) -> None:
     hub.start_lab("bob")
     hub.stop_lab("bob")
