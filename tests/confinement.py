@@ -67,3 +67,40 @@ def assert_confined(output: str) -> None:
     assert facts["unshare -U"] != 0
     assert facts["clone3"] == errno.ENOSYS
     assert facts["thread"] == "ran" and facts["child"] == 0
+
+
+def memory_hogs_code(children: int, mib: int) -> str:
+    """Python that forks ``children`` processes of ``mib`` MiB each and prints how many were
+    killed by a signal. Each holds its block until every one that survives has allocated (a
+    pipe each way), so that they are in memory at the same time however the machine
+    schedules them: a limit on all of a sandbox's processes together kills some."""
+    return f"""
+import os, select
+ready_read, ready_write = os.pipe()
+go_read, go_write = os.pipe()
+children = []
+for _ in range({children}):
+    pid = os.fork()
+    if pid == 0:
+        try:  # a child must never return into its parent's code (a kernel, say)
+            os.close(ready_read)
+            os.close(go_write)
+            block = b"x" * ({mib} * 2**20)
+            os.write(ready_write, b"1")
+            os.read(go_read, 1)
+        finally:
+            os._exit(0)
+    children.append(pid)
+os.close(ready_write)
+os.close(go_read)
+allocated = 0
+# A killed child never reports: once none has reported for 5 s, the rest are in memory.
+while allocated < len(children) and select.select([ready_read], [], [], 5)[0]:
+    chunk = os.read(ready_read, len(children))
+    if not chunk:  # every child is gone
+        break
+    allocated += len(chunk)
+os.close(go_write)
+statuses = [os.waitpid(pid, 0)[1] for pid in children]
+print(sum(os.WIFSIGNALED(status) for status in statuses))
+"""

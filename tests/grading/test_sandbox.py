@@ -17,7 +17,7 @@ import pytest
 from sandbox import cgroups
 from sandbox.bubblewrap import Limits, Sandbox, confine
 from sandbox.errors import SandboxError
-from tests.confinement import assert_confined, probe_code
+from tests.confinement import assert_confined, memory_hogs_code, probe_code
 from tito.grading.course_dir import gradebook_path
 from tito.project import PROJECT_ROOT
 
@@ -206,17 +206,6 @@ def test_tmp_is_a_bounded_tmpfs(tmp_path: Path) -> None:
 @pytest.mark.skipif(cgroups.hierarchy() is None, reason="needs root and cgroup controllers")
 def test_the_memory_limit_holds_for_all_processes_together(tmp_path: Path) -> None:
     # Each child stays far below the per-process limit; together they pass the group's.
-    result = sandboxed("""
-        import os
-        children = []
-        for _ in range(6):
-            pid = os.fork()
-            if pid == 0:
-                block = b"x" * (150 * 1024**2)
-                os._exit(0)
-            children.append(pid)
-        outcomes = [os.waitpid(pid, 0)[1] for pid in children]
-        print(sum(os.WIFSIGNALED(status) for status in outcomes), "killed")
-    """, tmp_path, memory_limit=512 * 1024**2)
-    killed = int(result.stdout.split()[0])
+    result = sandboxed(memory_hogs_code(6, 150), tmp_path, memory_limit=512 * 1024**2)
+    killed = int(result.stdout)
     assert 0 < killed < 6, result.stdout + result.stderr  # the group's OOM killer

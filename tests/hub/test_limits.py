@@ -16,7 +16,7 @@ import pytest
 
 from sandbox import cgroups
 from sandbox.bubblewrap import group_name
-from tests.confinement import assert_confined, probe_code
+from tests.confinement import assert_confined, memory_hogs_code, probe_code
 from tests.hub.client import Hub, running_hub
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
@@ -40,22 +40,6 @@ for path, size in SIZES.items():
         outcomes[path] = error.errno
 print(json.dumps(outcomes))
 """
-MEMORY = """
-import os
-children = []
-for _ in range(6):
-    pid = os.fork()
-    if pid == 0:
-        try:  # a child of the kernel must never return into it
-            block = b"x" * (400 * 2**20)
-        finally:
-            os._exit(0)
-    children.append(pid)
-statuses = [os.waitpid(pid, 0)[1] for pid in children]
-print(sum(os.WIFSIGNALED(status) for status in statuses))
-"""
-
-
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     root = tmp_path_factory.mktemp("hub")
@@ -94,7 +78,7 @@ def test_a_labs_tmp_and_home_fill_up_at_their_size(hub: Hub, kernel: str) -> Non
 @pytest.mark.skipif(cgroups.hierarchy() is None, reason="needs root and cgroup controllers")
 def test_a_labs_processes_together_stay_within_its_memory(hub: Hub, kernel: str) -> None:
     # six children of 400 MiB, each far below the per-process limit, in a lab of 2 GiB
-    killed = int(hub.execute("alice", kernel, MEMORY))
+    killed = int(hub.execute("alice", kernel, memory_hogs_code(6, 400)))
     assert 0 < killed < 6
     assert hub.execute("alice", kernel, "print('alive')").strip() == "alive"
 
