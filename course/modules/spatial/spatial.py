@@ -1143,7 +1143,7 @@ class Flatten(Module):
                              f"for a Tensor of {x.ndim} dims")
         shape = x.shape
         merged = int(np.prod(shape[start:end + 1]))
-        return x.reshape(shape[:start] + (merged,) + shape[end + 1:])
+        return x.reshape((*shape[:start], merged, *shape[end + 1:]))
         ### END SOLUTION
 
 
