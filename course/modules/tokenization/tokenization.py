@@ -493,7 +493,7 @@ run_tests(test_merge_left_to_right_without_overlap)
 # %% [markdown]
 # ### 3.5 Piece 5: the vectorized pair count
 #
-# Your loop touches every position in Python: about 100 ns each. NumPy can count all
+# Your loop touches every position in Python: a few hundred nanoseconds each. NumPy can count all
 # pairs at once. Encode the pair `(a, b)` as one integer `a * base + b` with
 # `base = max(ids) + 1` (every pair gets a distinct key), then `np.unique(keys,
 # return_counts=True)` counts the keys in compiled code. Decode each key back with `//` and
@@ -1131,14 +1131,14 @@ for merges in (0, 50, 100, 200):
 # %% [markdown]
 # **The bottleneck.** Training is $O(M \cdot N)$ in Python: every merge recounts every pair
 # and rewrites the whole corpus, even though one merge changes only the few places where
-# the pair occurred. At ~100 ns per byte per merge, GPT-2's 50,000 merges over a 1 GB corpus
-# would take years. Production trainers (Hugging Face `tokenizers` in Rust, SentencePiece in
-# C++) change the algorithm, not only the language: they pre-split text into words and
-# count each *distinct* word once with its frequency (a corpus of billions of words has
-# only millions of distinct ones), keep the pair counts in a priority queue, and update only
-# the counts around each merged occurrence. Encoding has the same shape: our
-# `encode_ordinary` recounts pairs after each merge, $O(n^2)$ for a word of $n$ bytes, which
-# is why tiktoken caches the tokens of words it has already seen.
+# the pair occurred. At a few hundred ns per byte per merge (your table), GPT-2's 50,000
+# merges over a 1 GB corpus would take most of a year. Production trainers (Hugging Face
+# `tokenizers` in Rust, SentencePiece in C++) change the algorithm, not only the language:
+# they pre-split text into words and count each *distinct* word once with its frequency (a
+# corpus of billions of words has only millions of distinct ones), keep the pair counts in
+# a priority queue, and update only the counts around each merged occurrence. Encoding has
+# the same shape: our `encode_ordinary` recounts pairs after each merge, $O(n^2)$ for a word
+# of $n$ bytes, which is why tiktoken caches the tokens of words it has already seen.
 
 # %% [markdown]
 # ## 6. ML systems thinking
@@ -1169,9 +1169,9 @@ for merges in (0, 50, 100, 200):
 #   per character per merge (quotes their table). The pair-count loop in `get_pair_counts`
 #   and the `merge` rewrite both touch every id for every merge: $O(M \cdot N)$ (N shrinks
 #   a little as merges apply). The max over the counts is $O(\text{distinct pairs})$.
-# - **Extrapolation:** e.g. 300 ns × 1.1e6 × 5e4 ≈ 1.6e7 s ≈ half a year for
-#   tinyshakespeare; 10 GB is ~10,000× more: impossible. Correct scaling arithmetic with
-#   their own constant matters more than the exact figure.
+# - **Extrapolation:** e.g. 450 ns × 1.1e6 × 5e4 ≈ 2.5e4 s ≈ 7 hours for tinyshakespeare
+#   (less as merges shorten the sequence); 10 GB is ~10,000× more: ≈ 2e8 s, about 7 years.
+#   Correct scaling arithmetic with their own constant matters more than the exact figure.
 # - **Production:** pre-tokenize into words (regex split, as GPT-2) and count distinct words
 #   with frequencies, so work scales with the vocabulary of words, not the corpus; keep pair
 #   counts incrementally (only pairs adjacent to a merged occurrence change) with an index
