@@ -159,7 +159,7 @@ def attention_one_query(query: "Tensor | np.ndarray", keys: "Tensor | np.ndarray
 
     HINTS: work on Python floats (`float(q[e])`), build lists, make Tensors at the end.
     """
-    q, k, v = (np.asarray(x.data if isinstance(x, Tensor) else x) for x in (query, keys, values))
+    q, k, v = (Tensor(x).data for x in (query, keys, values))  # lists: float32
     dtype = q.dtype if q.dtype.kind == "f" else np.dtype(np.float32)
     if q.ndim != 1 or k.ndim != 2 or v.ndim != 2 or k.shape != (v.shape[0], q.shape[0]):
         raise ValueError(f"attention_one_query: expected query (E,), keys (S, E), values "
