@@ -532,9 +532,9 @@ def test_sdpa_fully_masked_row_is_zero_not_nan(run):
         return out.numpy(), w.numpy(), q.grad.numpy()
 
     out, w, grad = run(student)
-    assert_array(w, [[0.0, 0.0], [1.0, 0.0]], dtype="float32",
+    assert_array(w, [[0.0, 0.0], [1.0, 0.0]], dtype="float64",
                  what="weights: a query with every key masked gets all zeros")
-    assert_array(out[0], [0.0, 0.0], dtype="float32", what="its output (zeros, not nan)")
+    assert_array(out[0], [0.0, 0.0], dtype="float64", what="its output (zeros, not nan)")
     assert np.all(np.isfinite(grad)), "the gradient must stay finite with a fully masked row"
 
 
@@ -837,7 +837,7 @@ def test_mha_self_attention(run):
 
 def test_mha_key_padding_mask(run):
     rng = np.random.default_rng(5)
-    q, kv = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 6, 4))
+    q, kv = (rng.normal(size=(2, n, 4)).astype(np.float32) for n in (3, 6))
     W, b = rng.normal(size=(12, 4)) * 0.5, rng.normal(size=12) * 0.1
     Wo, bo = rng.normal(size=(4, 4)) * 0.5, np.zeros(4)
     pad = np.zeros((2, 6), bool)
@@ -876,7 +876,7 @@ def test_mha_causal_and_gradients(run):
         return a.numpy(), b.numpy(), wa.numpy(), grads, xt.grad.numpy()
 
     a, b, w, grads, xgrad = run(student)
-    assert_array(b, a, dtype="float32", rtol=1e-6, what="is_causal=True equals a causal mask")
+    assert_array(b, a, dtype="float64", rtol=1e-6, what="is_causal=True equals a causal mask")
     assert np.all(w[0][np.triu_indices(4, 1)] == 0), "causal weights above the diagonal are 0"
     assert all(grads), "every parameter gets a gradient"
     assert xgrad.shape == (1, 4, 4) and np.all(np.isfinite(xgrad)), "the input's gradient"
