@@ -418,13 +418,15 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     >>> w.numpy()[0, 0]      # the first query sees only the first key
     array([1., 0., 0.], dtype=float32)
 
-    HINTS: a mask may be a Tensor or an array: take `mask.data` of a Tensor.
+    HINTS:
+    - a mask may be a Tensor or an array: take `mask.data` of a Tensor.
+    - both attn_mask and is_causal=True: raise a ValueError saying so, as PyTorch does.
     """
     _attention_inputs(query, key, value)
+    ### BEGIN SOLUTION
     if is_causal and attn_mask is not None:
         raise ValueError("scaled_dot_product_attention: pass attn_mask or is_causal=True, not "
                          "both (PyTorch refuses both too); combine them into one mask")
-    ### BEGIN SOLUTION
     L, S = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = (query @ key.transpose(-2, -1)) * scale
