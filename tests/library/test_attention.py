@@ -31,7 +31,7 @@ RNG = np.random.default_rng(0)
 def _qkv(shape_q, shape_k, ev=None, dtype=np.float32):
     q = RNG.normal(size=shape_q).astype(dtype)
     k = RNG.normal(size=shape_k).astype(dtype)
-    v = RNG.normal(size=shape_k[:-1] + ((ev or shape_k[-1]),)).astype(dtype)
+    v = RNG.normal(size=(*shape_k[:-1], ev or shape_k[-1])).astype(dtype)
     return q, k, v
 
 

@@ -54,7 +54,7 @@ def twin(torch, num: int, dim: int, padding_idx: int | None):
                          ids=[case[0] for case in INDEX_CASES])
 def test_embedding_forward_and_gradient_match_torch(torch, name, size, padding_idx, ids) -> None:
     theirs, ours = twin(torch, *size, padding_idx)
-    upstream = np.random.default_rng(1).standard_normal(ids.shape + (size[1],)).astype(np.float32)
+    upstream = np.random.default_rng(1).standard_normal((*ids.shape, size[1])).astype(np.float32)
 
     want = theirs(torch.from_numpy(ids.astype(np.int64)))
     want.backward(torch.from_numpy(upstream))

@@ -25,7 +25,7 @@ def embedding_loops(weight: "Tensor | np.ndarray", indices: "Tensor | np.ndarray
     out = np.zeros((flat.size, weight.shape[1]), dtype=weight.dtype)
     for n in range(flat.size):
         out[n] = weight[flat[n]]
-    return out.reshape(indices.shape + (weight.shape[1],))
+    return out.reshape((*indices.shape, weight.shape[1]))
 
 
 def embedding_backward_loops(grad_output: "Tensor | np.ndarray", indices: "Tensor | np.ndarray",

@@ -764,8 +764,8 @@ class MultiHeadAttentionForward:
             query, key, value = (t.reshape(1, *t.shape) for t in (query, key, value))
         elif not self.batch_first:  # (L, N, E) -> (N, L, E)
             query, key, value = (t.transpose(0, 1) for t in (query, key, value))
-        if query.ndim != 3 or query.shape[-1] != self.embed_dim or key.shape != value.shape[
-                :2] + (key.shape[-1],) or key.shape[-1] != self.embed_dim:
+        kv_shape = (*value.shape[:2], self.embed_dim)
+        if query.ndim != 3 or query.shape[-1] != self.embed_dim or key.shape != kv_shape:
             raise ValueError(f"MultiHeadAttention: query, key and value must be (N, L, E), "
                              f"(N, S, E), (N, S, E) with E = {self.embed_dim}; got "
                              f"{query.shape}, {key.shape}, {value.shape}")

@@ -217,7 +217,7 @@ def embedding_loops(weight: "Tensor | np.ndarray", indices: "Tensor | np.ndarray
     out = np.zeros((flat.size, weight.shape[1]), dtype=weight.dtype)
     for n in range(flat.size):
         out[n] = weight[flat[n]]
-    return out.reshape(indices.shape + (weight.shape[1],))
+    return out.reshape((*indices.shape, weight.shape[1]))
     ### END SOLUTION
 
 
@@ -1076,7 +1076,7 @@ for vocab_size in (1_000, 10_000, 50_000, 200_000):
     big = Embedding(vocab_size, 64, generator=rng)
     tokens = rng.integers(0, vocab_size, (8, 64))
 
-    def step():
+    def step(big=big, tokens=tokens):
         big.weight.grad = None
         big(tokens).sum().backward()
 
