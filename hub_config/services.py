@@ -22,7 +22,7 @@ from hub_config.state import HubSettings, HubState
 from sandbox.bubblewrap import Sandbox, confine
 from tito.exchange import COURSE_ID
 from tito.grading.course_dir import gradebook_path
-from tito.project import PROJECT_ROOT
+from tito.project import CONTENT_PACKAGE, PROJECT_ROOT
 
 RUNNER_NAME = "grader-runner"
 RUNTIME_DIR = "/tmp/jupyter-runtime"  # in the service's private /tmp
@@ -63,7 +63,7 @@ def grader_command(state: HubState, settings: HubSettings, bwrap: str) -> list[s
     writable = set(service_writable(state))
     binds = {str(path): (path, path in writable) for path in
              (state.course, *service_writable(state), state.exchange, state.grader_config)}
-    course = PROJECT_ROOT / "course"
+    course = PROJECT_ROOT / CONTENT_PACKAGE
     binds[str(course)] = (course, False)
     # Mounts are made in order: each folder before the writable ones inside it.
     ordered = dict(sorted(binds.items(), key=lambda item: len(Path(item[0]).parts)))

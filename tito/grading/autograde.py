@@ -47,7 +47,7 @@ from tito.errors import USER_ERRORS, TitoError
 from tito.files import write_atomic
 from tito.manifest import Course, Module, load_course
 from tito.module_tests import TestRun, run_module_tests, wait_ended
-from tito.project import PROJECT_ROOT
+from tito.project import CONTENT_PACKAGE, PROJECT_ROOT
 from tito.student.workspace import Workspace
 
 MAX_OUTPUT_CHARS = 20_000
@@ -75,7 +75,7 @@ class GradedCourse(LoggingConfigurable):
 
     @default("course_toml")
     def _course_toml_default(self) -> str:
-        return str(PROJECT_ROOT / "course" / "course.toml")
+        return str(PROJECT_ROOT / CONTENT_PACKAGE / "course.toml")
 
     @cached_property
     def course(self) -> Course:
