@@ -35,7 +35,7 @@ def test_manifest_lists_every_module_of_the_design_in_order(course: Course) -> N
 def test_milestones_unlock_after_the_design_modules(course: Course) -> None:
     after = {name: milestone.after for name, milestone in course.milestones.items()}
     assert after == {"perceptron": "layers", "xor": "training", "mlp": "training",
-                     "cnn": "spatial", "attention-proof": "transformers",
+                     "cnn": "spatial", "cifar10": "spatial", "attention": "transformers",
                      "tinygpt": "transformers", "mlperf": "benchmarking"}
 
 

@@ -192,7 +192,7 @@ def test_an_unknown_milestone_is_one_line_naming_the_known_ones(tito: Tito) -> N
     result = tito("milestone", "run", "perceptrn")
     assert result.returncode == 1
     assert result.stderr == ("error: unknown milestone 'perceptrn': the milestones are "
-                             "perceptron, xor, mlp, cnn, attention-proof, tinygpt, mlperf "
+                             "perceptron, xor, mlp, cnn, cifar10, attention, tinygpt, mlperf "
                              "('tito milestone list')\n")
 
 
