@@ -15,3 +15,6 @@ pipeline and the hub's lab spawner share one sandbox:
 # judge stops calling into code that ran out of time once per cell, so one endless loop
 # costs one exercise, not the whole submission.
 GRADE_CELLS = "TITO_GRADE_CELLS"
+# Seconds one call into student code may take under grading, unless configured
+# (c.PytestGrades.call_timeout): a notebook's self-check warns about a slower call.
+CALL_TIMEOUT = 10.0

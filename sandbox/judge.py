@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from sandbox import GRADE_CELLS, plain
+from sandbox import CALL_TIMEOUT, GRADE_CELLS, plain
 from sandbox.bubblewrap import Sandbox, make_readable
 
 MAX_ANSWER = 256 * 1024**2
@@ -86,7 +86,7 @@ class WorkerSpec:
     package: str
     modules: list[str]
     sandbox: dict | None
-    call_timeout: float = 10.0
+    call_timeout: float = CALL_TIMEOUT
     budget: float = 60.0  # seconds for all of a submission's calls together
     slot: int = 0
 
@@ -150,7 +150,8 @@ class Worker:
                 if left <= 0:
                     self.stop()
                     raise StudentTimeout(f"your code did not finish within {timeout:g} s: "
-                                         "look for an endless loop or a very slow step")
+                                         "look for an endless loop, or a Python loop that "
+                                         "NumPy could do in one operation")
                 if selector.select(left):
                     chunk = os.read(self.process.stdout.fileno(), 1 << 20)
                     if not chunk:

@@ -13,11 +13,15 @@ pytest: that process starts it for every submission.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 OPTION = "--tito-results"
+# The judge's own exception types (sandbox.judge.StudentTimeout, ...): their messages say all
+# a student needs, so the type name is left out of what they see.
+_JUDGE_TYPE = re.compile(r"^sandbox\.judge\.Student\w*: ")
 
 
 def first_line(text: str | None) -> str:
@@ -45,7 +49,7 @@ def _name(nodeid: str) -> str:
 def _crash(report: pytest.TestReport | pytest.CollectReport) -> str:
     """What the exception that ended this phase says."""
     crash = getattr(report.longrepr, "reprcrash", None)
-    return crash.message if crash is not None else str(report.longrepr)
+    return _JUDGE_TYPE.sub("", crash.message) if crash is not None else str(report.longrepr)
 
 
 def _collect_error(report: pytest.CollectReport) -> str:

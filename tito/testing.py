@@ -11,13 +11,14 @@ at the end if any failed, so the cell fails too.
 from __future__ import annotations
 
 import inspect
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from sandbox import plain
+from sandbox import CALL_TIMEOUT, plain
 
 __all__ = ["LocalRunner", "assert_array", "run_tests"]
 
@@ -32,14 +33,28 @@ class LocalRunner:
     """``run`` for a notebook: call in this kernel, return the value as the judge would see it.
 
     ``fn`` is a function or the name of one in the notebook's namespace (``namespace``).
+    A call slower than grading allows (:data:`sandbox.CALL_TIMEOUT`) still answers here,
+    and :meth:`too_slow` says so, so the test's line warns before grading scores it 0.
     """
 
     def __init__(self, namespace: dict[str, Any]) -> None:
         self.namespace = namespace
+        self.slowest = 0.0
 
     def __call__(self, fn: Callable | str, *args: Any) -> Any:
         function = self.namespace[fn] if isinstance(fn, str) else fn
-        return plain.roundtrip(function(*(plain.roundtrip(arg) for arg in args)))
+        started = time.perf_counter()
+        try:
+            return plain.roundtrip(function(*(plain.roundtrip(arg) for arg in args)))
+        finally:
+            self.slowest = max(self.slowest, time.perf_counter() - started)
+
+    def too_slow(self) -> str | None:
+        """A warning when a call took longer than grading allows, else None."""
+        if self.slowest <= CALL_TIMEOUT:
+            return None
+        return (f"one call took {self.slowest:.1f} s; grading stops a call after "
+                f"{CALL_TIMEOUT:g} s and scores it 0: vectorize the slow loop")
 
 
 def assert_array(actual: Any, expected: Any, dtype: Any = None, rtol: float = 1e-6,
@@ -73,14 +88,16 @@ def run_tests(*tests: Callable[..., object]) -> None:
     """Run each test function, print one line per test, raise if any failed."""
     failures: list[tuple[str, BaseException]] = []
     for test in tests:
+        runner = LocalRunner(test.__globals__)
         wants_run = "run" in inspect.signature(test).parameters
         try:
-            test(run=LocalRunner(test.__globals__)) if wants_run else test()
+            test(run=runner) if wants_run else test()
         except Exception as error:  # a test may fail with any exception; report, go on
             failures.append((test.__name__, error))
             print(f"✗ {test.__name__}: {_first_line(error)}")
         else:
-            print(f"✓ {test.__name__}")
+            warning = runner.too_slow()
+            print(f"✓ {test.__name__}" + (f" (but {warning})" if warning else ""))
     if failures:
         name, first = failures[0]
         where = "".join(traceback.format_exception(first)[-3:])

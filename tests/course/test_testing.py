@@ -3,6 +3,7 @@ tito.module_tests: the grader's pytest run and the results it reports."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,22 @@ def test_run_tests_reports_each_test_and_fails_the_cell(capsys: pytest.CaptureFi
     with pytest.raises(TestsFailed, match=r"1 of 2 tests failed \(first: test_bad\)"):
         run_tests(test_good, test_bad)
     assert capsys.readouterr().out == "✓ test_good\n✗ test_bad: the answer is wrong\n"
+
+
+def test_a_call_slower_than_grading_allows_passes_with_a_warning(
+        capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tito.testing.CALL_TIMEOUT", 0.05)
+
+    def test_slow(run):
+        assert run(lambda: time.sleep(0.1)) is None
+
+    def test_quick(run):
+        assert run(lambda: 1) == 1
+
+    run_tests(test_slow, test_quick)
+    assert capsys.readouterr().out.splitlines() == [
+        "✓ test_slow (but one call took 0.1 s; grading stops a call after 0.05 s and scores "
+        "it 0: vectorize the slow loop)", "✓ test_quick"]
 
 
 OUTCOMES = """

@@ -40,6 +40,7 @@ from nbgrader.preprocessors import (
 from traitlets import Float, Int, Unicode, default
 from traitlets.config import Config, LoggingConfigurable
 
+from sandbox import CALL_TIMEOUT
 from sandbox.bubblewrap import Sandbox, make_readable
 from tito.authoring.export import module_code
 from tito.authoring.test_cells import AutogradedCell, autograded_cells, pytest_module
@@ -240,7 +241,7 @@ def instructor_tests(path: Path, module: Module) -> InstructorTests:
 class PytestGrades(NbGraderPreprocessor, GradedCourse):
     """Score each autograded test cell from the module's tests, run by the judge."""
 
-    call_timeout = Float(10.0, help="Seconds one call into student code may take.").tag(
+    call_timeout = Float(CALL_TIMEOUT, help="Seconds one call into student code may take.").tag(
         config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
