@@ -486,8 +486,9 @@ run_tests(test_layer_norm_errors_dtype_and_eps)
 # %% [markdown]
 # ### 3.3 Piece 3: the `MLP`
 #
-# The per-token feed-forward network: `fc = Linear(embed_dim, hidden_dim)`, `act = GELU()`
-# (PyTorch's default, the exact form), `proj = Linear(hidden_dim, embed_dim)`, `dropout =
+# The per-token feed-forward network: `fc = Linear(embed_dim, hidden_dim)`, `act =
+# GELU(approximate="tanh")` (GPT-2's form: the exact one, through `erfc` in float64, takes
+# most of a training step), `proj = Linear(hidden_dim, embed_dim)`, `dropout =
 # Dropout(dropout)`. `hidden_dim` defaults to `4 * embed_dim`, GPT-2's ratio: the MLP holds
 # two thirds of a block's parameters. Pass `generator` on to the layers.
 
@@ -503,7 +504,7 @@ class MLP(Module):
         dropout: the probability of the Dropout after `proj` (default 0.0).
         generator: a numpy.random.Generator for the initialization and the dropout masks.
 
-    Children, in order: fc, act, proj, dropout.
+    Children, in order: fc, act (GELU's tanh form, as GPT-2), proj, dropout.
     """
 
     def __init__(self, embed_dim: int, hidden_dim: int | None = None, dropout: float = 0.0,
@@ -513,14 +514,15 @@ class MLP(Module):
         TODO: the four children.
 
         APPROACH: `hidden_dim = 4 * embed_dim` if None; `self.fc = Linear(embed_dim,
-        hidden_dim, generator=generator)`; `self.act = GELU()`; `self.proj = Linear(hidden_dim,
-        embed_dim, generator=generator)`; `self.dropout = Dropout(dropout, generator)`.
+        hidden_dim, generator=generator)`; `self.act = GELU("tanh")`;
+        `self.proj = Linear(hidden_dim, embed_dim, generator=generator)`;
+        `self.dropout = Dropout(dropout, generator)`.
         """
         super().__init__()
         ### BEGIN SOLUTION
         hidden_dim = 4 * embed_dim if hidden_dim is None else hidden_dim
         self.fc = Linear(embed_dim, hidden_dim, generator=generator)
-        self.act = GELU()
+        self.act = GELU(approximate="tanh")  # GPT-2's; the exact erfc form is much slower
         self.proj = Linear(hidden_dim, embed_dim, generator=generator)
         self.dropout = Dropout(dropout, generator=generator)
         ### END SOLUTION
@@ -537,8 +539,8 @@ class MLP(Module):
 
 # %% test="mlp-tests" points=5
 def _np_gelu(x):
-    """Exact GELU x * Phi(x) for the tests."""
-    return 0.5 * x * (1 + np.vectorize(math.erf)(x / math.sqrt(2)))
+    """GELU's tanh form (GPT-2's, torch's approximate="tanh") for the tests."""
+    return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
 
 
 def test_mlp_shapes_and_forward(run):
@@ -1441,7 +1443,7 @@ for T in (8, 48, 112):
 # - `LayerNormFunction` (the autograd node of `torch.nn.functional.layer_norm`), forward and
 #   backward side by side, saving only $\hat x$ and $1/\sqrt{\sigma^2 + \epsilon}$; the
 #   functional `layer_norm` and the layer `LayerNorm` (`torch.nn.LayerNorm`).
-# - `MLP`: Linear → GELU → Linear → Dropout.
+# - `MLP`: Linear → GELU (tanh form) → Linear → Dropout.
 # - `TransformerBlock`: pre-norm, causal or not, with a key padding mask
 #   (`torch.nn.TransformerEncoderLayer(norm_first=True)`).
 # - `GPT`: embeddings, blocks, `ln_f`, a bias-free head, optional weight tying, GPT-2's
