@@ -3,7 +3,7 @@
 - `LayerNorm`: output and the gradients of input, weight and bias equal `torch.nn.LayerNorm`'s
   (one and two normalized dims, without affine or bias).
 - `TransformerBlock`: a torch block built from `nn.LayerNorm`, `nn.MultiheadAttention(
-  batch_first=True)`, `nn.Linear` and `nn.GELU()` (exact, our MLP's GELU) loads our
+  batch_first=True)`, `nn.Linear` and `nn.GELU("tanh")` (our MLP's GELU, GPT-2's) loads our
   state_dict; output and every gradient match, causal and encoder with a padding mask.
 - `GPT`: logits and the gradients of a cross-entropy loss match the same torch model, untied
   and tied; tying shares one array whose gradient is the sum of both uses.
@@ -108,7 +108,8 @@ def _torch_block_class(torch):
     class TorchMLP(nn.Module):
         def __init__(self, C, hidden):
             super().__init__()
-            self.fc, self.act, self.proj = nn.Linear(C, hidden), nn.GELU(), nn.Linear(hidden, C)
+            self.fc, self.proj = nn.Linear(C, hidden), nn.Linear(hidden, C)
+            self.act = nn.GELU("tanh")
 
         def forward(self, x):
             return self.proj(self.act(self.fc(x)))
