@@ -365,6 +365,11 @@ def matmul_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
         grad_a = grad2 @ np.swapaxes(b2, -1, -2)
         grad_a = grad_a[..., 0, :] if a.ndim == 1 else grad_a
     if fn.inputs[1].requires_grad:
+        if b.ndim == 2 and a2.ndim > 2:
+            # A matrix shared by a batch (Linear on (B, T, in)): one GEMM over all B·T rows
+            # instead of a (B, in, out) stack of products for unbroadcast to sum.
+            a2 = a2.reshape(-1, a2.shape[-1])
+            grad2 = grad2.reshape(-1, grad2.shape[-1])
         if _column_major(b2):  # a transposed view (Linear's weight): so is its gradient
             grad_b = np.swapaxes(np.swapaxes(grad2, -1, -2) @ a2, -1, -2)
         else:
