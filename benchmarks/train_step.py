@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/train_step.py --case gpt     # one case: mlp, conv or gpt
     .venv/bin/python benchmarks/train_step.py --threads 1    # one thread on both sides
     .venv/bin/python benchmarks/train_step.py --profile      # and where TinyTorch's time goes
+    .venv/bin/python benchmarks/train_step.py --interleaved  # both in one process, in turn
 
 The cases:
 
@@ -634,6 +635,36 @@ def report(case: str, found: dict[str, dict], args: argparse.Namespace) -> int:
     return 0 if same else 1
 
 
+def interleaved(cases: list[str], args: argparse.Namespace) -> int:
+    """Time tinytorch and torch in this one process, one step of each in turn, so that both
+    see the same load on a shared machine (no memory figures: those need a process each)."""
+    os.environ.update(dict.fromkeys(THREAD_VARIABLES, str(args.threads)))
+    import torch
+
+    torch.set_num_threads(args.threads)
+    print(f"interleaved steps, {args.threads} thread(s); {limit_threads(args.threads)}")
+    for case in cases:
+        phases = {name: make()[0] for name, make in CASES[case].builders.items()
+                  if name != "numpy"}
+        times: dict[str, list[float]] = {name: [] for name in phases}
+        for i in range(args.warmup + args.steps):
+            for name, step in phases.items():
+                start = time.perf_counter()
+                for run in step.values():
+                    run()
+                if i >= args.warmup:
+                    times[name].append(time.perf_counter() - start)
+        tiny, torch_times = times["tinytorch"], times["torch"]
+        pairs = statistics.median(a / b for a, b in zip(tiny, torch_times, strict=True))
+        medians = statistics.median(tiny) / statistics.median(torch_times)
+        print(f"[{case}] tinytorch {ms(statistics.median(tiny))} (fastest {ms(min(tiny))}), "
+              f"torch {ms(statistics.median(torch_times))} (fastest {ms(min(torch_times))}); "
+              f"tinytorch/torch: {pairs:.2f}x by pairs, {medians:.2f}x by medians, "
+              f"{min(tiny) / min(torch_times):.2f}x by fastest (goal ≤ "
+              f"{CASES[case].time_goal}x)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--case", choices=[*CASES, "all"], default="all",
@@ -645,6 +676,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="also profile TinyTorch's steps (cProfile, own time)")
     parser.add_argument("--plain", action="store_true", help="plain-text table, no rich")
+    parser.add_argument("--interleaved", action="store_true",
+                        help="time both frameworks in one process, a step of each in turn "
+                             "(for a busy machine; no memory figures)")
     parser.add_argument("--worker", choices=["tinytorch", "numpy", "torch"],
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -654,9 +688,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(worker(args.case, args.worker, args.threads, args.warmup, args.steps,
                                 args.profile)))
         return 0
+    cases = list(CASES) if args.case == "all" else [args.case]
+    if args.interleaved:
+        return interleaved(cases, args)
     args.heap_counter = build_heap_counter()
     status, measured = 0, False
-    for case in CASES if args.case == "all" else [args.case]:
+    for case in cases:
         found = {}
         for framework in CASES[case].builders:
             result = measure(case, framework, args)
