@@ -309,7 +309,9 @@ class MultiHeadAttention(Module):
                        for i, x in enumerate((query, key, value)))
         mask = _mha_attention_mask(H, key_padding_mask, attn_mask, is_causal, N, L, S, q.dtype)
         out, weights = scaled_dot_product_attention(q, k, v, attn_mask=mask)
-        out = self.out_proj(out.transpose(1, 2).reshape(N, L, E))
+        # out_proj's parameters through InProjection: its bias added in place, not kept twice
+        out = InProjection.apply(out.transpose(1, 2).reshape(N, L, E), self.out_proj.weight,
+                                 self.out_proj.bias)
         if average_attn_weights and need_weights:
             weights = weights.mean(axis=1)
         if not need_weights:
