@@ -1,17 +1,28 @@
-"""Time one training step of an MLP in TinyTorch against PyTorch CPU, and their memory.
+"""Time training steps in TinyTorch against PyTorch CPU, and their memory.
 
-    .venv/bin/python benchmarks/train_step.py                # 2 threads (the cores), 50 steps
+    .venv/bin/python benchmarks/train_step.py                # every case, 2 threads, 50 steps
+    .venv/bin/python benchmarks/train_step.py --case gpt     # one case: mlp, conv or gpt
     .venv/bin/python benchmarks/train_step.py --threads 1    # one thread on both sides
     .venv/bin/python benchmarks/train_step.py --profile      # and where TinyTorch's time goes
+    .venv/bin/python benchmarks/train_step.py --interleaved  # both in one process, in turn
 
-The step: a 784-256-128-10 MLP (Linear, ReLU, Linear, ReLU, Linear), a batch of 128,
-CrossEntropyLoss, backward, SGD with momentum 0.9 (zero_grad and step). Each framework
-runs in a fresh Python process of its own, one after the other, with the same thread
-count for its BLAS and its own pools, the same initial weights and the same batch; the
-table shows the median time per step (and per phase) over --steps timed steps after
---warmup steps, and the process's peak memory. It only reports: it asserts nothing about
-time or memory and exits 0 (1 if the two do not compute the same loss). See
-benchmarks/README.md for how to read it.
+The cases:
+
+- mlp: a 784-256-128-10 MLP (Linear, ReLU, Linear, ReLU, Linear), a batch of 128,
+  CrossEntropyLoss, backward, SGD with momentum 0.9 (zero_grad and step); also written by
+  hand in plain NumPy.
+- conv: Conv2d 3->32, 3x3, padding 1 on a 64x3x32x32 batch: forward, then backward from a
+  fixed output gradient into the input, the weight and the bias (zero_grad as the step).
+- gpt: a GPT training step (tinytorch.models.transformer.GPT: 4 layers, d=128, 4 heads,
+  block 64, vocab 65) on a batch of 12 sequences, CrossEntropyLoss over every position,
+  AdamW; PyTorch runs the same model built from torch.nn, with the same weights.
+
+Each framework runs each case in a fresh Python process of its own, one after the other,
+with the same thread count for its BLAS and its own pools, the same initial weights and
+the same batch; the table shows the median time per step (and per phase) over --steps
+timed steps after --warmup steps, and the process's peak memory. It only reports: it
+asserts nothing about time or memory and exits 0 (1 if the two do not compute the same
+loss). See benchmarks/README.md for how to read it.
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from table import print_table  # benchmarks/table.py: this script's folder is on sys.path
@@ -33,6 +45,12 @@ from table import print_table  # benchmarks/table.py: this script's folder is on
 SIZES = (784, 256, 128, 10)
 BATCH = 128
 LR, MOMENTUM = 0.01, 0.9
+MLP_SMALL = ((8, 8, 8, 2), 4)  # the warm-up step's MLP and batch
+CONV_CHANNELS, CONV_KERNEL, CONV_PADDING = (3, 32), 3, 1
+CONV_BATCH, CONV_SIZE = 64, 32
+GPT_CONFIG = {"vocab_size": 65, "block_size": 64, "embed_dim": 128, "num_layers": 4,
+              "num_heads": 4, "batch": 12}
+GPT_LR = 1e-3
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 PHASES = ("forward", "backward", "step")
 # A step's phases by name, and the loss of the last forward.
@@ -261,23 +279,238 @@ def torch_step(sizes: tuple[int, ...] = SIZES, batch: int = BATCH) -> Phases:
                      torch.from_numpy(y_array))
 
 
-def worker(framework: str, threads: int, warmup: int, steps: int, profile: bool) -> dict:
-    """One framework's measurements, in this process (started by :func:`measure`)."""
+def conv_initial(small: bool) -> tuple:
+    """The conv case's weight and bias (PyTorch's init, seeded), input batch and output
+    gradient, as float32 arrays."""
+    import numpy as np
+
+    batch, size = (2, 6) if small else (CONV_BATCH, CONV_SIZE)
+    rng = np.random.default_rng(0)
+    in_channels, out_channels = CONV_CHANNELS
+    bound = 1 / np.sqrt(in_channels * CONV_KERNEL**2)
+    weight = rng.uniform(-bound, bound, (out_channels, in_channels, CONV_KERNEL, CONV_KERNEL))
+    bias = rng.uniform(-bound, bound, out_channels)
+    x = rng.standard_normal((batch, in_channels, size, size))
+    grad = rng.standard_normal((batch, out_channels, size, size))
+    return tuple(a.astype(np.float32) for a in (weight, bias, x, grad))
+
+
+def conv_phases(conv: Callable, x: object, grad: object) -> Phases:
+    """Forward, backward from ``grad`` (into the input, weight and bias), zero_grad: the
+    same code on either framework. The "loss" checked is sum(output * grad)."""
+    state: dict[str, object] = {}
+    leaves = [*conv.parameters(), x]
+
+    def forward() -> None:
+        state["out"] = conv(x)
+
+    def backward() -> None:
+        state["out"].backward(grad)
+
+    def step() -> None:
+        for leaf in leaves:
+            leaf.grad = None
+
+    def loss() -> float:
+        import numpy as np
+
+        out = state["out"].detach().numpy()
+        return float(np.sum(out.astype(np.float64) * np.asarray(grad.numpy(), np.float64)))
+
+    return {"forward": forward, "backward": backward, "step": step}, loss
+
+
+def tinytorch_conv(small: bool = False) -> Phases:
+    from tinytorch.core.spatial import Conv2d
+    from tinytorch.core.tensor import Tensor
+
+    weight, bias, x, grad = conv_initial(small)
+    conv = Conv2d(*CONV_CHANNELS, CONV_KERNEL, padding=CONV_PADDING)
+    conv.weight.data[...] = weight
+    conv.bias.data[...] = bias
+    return conv_phases(conv, Tensor(x, requires_grad=True), Tensor(grad))
+
+
+def torch_conv(small: bool = False) -> Phases:
+    import torch
+
+    weight, bias, x, grad = conv_initial(small)
+    conv = torch.nn.Conv2d(*CONV_CHANNELS, CONV_KERNEL, padding=CONV_PADDING)
+    with torch.no_grad():
+        conv.weight.copy_(torch.from_numpy(weight))
+        conv.bias.copy_(torch.from_numpy(bias))
+    return conv_phases(conv, torch.from_numpy(x).requires_grad_(), torch.from_numpy(grad))
+
+
+def gpt_config(small: bool) -> dict[str, int]:
+    """The GPT case's sizes (a tiny model for the warm-up step)."""
+    if small:
+        return {"vocab_size": 11, "block_size": 8, "embed_dim": 16, "num_layers": 1,
+                "num_heads": 2, "batch": 2}
+    return dict(GPT_CONFIG)
+
+
+def gpt_weights(shapes: dict[str, tuple[int, ...]]) -> dict[str, object]:
+    """The same weights for both frameworks by parameter name (both models use the same
+    names): LayerNorm weights 1, biases 0, every matrix N(0, 0.02), drawn in name order."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    weights = {}
+    for name in sorted(shapes):
+        shape = shapes[name]
+        if len(shape) == 1:
+            value = np.ones(shape) if name.endswith("weight") else np.zeros(shape)
+        else:
+            value = rng.normal(0.0, 0.02, shape)
+        weights[name] = value.astype(np.float32)
+    return weights
+
+
+def gpt_batch(config: dict[str, int]) -> tuple[object, object]:
+    """Token ids (batch, block) and their next-token targets, seeded."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    ids = rng.integers(0, config["vocab_size"], (config["batch"], config["block_size"] + 1))
+    return ids[:, :-1].astype(np.int64), ids[:, 1:].reshape(-1).astype(np.int64)
+
+
+def gpt_loss(loss_fn: Callable) -> Callable:
+    """The loss over every position: logits (B, T, V) flattened to (B*T, V)."""
+    return lambda logits, targets: loss_fn(logits.reshape(-1, logits.shape[-1]), targets)
+
+
+def tinytorch_gpt(small: bool = False) -> Phases:
+    from tinytorch.core.losses import CrossEntropyLoss
+    from tinytorch.core.optimizers import AdamW
+    from tinytorch.core.tensor import Tensor
+    from tinytorch.models.transformer import GPT
+
+    config = gpt_config(small)
+    batch = config.pop("batch")
+    model = GPT(**config)
+    config["batch"] = batch
+    params = dict(model.named_parameters())
+    for name, value in gpt_weights({n: p.shape for n, p in params.items()}).items():
+        params[name].data[...] = value
+    ids, targets = gpt_batch(config)
+    optimizer = AdamW(model.parameters(), lr=GPT_LR)
+    return phases_of(model, gpt_loss(CrossEntropyLoss()), optimizer, Tensor(ids),
+                     Tensor(targets))
+
+
+def torch_gpt_model(vocab_size: int, block_size: int, embed_dim: int, num_layers: int,
+                    num_heads: int) -> object:
+    """The contract's GPT in torch.nn, with the same parameter names as TinyTorch's."""
+    import torch
+    from torch import nn
+
+    class MLP(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(embed_dim, 4 * embed_dim)
+            self.act = nn.GELU()
+            self.proj = nn.Linear(4 * embed_dim, embed_dim)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.proj(self.act(self.fc(x)))
+
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ln1 = nn.LayerNorm(embed_dim)
+            self.attn = nn.MultiheadAttention(embed_dim, num_heads, batch_first=True)
+            self.ln2 = nn.LayerNorm(embed_dim)
+            self.mlp = MLP()
+
+        def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+            h = self.ln1(x)
+            x = x + self.attn(h, h, h, attn_mask=mask, need_weights=False, is_causal=True)[0]
+            return x + self.mlp(self.ln2(x))
+
+    class GPT(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.token_embedding = nn.Embedding(vocab_size, embed_dim)
+            self.position_embedding = nn.Embedding(block_size, embed_dim)
+            self.blocks = nn.ModuleList(Block() for _ in range(num_layers))
+            self.ln_f = nn.LayerNorm(embed_dim)
+            self.head = nn.Linear(embed_dim, vocab_size, bias=False)
+
+        def forward(self, idx: torch.Tensor) -> torch.Tensor:
+            T = idx.shape[1]
+            x = self.token_embedding(idx) + self.position_embedding.weight[:T]
+            mask = torch.ones(T, T, dtype=torch.bool).triu(1)  # True: may not attend
+            for block in self.blocks:
+                x = block(x, mask)
+            return self.head(self.ln_f(x))
+
+    return GPT()
+
+
+def torch_gpt(small: bool = False) -> Phases:
+    import torch
+
+    config = gpt_config(small)
+    batch = config.pop("batch")
+    model = torch_gpt_model(**config)
+    config["batch"] = batch
+    shapes = {name: tuple(p.shape) for name, p in model.named_parameters()}
+    weights = gpt_weights(shapes)
+    model.load_state_dict({name: torch.from_numpy(w) for name, w in weights.items()})
+    ids, targets = gpt_batch(config)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=GPT_LR)
+    return phases_of(model, gpt_loss(torch.nn.CrossEntropyLoss()), optimizer,
+                     torch.from_numpy(ids), torch.from_numpy(targets))
+
+
+@dataclass(frozen=True)
+class Case:
+    """A benchmark case: its builders by framework (each returns the step's phases,
+    ``small=True`` a tiny version for the warm-up), a title and the goals."""
+
+    title: str
+    builders: dict[str, Callable[..., Phases]]
+    time_goal: float
+    memory_goal: float = 1.5
+
+
+CASES = {
+    "mlp": Case(f"One training step, MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, SGD "
+                f"momentum {MOMENTUM}",
+                {"tinytorch": lambda small=False: tinytorch_step(*MLP_SMALL if small else ()),
+                 "numpy": lambda small=False: numpy_step(*MLP_SMALL if small else ()),
+                 "torch": lambda small=False: torch_step(*MLP_SMALL if small else ())},
+                time_goal=1.3),
+    "conv": Case(f"Conv2d {CONV_CHANNELS[0]}->{CONV_CHANNELS[1]}, {CONV_KERNEL}x{CONV_KERNEL}, "
+                 f"padding {CONV_PADDING}, on {CONV_BATCH}x{CONV_CHANNELS[0]}x{CONV_SIZE}x"
+                 f"{CONV_SIZE}: forward + backward (input, weight, bias)",
+                 {"tinytorch": tinytorch_conv, "torch": torch_conv}, time_goal=2.5),
+    "gpt": Case("One GPT training step, {num_layers} layers, d={embed_dim}, {num_heads} heads, "
+                "block {block_size}, vocab {vocab_size}, batch {batch}, AdamW"
+                .format(**GPT_CONFIG),
+                {"tinytorch": tinytorch_gpt, "torch": torch_gpt}, time_goal=3.0),
+}
+
+
+def worker(case: str, framework: str, threads: int, warmup: int, steps: int,
+           profile: bool) -> dict:
+    """One framework's measurements of one case, in this process (started by
+    :func:`measure`)."""
     baseline_rss = rss_bytes()  # the interpreter, before the framework is imported
     if framework == "torch":
         import torch
 
         torch.set_num_threads(threads)
-        make = torch_step
     else:
         import numpy  # noqa: F401  (its BLAS pool exists from here on)
-
-        make = tinytorch_step if framework == "tinytorch" else numpy_step
+    make = CASES[case].builders[framework]
     pools = limit_threads(threads)
     imported_rss = rss_bytes()
     # A step of a tiny model first: what each library sets up on first use (kernels, thread
     # pools, caches) is then in place, and the heap counted from here on is the training's.
-    tiny, _ = make((8, 8, 8, 2), 4)
+    tiny, _ = make(small=True)
     for run in tiny.values():
         run()
     del tiny
@@ -329,19 +562,21 @@ def profiled(phases: dict[str, Callable[[], object]], steps: int) -> str:
     return text.getvalue()
 
 
-def measure(framework: str, args: argparse.Namespace) -> dict | None:
-    """Run :func:`worker` for ``framework`` in a fresh process with the thread count in its
-    environment before anything is imported (OpenBLAS and MKL size their pools at load)."""
+def measure(case: str, framework: str, args: argparse.Namespace) -> dict | None:
+    """Run :func:`worker` for ``framework`` on ``case`` in a fresh process with the thread
+    count in its environment before anything is imported (OpenBLAS and MKL size their pools
+    at load)."""
     env = {**os.environ, **dict.fromkeys(THREAD_VARIABLES, str(args.threads))}
     if args.heap_counter is not None:
         env["LD_PRELOAD"] = " ".join(filter(None, [str(args.heap_counter),
                                                    env.get("LD_PRELOAD")]))
-    command = [sys.executable, __file__, "--worker", framework, "--threads", str(args.threads),
-               "--warmup", str(args.warmup), "--steps", str(args.steps),
+    command = [sys.executable, __file__, "--worker", framework, "--case", case,
+               "--threads", str(args.threads), "--warmup", str(args.warmup),
+               "--steps", str(args.steps),
                *(["--profile"] if args.profile and framework == "tinytorch" else [])]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        print(f"note: {framework} failed:\n{done.stderr.strip()}")
+        print(f"note: {case}: {framework} failed:\n{done.stderr.strip()}")
         return None
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -354,9 +589,11 @@ def ms(value: float) -> str:
     return f"{value * 1e3:.2f} ms"
 
 
-def report(found: dict[str, dict], args: argparse.Namespace) -> int:
+def report(case: str, found: dict[str, dict], args: argparse.Namespace) -> int:
+    """Print one case's table and ratios; 1 if the frameworks' first losses differ."""
     import numpy as np
 
+    goals = CASES[case]
     rows = []
     for name, result in found.items():
         rows.append((name if name != "numpy" else "plain NumPy", ms(result["step"]),
@@ -366,16 +603,13 @@ def report(found: dict[str, dict], args: argparse.Namespace) -> int:
                      mib(result["peak_rss"]), mib(result["peak_rss"] - result["imported_rss"])))
     header = ("framework", "step (median)", "fastest step", *PHASES, "peak heap",
               "peak RSS", "RSS growth after import")
-    title = (f"One training step, MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, SGD momentum "
-             f"{MOMENTUM}; median of {args.steps} steps after {args.warmup}; {args.threads} "
-             f"thread(s) each; NumPy {np.__version__}")
+    title = (f"[{case}] {goals.title}; median of {args.steps} steps after {args.warmup}; "
+             f"{args.threads} thread(s) each; NumPy {np.__version__}")
     print_table(title, header, rows, args.plain)
     for name, result in found.items():
         print(f"{name}: pools {result['pools']}; first loss {result['first_loss']:.6f}")
-    status = 0
     losses = [result["first_loss"] for result in found.values()]
     same = max(losses) - min(losses) <= 1e-4 * max(1.0, abs(losses[0]))
-    status = 0 if same else 1
     if "tinytorch" in found and "numpy" in found:
         overhead = found["tinytorch"]["step"] / found["numpy"]["step"]
         print(f"time tinytorch/plain NumPy: {overhead:.2f}x (TinyTorch's own overhead)")
@@ -387,25 +621,54 @@ def report(found: dict[str, dict], args: argparse.Namespace) -> int:
         time_ratio = tiny["step"] / torch["step"]
         if tiny["heap_peak"] and torch["heap_peak"]:
             memory = (f"peak heap tinytorch/torch: {tiny['heap_peak'] / torch['heap_peak']:.2f}x"
-                      " (goal ≤ 1.5x)")
+                      f" (goal ≤ {goals.memory_goal}x)")
         else:
             memory = "peak heap: not measured (no C compiler for the counter)"
         fastest = tiny["fastest"] / torch["fastest"]
-        print(f"time tinytorch/torch: {time_ratio:.2f}x (goal ≤ 1.3x; fastest steps "
-              f"{fastest:.2f}x); {memory}")
+        print(f"time tinytorch/torch: {time_ratio:.2f}x (goal ≤ {goals.time_goal}x; fastest "
+              f"steps {fastest:.2f}x); {memory}")
     print(f"same first loss on every side: {'yes' if same else 'NO'}")
     if "profile" in found.get("tinytorch", {}):
         print("\nWhere TinyTorch's time goes (cProfile, own time):")
         print(found["tinytorch"]["profile"])
-    load = os.getloadavg()[0]
-    if load >= (os.cpu_count() or 1) / 2:
-        print(f"note: load average {load:.1f} on {os.cpu_count()} cores: times are unreliable "
-              "on a busy machine; rerun when it is idle.")
-    return status
+    print()
+    return 0 if same else 1
+
+
+def interleaved(cases: list[str], args: argparse.Namespace) -> int:
+    """Time tinytorch and torch in this one process, one step of each in turn, so that both
+    see the same load on a shared machine (no memory figures: those need a process each)."""
+    os.environ.update(dict.fromkeys(THREAD_VARIABLES, str(args.threads)))
+    import torch
+
+    torch.set_num_threads(args.threads)
+    print(f"interleaved steps, {args.threads} thread(s); {limit_threads(args.threads)}")
+    for case in cases:
+        phases = {name: make()[0] for name, make in CASES[case].builders.items()
+                  if name != "numpy"}
+        times: dict[str, list[float]] = {name: [] for name in phases}
+        for i in range(args.warmup + args.steps):
+            for name, step in phases.items():
+                start = time.perf_counter()
+                for run in step.values():
+                    run()
+                if i >= args.warmup:
+                    times[name].append(time.perf_counter() - start)
+        tiny, torch_times = times["tinytorch"], times["torch"]
+        pairs = statistics.median(a / b for a, b in zip(tiny, torch_times, strict=True))
+        medians = statistics.median(tiny) / statistics.median(torch_times)
+        print(f"[{case}] tinytorch {ms(statistics.median(tiny))} (fastest {ms(min(tiny))}), "
+              f"torch {ms(statistics.median(torch_times))} (fastest {ms(min(torch_times))}); "
+              f"tinytorch/torch: {pairs:.2f}x by pairs, {medians:.2f}x by medians, "
+              f"{min(tiny) / min(torch_times):.2f}x by fastest (goal ≤ "
+              f"{CASES[case].time_goal}x)")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--case", choices=[*CASES, "all"], default="all",
+                        help="which case to run (default: all of them, one after the other)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
                         help="threads of each framework's BLAS and pools (default: the cores)")
     parser.add_argument("--steps", type=int, default=50, help="timed steps (median reported)")
@@ -413,25 +676,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="also profile TinyTorch's steps (cProfile, own time)")
     parser.add_argument("--plain", action="store_true", help="plain-text table, no rich")
+    parser.add_argument("--interleaved", action="store_true",
+                        help="time both frameworks in one process, a step of each in turn "
+                             "(for a busy machine; no memory figures)")
     parser.add_argument("--worker", choices=["tinytorch", "numpy", "torch"],
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.steps, args.warmup, args.threads = (max(1, args.steps), max(1, args.warmup),
                                              max(1, args.threads))
     if args.worker:
-        print(json.dumps(worker(args.worker, args.threads, args.warmup, args.steps,
+        print(json.dumps(worker(args.case, args.worker, args.threads, args.warmup, args.steps,
                                 args.profile)))
         return 0
+    cases = list(CASES) if args.case == "all" else [args.case]
+    if args.interleaved:
+        return interleaved(cases, args)
     args.heap_counter = build_heap_counter()
-    found = {}
-    for framework in ("tinytorch", "numpy", "torch"):
-        result = measure(framework, args)
-        if result is not None:
-            found[framework] = result
-        time.sleep(0.5)  # let the last one's spinning threads go to sleep
-    if not found:
-        return 1
-    return report(found, args)
+    status, measured = 0, False
+    for case in cases:
+        found = {}
+        for framework in CASES[case].builders:
+            result = measure(case, framework, args)
+            if result is not None:
+                found[framework] = result
+            time.sleep(0.5)  # let the last one's spinning threads go to sleep
+        if found:
+            measured = True
+            status |= report(case, found, args)
+    load = os.getloadavg()[0]
+    if load >= (os.cpu_count() or 1) / 2:
+        print(f"note: load average {load:.1f} on {os.cpu_count()} cores: times are unreliable "
+              "on a busy machine; rerun when it is idle.")
+    return status if measured else 1
 
 
 if __name__ == "__main__":

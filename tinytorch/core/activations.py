@@ -133,6 +133,10 @@ def erfc(x: np.ndarray) -> np.ndarray:
 
 _SQRT_2 = 1.4142135623730951
 _SQRT_2_OVER_PI = 0.7978845608028654
+# Exact GELU's float64 pass, block by block: erfc makes about a dozen temporaries, and at
+# 16384 elements (128 KiB each) they stay in the CPU's cache and are reused by malloc
+# instead of each being a fresh full-size array (24 MiB for a GPT's (12, 64, 512) MLP).
+_GELU_BLOCK = 16384
 
 
 class GELU(Activation):
@@ -161,8 +165,11 @@ class GELU(Activation):
             if self.approximate == "tanh":
                 data = 0.5 * a * (1 + np.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a * a * a)))
             else:
-                a64 = a.astype(np.float64)
-                data = (0.5 * a64 * erfc(-a64 / _SQRT_2)).astype(a.dtype)
+                data = np.empty(a.shape, a.dtype)
+                source, target = a.reshape(-1), data.reshape(-1)  # target: a view of data
+                for start in range(0, source.size, _GELU_BLOCK):
+                    a64 = source[start:start + _GELU_BLOCK].astype(np.float64)
+                    target[start:start + _GELU_BLOCK] = 0.5 * a64 * erfc(-a64 / _SQRT_2)
         return Tensor.from_op(data, "gelu", (x,), approximate=self.approximate)
 
 

@@ -103,32 +103,38 @@ class Conv2dFunction(Function):
         out_channels, _, kh, kw = weight.shape
         cols = im2col(x, (kh, kw), stride, padding)
         n, oh, ow = cols.shape[:3]
-        matrix = cols.reshape(n * oh * ow, -1)
-        out = matrix @ weight.reshape(out_channels, -1).T
+        # The windows copied channel-first, (N, C·kh·kw, H_out·W_out): then one batched GEMM
+        # weight (O, C·kh·kw) @ matrix gives the output already in NCHW, with no transposing
+        # copy of the result, and the bias goes in place.
+        matrix = np.ascontiguousarray(cols.transpose(0, 3, 4, 5, 1, 2)).reshape(n, -1, oh * ow)
+        out = np.matmul(weight.reshape(out_channels, -1), matrix)
         if bias is not None:
-            out = out + bias
+            out += bias.reshape(-1, 1)
         ctx.save_for_backward(matrix, weight)
         ctx.x_shape, ctx.stride, ctx.padding = x.shape, stride, padding
         ctx.has_bias = bias is not None
-        return np.ascontiguousarray(out.reshape(n, oh, ow, out_channels).transpose(0, 3, 1, 2))
+        return out.reshape(n, out_channels, oh, ow)
 
     # Conv2dFunction's backward, next to its forward in the package.
     @staticmethod
     def backward(ctx: FunctionCtx, grad: np.ndarray) -> tuple:
         """The gradients (dx, dweight, dbias, None, None) from the output's gradient."""
-        matrix, weight = ctx.saved_tensors
+        matrix, weight = ctx.saved_tensors  # matrix: (N, C·kh·kw, H_out·W_out), see forward
         out_channels, c, kh, kw = weight.shape
         n, _, oh, ow = grad.shape
-        g = grad.transpose(0, 2, 3, 1).reshape(-1, out_channels)
+        g = grad.reshape(n, out_channels, oh * ow)  # NCHW as it comes: no transposing copy
         needs = ctx.needs_input_grad
         dx = dweight = dbias = None
         if needs[0]:
-            dcols = (g @ weight.reshape(out_channels, -1)).reshape(n, oh, ow, c, kh, kw)
+            dcols = np.matmul(weight.reshape(out_channels, -1).T, g)  # (N, C·kh·kw, HW)
+            # col2im's (N, H_out, W_out, C, kh, kw) as a view: each kernel offset's slice
+            # it adds is then a contiguous (N, C, H_out, W_out) block
+            dcols = dcols.reshape(n, c, kh, kw, oh, ow).transpose(0, 4, 5, 1, 2, 3)
             dx = col2im(dcols, ctx.x_shape, (kh, kw), ctx.stride, ctx.padding)
         if needs[1]:
-            dweight = (g.T @ matrix).reshape(weight.shape)
+            dweight = np.matmul(g, matrix.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
         if ctx.has_bias and needs[2]:
-            dbias = g.sum(axis=0)
+            dbias = g.sum(axis=(0, 2))
         return dx, dweight, dbias, None, None
 
 

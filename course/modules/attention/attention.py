@@ -117,7 +117,7 @@ import math
 import numpy as np
 
 from tinytorch.core.activations import softmax
-from tinytorch.core.autograd import Function, unbroadcast
+from tinytorch.core.autograd import Function, FunctionCtx, unbroadcast
 from tinytorch.core.layers import Linear, Module, Parameter
 from tinytorch.core.tensor import Tensor, default_generator
 
@@ -370,6 +370,84 @@ def safe_softmax(scores: Tensor) -> Tensor:
     return masked_fill(weights, dead, 0.0)
 
 
+class AttentionWeights(Function):
+    """softmax(query @ keyᵀ · scale, masked) over the last dim as one op: the weights of
+    scaled_dot_product_attention, with safe_softmax's rule (0 for a row masked entirely).
+
+    AttentionWeights.apply(query, key, mask, scale): mask None, boolean (True = may attend)
+    or float (added), broadcastable to (..., L, S). The same result as the chain of ops,
+    but it keeps only query, key and the weights for backward, not the scores at each
+    step (three more (..., L, S) arrays), and computes in place: what PyTorch's fused
+    attention kernels do.
+    """
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, query: np.ndarray, key: np.ndarray,
+                mask: "np.ndarray | None", scale: float) -> np.ndarray:
+        """The weights (..., L, S); saves query, key, the weights and scale."""
+        weights = query @ np.swapaxes(key, -1, -2)
+        weights *= weights.dtype.type(scale)
+        if mask is not None and mask.dtype == np.bool_:
+            np.copyto(weights, -np.inf, where=~mask)
+        elif mask is not None:
+            weights += mask
+        top = weights.max(axis=-1, keepdims=True)
+        top[top == -np.inf] = 0.0  # a row masked entirely: exp(-inf) = 0 everywhere
+        weights -= top
+        np.exp(weights, out=weights)
+        total = weights.sum(axis=-1, keepdims=True)
+        total[total == 0] = 1.0  # ... and its weights stay 0
+        weights /= total
+        ctx.save_for_backward(query, key, weights)
+        ctx.scale = scale
+        return weights
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, grad: np.ndarray) -> tuple:
+        """(d query, d key, None, None) through softmax's rule and the scaled product."""
+        query, key, weights = ctx.saved_tensors
+        d_scores = grad * weights  # softmax: w * (grad - sum(grad * w))
+        d_scores -= weights * d_scores.sum(axis=-1, keepdims=True)
+        d_scores *= d_scores.dtype.type(ctx.scale)
+        d_query = d_scores @ key if ctx.needs_input_grad[0] else None
+        d_key = np.swapaxes(d_scores, -1, -2) @ query if ctx.needs_input_grad[1] else None
+        return d_query, d_key, None, None
+
+
+class InProjection(Function):
+    """x @ weightᵀ + bias as one op (torch.nn.functional.linear): one array kept for the
+    output instead of the product's and the sum's, and the bias added in place.
+    InProjection.apply(x, weight, bias): x (..., in), weight (out, in), bias (out,) or None.
+    """
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, x: np.ndarray, weight: np.ndarray,
+                bias: "np.ndarray | None") -> np.ndarray:
+        """(..., out); saves x and weight."""
+        out = x @ weight.T
+        if bias is not None:
+            out += bias
+        ctx.save_for_backward(x, weight)
+        return out
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, grad: np.ndarray) -> tuple:
+        """(d x, d weight, d bias): grad @ weight, gradᵀ @ x and grad summed over rows."""
+        x, weight = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        rows = grad.reshape(-1, grad.shape[-1])
+        d_x = grad @ weight if needs[0] else None
+        d_weight = rows.T @ x.reshape(-1, x.shape[-1]) if needs[1] else None
+        d_bias = rows.sum(axis=0) if len(needs) > 2 and needs[2] else None
+        return d_x, d_weight, d_bias
+
+
+def _attention_weights(query: Tensor, key: Tensor, mask: "np.ndarray | None",
+                       scale: float) -> Tensor:
+    """The attention weights through AttentionWeights (masks as arrays, no gradient)."""
+    return AttentionWeights.apply(query, key, mask, scale)
+
+
 def _attention_inputs(query: Tensor, key: Tensor, value: Tensor) -> None:
     """Check the shapes of scaled_dot_product_attention's inputs."""
     for name, t in (("query", query), ("key", key), ("value", value)):
@@ -429,16 +507,16 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                          "both (PyTorch refuses both too); combine them into one mask")
     L, S = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    scores = (query @ key.transpose(-2, -1)) * scale
     if is_causal:
         attn_mask = causal_mask(L, S)
+    mask = None
     if attn_mask is not None:
         mask = attn_mask.data if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
-        if mask.dtype == np.bool_:
-            scores = masked_fill(scores, ~mask, -np.inf)
-        else:
-            scores = scores + mask.astype(scores.dtype)
-    weights = safe_softmax(scores)
+        if mask.dtype != np.bool_:
+            mask = mask.astype(np.result_type(query.dtype, key.dtype), copy=False)
+    # The steps of APPROACH as one op (scores, scale, mask, safe softmax): the same weights
+    # with a third of the memory kept for backward.
+    weights = _attention_weights(query, key, mask, scale)
     return weights @ value, weights
     ### END SOLUTION
 
@@ -774,17 +852,23 @@ class MultiHeadAttentionForward:
         W, b, E = self.in_proj_weight, self.in_proj_bias, self.embed_dim
         H, D = self.num_heads, self.head_dim
 
-        def project(x: Tensor, i: int, length: int) -> Tensor:
-            y = x @ W[i * E:(i + 1) * E].transpose()
-            if b is not None:
-                y = y + b[i * E:(i + 1) * E]
+        def heads(y: Tensor, length: int) -> Tensor:  # (N, length, E) -> (N, H, length, D)
             return y.reshape(N, length, H, D).transpose(1, 2)
 
-        q, k, v = project(query, 0, L), project(key, 1, S), project(value, 2, S)
+        if query is key and key is value:  # self-attention: one matmul for q, k and v
+            qkv = InProjection.apply(query, W, b).reshape(N, L, 3, H, D)
+            q, k, v = (qkv[:, :, i].transpose(1, 2) for i in range(3))
+        else:
+            q, k, v = (heads(InProjection.apply(x, W[i * E:(i + 1) * E],
+                                                None if b is None else b[i * E:(i + 1) * E]),
+                             x.shape[1])
+                       for i, x in enumerate((query, key, value)))
         mask = _mha_attention_mask(H, key_padding_mask, attn_mask, is_causal, N, L, S, q.dtype)
         out, weights = scaled_dot_product_attention(q, k, v, attn_mask=mask)
-        out = self.out_proj(out.transpose(1, 2).reshape(N, L, E))
-        if average_attn_weights:
+        # out_proj's parameters through InProjection: its bias added in place, not kept twice
+        out = InProjection.apply(out.transpose(1, 2).reshape(N, L, E), self.out_proj.weight,
+                                 self.out_proj.bias)
+        if average_attn_weights and need_weights:
             weights = weights.mean(axis=1)
         ### END SOLUTION
         if not need_weights:

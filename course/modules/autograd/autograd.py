@@ -928,7 +928,9 @@ def backward(tensor: Tensor, gradient: "Tensor | np.ndarray | None" = None,
     """
     grads = {id(tensor): _seed(tensor, gradient)}
     ### BEGIN SOLUTION
-    for node in topological_order(tensor):
+    order = topological_order(tensor)
+    for i, node in enumerate(order):
+        order[i] = None  # hold no tensor the walk has passed: their arrays can be freed
         grad = grads.pop(id(node), None)
         if grad is None:
             continue
@@ -1455,6 +1457,11 @@ def matmul_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
         grad_a = grad2 @ np.swapaxes(b2, -1, -2)
         grad_a = grad_a[..., 0, :] if a.ndim == 1 else grad_a
     if fn.inputs[1].requires_grad:
+        if b.ndim == 2 and a2.ndim > 2:
+            # A matrix shared by a batch (Linear on (B, T, in)): one GEMM over all B·T rows
+            # instead of a (B, in, out) stack of products for unbroadcast to sum.
+            a2 = a2.reshape(-1, a2.shape[-1])
+            grad2 = grad2.reshape(-1, grad2.shape[-1])
         if _column_major(b2):  # a transposed view (Linear's weight): so is its gradient
             grad_b = np.swapaxes(np.swapaxes(grad2, -1, -2) @ a2, -1, -2)
         else:
@@ -1926,7 +1933,9 @@ def gelu_backward(fn: GradFn, grad: np.ndarray, out: np.ndarray) -> tuple:
         derivative = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
     else:
         density = np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
-        derivative = _normal_cdf(x) + x * density
+        # Φ(x) = out / x: the forward's erfc, not computed again (Φ(0) = 1/2)
+        cdf = np.divide(out, x, out=np.full_like(out, 0.5), where=x != 0)
+        derivative = cdf + x * density
     return (grad * derivative,)
     ### END SOLUTION
 

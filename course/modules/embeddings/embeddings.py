@@ -413,7 +413,15 @@ class EmbeddingFunction(Function):
         (indices,) = ctx.saved_tensors
         dim = grad.shape[-1]
         grad_weight = np.zeros((ctx.num_embeddings, dim), dtype=grad.dtype)
-        np.add.at(grad_weight, indices.reshape(-1), grad.reshape(-1, dim))
+        ids = indices.reshape(-1)
+        if ids.size:
+            # np.add.at's result, 3-4x faster: sort the ids so that each one's rows are
+            # adjacent, then add each run of rows at once (np.add.reduceat) into its row.
+            order = np.argsort(ids, kind="stable")
+            ids = ids[order]
+            starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+            grad_weight[ids[starts]] = np.add.reduceat(grad.reshape(-1, dim)[order], starts,
+                                                       axis=0)
         if ctx.padding_idx is not None:
             grad_weight[ctx.padding_idx] = 0
         return None, grad_weight, None
