@@ -124,7 +124,7 @@ class MLP(Module):
         dropout: the probability of the Dropout after `proj` (default 0.0).
         generator: a numpy.random.Generator for the initialization and the dropout masks.
 
-    Children, in order: fc, act, proj, dropout.
+    Children, in order: fc, act (GELU's tanh form, as GPT-2), proj, dropout.
     """
 
     def __init__(self, embed_dim: int, hidden_dim: int | None = None, dropout: float = 0.0,
@@ -133,7 +133,7 @@ class MLP(Module):
         super().__init__()
         hidden_dim = 4 * embed_dim if hidden_dim is None else hidden_dim
         self.fc = Linear(embed_dim, hidden_dim, generator=generator)
-        self.act = GELU()
+        self.act = GELU(approximate="tanh")  # GPT-2's; the exact erfc form is much slower
         self.proj = Linear(hidden_dim, embed_dim, generator=generator)
         self.dropout = Dropout(dropout, generator=generator)
 
