@@ -50,6 +50,7 @@ from tinytorch.core.dataloader import (
     RandomCrop,
     RandomHorizontalFlip,
     TensorDataset,
+    TinyShakespeare,
     ToTensor,
     data_home,
     default_collate,
@@ -624,6 +625,76 @@ def test_cifar10_checksum_and_offline_messages(tmp_path, monkeypatch):
     assert f"at {empty}/cifar-10-python.tar.gz" in message and "download failed" in message
     assert "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce" in message
     assert not any(empty.iterdir())
+
+
+# --------------------------------------------------------------------------------------
+# TinyShakespeare
+# --------------------------------------------------------------------------------------
+SHARED_SHAKESPEARE = ROOT.parent / "shared" / "datasets" / "tinyshakespeare.txt"
+
+
+@pytest.fixture
+def shakespeare_folder() -> Path:
+    """The folder holding the real tinyshakespeare.txt: $TINYTORCH_DATA's, else the course's
+    ../shared/datasets."""
+    for folder in (os.environ.get("TINYTORCH_DATA"), SHARED_SHAKESPEARE.parent):
+        if folder and (Path(folder) / "tinyshakespeare.txt").exists():
+            return Path(folder)
+    pytest.skip("tinyshakespeare.txt is not here: set TINYTORCH_DATA to its folder")
+
+
+def test_tinyshakespeare_is_found_through_tinytorch_data(shakespeare_folder, monkeypatch):
+    monkeypatch.setattr(TinyShakespeare, "system_dirs", ())
+    monkeypatch.setattr(TinyShakespeare, "url", UNREACHABLE)  # found, never downloaded
+    monkeypatch.setenv("TINYTORCH_DATA", str(shakespeare_folder))
+    corpus = TinyShakespeare()
+    assert corpus.path == shakespeare_folder / "tinyshakespeare.txt"
+    assert len(corpus) == len(corpus.text) == 1_115_394
+    assert corpus.text.startswith("First Citizen:\nBefore we proceed any further, hear me speak.")
+    assert len(set(corpus.text)) == 65  # the char-level vocabulary of every GPT tutorial
+    assert "1,115,394 characters" in repr(corpus)
+
+
+def test_tinyshakespeare_refuses_a_wrong_file_and_says_where_to_put_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(TinyShakespeare, "system_dirs", ())
+    (tmp_path / "tinyshakespeare.txt").write_text("To be, or not to be\n", encoding="utf-8")
+    with pytest.raises(ChecksumError, match=r"tinyshakespeare\.txt has SHA-256") as error:
+        TinyShakespeare(root=tmp_path)
+    assert "not used" in str(error.value) and "Delete it" in str(error.value)
+
+    empty = tmp_path / "empty"
+    monkeypatch.setattr(TinyShakespeare, "url", UNREACHABLE + "input.txt")
+    with pytest.raises(FileNotFoundError) as error:
+        TinyShakespeare(root=empty)
+    message = str(error.value)
+    assert "the download failed" in message and "refused" in message.lower()
+    assert f"put tinyshakespeare.txt (from {UNREACHABLE}input.txt, SHA-256 " \
+        f"{TinyShakespeare.sha256}) at {empty}/tinyshakespeare.txt" in message
+    assert not any(empty.iterdir())  # nothing partial left behind
+    with pytest.raises(FileNotFoundError, match=r"download=False"):
+        TinyShakespeare(root=empty, download=False)
+
+
+def test_tinyshakespeare_download_is_checked_then_cached(tmp_path, monkeypatch, serve,
+                                                         shakespeare_folder):
+    monkeypatch.setattr(TinyShakespeare, "system_dirs", ())
+    real = (shakespeare_folder / "tinyshakespeare.txt").read_bytes()
+    server = serve({"input.txt": real, "bad.txt": real[:-1]})
+    monkeypatch.setattr(TinyShakespeare, "url", server.url + "bad.txt")
+    with pytest.raises(FileNotFoundError, match="has SHA-256"):
+        TinyShakespeare(root=tmp_path)  # a truncated download is refused, never cached
+    assert not any(tmp_path.iterdir())
+    monkeypatch.setattr(TinyShakespeare, "url", server.url + "input.txt")
+    assert len(TinyShakespeare(root=tmp_path)) == 1_115_394
+    assert (tmp_path / "tinyshakespeare.txt").read_bytes() == real
+    TinyShakespeare(root=tmp_path)  # cached: no second download
+    assert server.requests == ["/bad.txt", "/input.txt"]
+
+
+def test_tinyshakespeare_matches_course_toml():
+    [entry] = load_course(ROOT / "course" / "course.toml").datasets["tinyshakespeare"].files
+    assert (entry.file, entry.url, entry.sha256) == (
+        TinyShakespeare.filename, TinyShakespeare.url, TinyShakespeare.sha256)
 
 
 # --------------------------------------------------------------------------------------

@@ -719,6 +719,55 @@ class ToTensor:
         return "ToTensor()"
 
 
+class TinyShakespeare:
+    """Karpathy's tinyshakespeare corpus (char-rnn): 1.1 MB of plays as one str, `.text`.
+
+    Looks for `<root>/tinyshakespeare.txt` (`root` defaults to `data_home()`: $TINYTORCH_DATA
+    or ~/.cache/tinytorch), then `/usr/share/datasets/tinyshakespeare.txt`; if neither is
+    there and `download`, downloads it into `<root>/`. The file must match its SHA-256. Text
+    data sets have no torchvision reader; this one is for the character-level models of
+    modules 10-13 (the split into training and validation text is the caller's).
+    """
+
+    filename = "tinyshakespeare.txt"
+    url = ("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/"
+           "input.txt")
+    sha256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
+    system_dirs: Sequence[Path] = (Path("/usr/share/datasets"),)
+
+    def __init__(self, root: "str | Path | None" = None, download: bool = True) -> None:
+        self.root = Path(root) if root is not None else data_home()
+        target = self.root / self.filename
+        found = [p for p in (target, *(d / self.filename for d in self.system_dirs))
+                 if p.exists()]
+        failure: list[str] = []
+        if not found and download:
+            failure = _download([self.url], target, self._check)
+            found = [target] if target.exists() else []
+        if not found:
+            reason = ("not downloaded (download=False)." if not download
+                      else "the download failed:\n    " + "\n    ".join(failure))
+            raise FileNotFoundError(
+                f"TinyShakespeare: {target} is missing and {reason}\n"
+                f"  put tinyshakespeare.txt (from {self.url}, SHA-256 {self.sha256}) at "
+                f"{target}\n  (or pass root= / set TINYTORCH_DATA to the folder holding it)")
+        self.path = found[0]
+        self._check(self.path)
+        self.text = self.path.read_text(encoding="utf-8")
+
+    def _check(self, path: Path) -> None:
+        digest = _file_sha256(path)
+        if digest != self.sha256:
+            raise _refuse(path, digest, self.sha256)
+
+    def __len__(self) -> int:
+        """The number of characters."""
+        return len(self.text)
+
+    def __repr__(self) -> str:
+        return f"TinyShakespeare({len(self.text):,} characters from {self.path})"
+
+
 __all__ = [
     "Dataset",
     "TensorDataset",
@@ -737,4 +786,5 @@ __all__ = [
     "FashionMNIST",
     "CIFAR10",
     "ToTensor",
+    "TinyShakespeare",
 ]

@@ -1352,13 +1352,18 @@ run_tests(test_crop_with_padding_reaches_every_offset, test_augmentations_are_se
 # | `MNIST(root, train)` | 60,000 / 10,000 | 1×28×28 | downloaded (IDX, gzip), checked, cached |
 # | `FashionMNIST(root, train)` | 60,000 / 10,000 | 1×28×28 | Debian's package, or downloaded |
 # | `CIFAR10(root, train)` | 50,000 / 10,000 | 3×32×32 | downloaded (tar.gz of pickled batches) |
+#
+# One text corpus too, for the language models of modules 10-13: `TinyShakespeare(root)`
+# reads Karpathy's tinyshakespeare (1.1 MB of plays, the char-rnn file) into one str,
+# `.text`, found in the same folders, or downloaded and checked the same way.
 
 # %% [markdown]
 # ### 4.1 How the readers work
 #
 # - **Where they look.** A `root` folder, by default `$TINYTORCH_DATA` or
 #   `~/.cache/tinytorch` (`data_home()`; `tito system doctor` reports what is there), with a
-#   folder per data set: `mnist/`, `fashion-mnist/`, and `cifar-10-python.tar.gz` at the top.
+#   folder per data set: `mnist/`, `fashion-mnist/`, and `cifar-10-python.tar.gz` and
+#   `tinyshakespeare.txt` at the top.
 #   MNIST and Fashion-MNIST also look in `/usr/share/datasets/` (Debian's layout, where
 #   `apt-get install dataset-fashion-mnist` puts Fashion-MNIST).
 # - **Checksums.** Every file is checked against a SHA-256 digest before use; a corrupted
@@ -1754,6 +1759,55 @@ class ToTensor:
         return "ToTensor()"
 
 
+class TinyShakespeare:
+    """Karpathy's tinyshakespeare corpus (char-rnn): 1.1 MB of plays as one str, `.text`.
+
+    Looks for `<root>/tinyshakespeare.txt` (`root` defaults to `data_home()`: $TINYTORCH_DATA
+    or ~/.cache/tinytorch), then `/usr/share/datasets/tinyshakespeare.txt`; if neither is
+    there and `download`, downloads it into `<root>/`. The file must match its SHA-256. Text
+    data sets have no torchvision reader; this one is for the character-level models of
+    modules 10-13 (the split into training and validation text is the caller's).
+    """
+
+    filename = "tinyshakespeare.txt"
+    url = ("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/"
+           "input.txt")
+    sha256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
+    system_dirs: Sequence[Path] = (Path("/usr/share/datasets"),)
+
+    def __init__(self, root: "str | Path | None" = None, download: bool = True) -> None:
+        self.root = Path(root) if root is not None else data_home()
+        target = self.root / self.filename
+        found = [p for p in (target, *(d / self.filename for d in self.system_dirs))
+                 if p.exists()]
+        failure: list[str] = []
+        if not found and download:
+            failure = _download([self.url], target, self._check)
+            found = [target] if target.exists() else []
+        if not found:
+            reason = ("not downloaded (download=False)." if not download
+                      else "the download failed:\n    " + "\n    ".join(failure))
+            raise FileNotFoundError(
+                f"TinyShakespeare: {target} is missing and {reason}\n"
+                f"  put tinyshakespeare.txt (from {self.url}, SHA-256 {self.sha256}) at "
+                f"{target}\n  (or pass root= / set TINYTORCH_DATA to the folder holding it)")
+        self.path = found[0]
+        self._check(self.path)
+        self.text = self.path.read_text(encoding="utf-8")
+
+    def _check(self, path: Path) -> None:
+        digest = _file_sha256(path)
+        if digest != self.sha256:
+            raise _refuse(path, digest, self.sha256)
+
+    def __len__(self) -> int:
+        """The number of characters."""
+        return len(self.text)
+
+    def __repr__(self) -> str:
+        return f"TinyShakespeare({len(self.text):,} characters from {self.path})"
+
+
 # %% [markdown]
 # What a reader says when its files are missing and it may not download them (here an empty
 # folder as `root`; with `download=True`, offline, the message also gives the network error):
@@ -2051,8 +2105,8 @@ print(f"ImageNet train (224x224 RGB)  : {imagenet / 1e9:7.1f} GB as uint8, "
 # - `Compose`, `Normalize`, `RandomHorizontalFlip`, `RandomCrop` (`torchvision.transforms`).
 #
 # And your package now reads `Digits`, `MNIST`, `FashionMNIST` and `CIFAR10`
-# (`torchvision.datasets`), checksummed and cached under `data_home()`, plus `ToTensor`
-# and `parse_idx`.
+# (`torchvision.datasets`) and the `TinyShakespeare` text, checksummed and cached under
+# `data_home()`, plus `ToTensor` and `parse_idx`.
 #
 # Checklist before you move on:
 #
