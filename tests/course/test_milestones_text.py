@@ -66,7 +66,8 @@ def corpus(monkeypatch: pytest.MonkeyPatch) -> None:
         if folder and (Path(folder) / "tinyshakespeare.txt").exists():
             monkeypatch.setenv("TINYTORCH_DATA", str(folder))
             return
-    pytest.skip("tinyshakespeare.txt is not here: set TINYTORCH_DATA to its folder")
+    pytest.fail(f"tinyshakespeare.txt is in neither $TINYTORCH_DATA nor {SHARED}: set "
+                "TINYTORCH_DATA to the folder that holds it")
 
 
 @pytest.mark.parametrize("case", CASES)
