@@ -162,3 +162,18 @@ def test_cifar10_without_the_data_ends_with_the_readers_message(
             f"cifar-10-python.tar.gz, SHA-256 {OFFICIAL_SHA256}) at {archive}\n") in out, out
     assert outcome.summary == out.rstrip().splitlines()[-1].split(": ", 1)[1]
     assert "CIFAR-10 is missing" in outcome.summary
+
+
+def test_cifar10_refuses_an_archive_that_is_not_the_official_one(
+        tmp_path: Path, course: Course, capfd: pytest.CaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small archive in the official format, but the package's own reader (not told its
+    digest) refuses it by its SHA-256: a clear failure, no traceback."""
+    archive = write_cifar_archive(tmp_path / "data", per_batch=10)
+    workspace = reference_workspace(tmp_path / "ws", course)
+    monkeypatch.setenv("TINYTORCH_DATA", str(archive.parent))
+    outcome, out, err = run_milestone(course, "cifar10", workspace, ("--no-download",), capfd)
+    assert not outcome.passed and outcome.returncode == 1, out + err
+    assert "Traceback" not in err, err
+    assert f"expected {OFFICIAL_SHA256}: the file is corrupted, truncated or not the " \
+           "official one, so it is not used." in out, out

@@ -37,9 +37,11 @@ MEAN, STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
 
 def read(args: argparse.Namespace) -> tuple[object, object] | str:
     """The student's CIFAR10 training set (augmented, normalized) and held-out set
-    (normalized), or the reader's message when the archive is missing."""
+    (normalized), or the reader's message when the archive is missing or is not the
+    official one."""
     from tinytorch.core.dataloader import (
         CIFAR10,
+        ChecksumError,
         Compose,
         Normalize,
         RandomCrop,
@@ -51,8 +53,8 @@ def read(args: argparse.Namespace) -> tuple[object, object] | str:
     try:
         train = CIFAR10(train=True, transform=augment, download=args.download)
         test = CIFAR10(train=False, transform=Normalize(MEAN, STD), download=args.download)
-    except FileNotFoundError as missing:
-        return str(missing)
+    except (FileNotFoundError, ChecksumError) as unusable:  # missing, or not the official file
+        return str(unusable)
     for split, keep in ((train, args.limit), (test, args.test_limit)):
         if keep is not None:
             split.data, split.targets = split.data[:keep], split.targets[:keep]
@@ -82,7 +84,8 @@ def run(args: argparse.Namespace) -> Verdict:
         if isinstance(found, str):
             say(found)
             verdict.gate("CIFAR-10 is there to train on", False)
-            verdict.summary.append("CIFAR-10 is missing: see above for where to put it")
+            verdict.summary.append("CIFAR-10 is missing or not the official archive: see "
+                                   "above for where to put it")
             return verdict
         train, test = found
         subset = cnn.subset_note(args)
