@@ -122,7 +122,7 @@ def test_a_milestone_names_the_modules_to_finish_before_running(
                      r"perceptron'", status.stdout), status.stdout
     assert re.search(r"│ xor\s+│ 08 training\s+│ locked\s+│ needs 06 autograd, 07 optimizers, "
                      r"08 training", status.stdout), status.stdout
-    assert re.search(r"│ cnn\s+│ 09 spatial\s+│ not yet available", status.stdout)
+    assert re.search(r"│ mlperf\s+│ 19 benchmarking\s+│ not yet available", status.stdout)
 
 
 def test_reference_runs_the_installed_package_and_records_nothing(
@@ -184,7 +184,8 @@ def test_list_names_each_milestone_and_the_module_that_unlocks_it(tito: Tito) ->
     result = tito("milestone", "list")
     assert result.returncode == 0, result.stderr
     for name, after, script in (("perceptron", "03 layers", "✓"), ("xor", "08 training", "✓"),
-                                ("mlp", "08 training", "✓"), ("cnn", "09 spatial", "not yet")):
+                                ("mlp", "08 training", "✓"), ("cnn", "09 spatial", "✓"),
+                                ("mlperf", "19 benchmarking", "not yet")):
         assert re.search(rf"│ {name}\s+│ .+│ {after}\s+│ {script}\s+│", result.stdout), name
 
 
@@ -197,10 +198,10 @@ def test_an_unknown_milestone_is_one_line_naming_the_known_ones(tito: Tito) -> N
 
 
 def test_a_milestone_without_a_script_says_so(tito: Tito) -> None:
-    result = tito("milestone", "run", "cnn", "--reference")
+    result = tito("milestone", "run", "mlperf", "--reference")
     assert result.returncode == 1
-    assert result.stderr == ("error: milestone cnn has no script yet: it comes with the "
-                             "course's module 'spatial'\n")
+    assert result.stderr == ("error: milestone mlperf has no script yet: it comes with the "
+                             "course's module 'benchmarking'\n")
 
 
 def test_the_output_streams_while_the_milestone_runs(tmp_path: Path, course: Course) -> None:
