@@ -97,3 +97,17 @@ def test_each_gate_passes_on_the_reference_and_fails_when_sabotaged(
         assert {"val_loss", "tokens_per_second", "curve"} <= set(outcome.figures)
     if broken is CAUSAL_MASK_DROPPED:
         assert "\n  ✗ causal: later characters change earlier predictions" in out
+
+
+def test_tinygpt_without_its_corpus_says_where_to_put_it(
+        tmp_path: Path, course: Course, capfd: pytest.CaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TINYTORCH_DATA", str(tmp_path / "empty"))
+    workspace = reference_workspace(tmp_path / "ws", course)
+    outcome = milestones.run(course.milestones["tinygpt"], workspace, ["--no-download"])
+    out, err = capfd.readouterr()
+    assert not outcome.passed and outcome.returncode == 1
+    assert "put tinyshakespeare.txt" in out and str(tmp_path / "empty") in out, out
+    assert "\n  ✗ tinyshakespeare is there to read" in out and "Traceback" not in err, err
+    assert outcome.summary == ("tinyshakespeare is missing or not the official file: see "
+                               "above for where to put it")

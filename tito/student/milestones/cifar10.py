@@ -27,7 +27,14 @@ import argparse
 import numpy as np
 
 from tito.student.milestones import cnn
-from tito.student.milestones.script import Verdict, main, percent, say, stopwatch
+from tito.student.milestones.script import (
+    Verdict,
+    main,
+    percent,
+    say,
+    stopwatch,
+    unreadable_data,
+)
 
 SETTING = cnn.Setting("CIFAR-10", in_channels=3, image_size=32, widths=(16, 32, 64),
                       epochs=10, batch_size=64, lr=2e-3, target=0.65, time_limit=None)
@@ -82,11 +89,7 @@ def run(args: argparse.Namespace) -> Verdict:
     with stopwatch() as elapsed:
         found = read(args)
         if isinstance(found, str):
-            say(found)
-            verdict.gate("CIFAR-10 is there to train on", False)
-            verdict.summary.append("CIFAR-10 is missing or not the official archive: see "
-                                   "above for where to put it")
-            return verdict
+            return unreadable_data(verdict, "CIFAR-10", found)
         train, test = found
         subset = cnn.subset_note(args)
         say(f"\n{setting.title}: {len(train):,} training and {len(test):,} held-out images"

@@ -40,6 +40,16 @@ class Verdict:
         return bool(self.gates) and all(held for _, held in self.gates)
 
 
+def unreadable_data(verdict: Verdict, name: str, message: str) -> Verdict:
+    """The verdict of a run whose data set is missing or not the official file: the
+    reader's message (where to get it, where to put it) and one failed gate, no traceback."""
+    say(message)
+    verdict.gate(f"{name} is there to read", False)
+    verdict.summary.append(f"{name} is missing or not the official file: see above for "
+                           "where to put it")
+    return verdict
+
+
 def say(text: str = "") -> None:
     """Print a line at once (a student watches the loss go down)."""
     print(text, flush=True)

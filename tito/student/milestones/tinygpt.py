@@ -26,7 +26,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tito.student.milestones.script import Verdict, main, parser, say, stopwatch
+from tito.student.milestones.script import (
+    Verdict,
+    main,
+    parser,
+    say,
+    stopwatch,
+    unreadable_data,
+)
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,7 @@ class Setting:
     num_layers: int = 4
     num_heads: int = 4
     batch_size: int = 16
-    steps: int = 2000
+    steps: int = 1500
     lr: float = 3e-3
     warmup: int = 100
     eval_every: int = 200
@@ -47,12 +54,16 @@ class Setting:
     time_limit: float = 15 * 60.0  # seconds for the whole run at most
 
 
-def load(seed: int) -> tuple[object, np.ndarray, np.ndarray]:
-    """The tokenizer and the training and validation ids (int64), first 90% and last 10%."""
-    from tinytorch.core.dataloader import TinyShakespeare
+def load(download: bool) -> tuple[object, np.ndarray, np.ndarray] | str:
+    """The tokenizer and the training and validation ids (int64), first 90% and last 10%;
+    or the reader's message when the corpus is missing or not the official file."""
+    from tinytorch.core.dataloader import ChecksumError, TinyShakespeare
     from tinytorch.text.tokenization import CharTokenizer
 
-    text = TinyShakespeare().text
+    try:
+        text = TinyShakespeare(download=download).text
+    except (FileNotFoundError, ChecksumError) as unusable:
+        return str(unusable)
     tokenizer = CharTokenizer(text)
     ids = np.array(tokenizer.encode(text), dtype=np.int64)
     split = int(0.9 * len(ids))
@@ -183,7 +194,10 @@ def run(args: argparse.Namespace) -> Verdict:
     full = setting.target == Setting().target and args.seconds is None
     verdict = Verdict()
     with stopwatch() as elapsed:
-        tokenizer, train_ids, val_ids = load(args.seed)
+        found = load(args.download)
+        if isinstance(found, str):
+            return unreadable_data(verdict, "tinyshakespeare", found)
+        tokenizer, train_ids, val_ids = found
         say(f"\ntinyshakespeare: {len(train_ids):,} training and {len(val_ids):,} validation "
             f"characters, {tokenizer.vocab_size} distinct")
         manual_seed(args.seed)
@@ -238,6 +252,8 @@ def arguments() -> argparse.ArgumentParser:
                        help=f"steps between loss estimates (default {Setting().eval_every})")
     found.add_argument("--sample-chars", type=int, default=300,
                        help="characters to sample after training")
+    found.add_argument("--no-download", dest="download", action="store_false",
+                       help="do not download tinyshakespeare when it is missing")
     return found
 
 
