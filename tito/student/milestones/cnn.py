@@ -9,11 +9,12 @@ Trainer (08).
 The network: two blocks of Conv2d 3×3 (padding 1) → BatchNorm2d → ReLU → MaxPool2d 2,
 with 16 and then 32 channels (28×28 → 14×14 → 7×7), then Flatten → Linear(32·7·7, 10).
 Trained on the 60,000 training images with Adam (lr 2e-3 falling to 0 along a half
-cosine, a step per epoch), batch 64, for ``--epochs`` epochs (default 3). Gate: at least
+cosine, a step per epoch), batch 64, for ``--epochs`` epochs (default 5). Gate: at least
 90% accuracy on the 10,000 held-out images, and the training (evaluation excluded) in
 under 10 minutes on 2 cores. Each epoch prints its loss, held-out accuracy, seconds and
-images per second. (Measured single-threaded on an idle core: about 2 ms an image, so
-some 2 minutes an epoch; benchmarks/milestone_cnn.py compares it with PyTorch.)
+images per second. (Measured on an idle 2-core machine: 80 s an epoch; 3 epochs reached
+90.7%, so 5 leave a margin over the gate; benchmarks/milestone_cnn.py compares it with
+PyTorch.)
 
 For a quick look, ``--limit N`` trains on the first N training images and
 ``--test-limit M`` evaluates on the first M held-out ones; ``--target`` sets another
@@ -46,7 +47,7 @@ class Setting:
     time_limit: float | None  # training seconds at most
 
 
-SETTING = Setting("Fashion-MNIST", in_channels=1, image_size=28, widths=(16, 32), epochs=3,
+SETTING = Setting("Fashion-MNIST", in_channels=1, image_size=28, widths=(16, 32), epochs=5,
                   batch_size=64, lr=2e-3, target=0.90, time_limit=600.0)
 # Fashion-MNIST's mean and standard deviation over the training pixels (in [0, 1]).
 MEAN, STD = 0.2860, 0.3530
