@@ -31,8 +31,8 @@ pytestmark = pytest.mark.slow
 # ones do not fail a small run: with the convolutions' weights frozen (a zero gradient), or
 # the pooling's gradient sent to the wrong pixels (col2im without the stride), the random
 # filters still feed BatchNorm2d and Linear features good enough for 77-78% against 80%.
-CONV_WEIGHT_GRAD_SIGN = ("spatial.py", "dweight = (g.T @ matrix).reshape(weight.shape)",
-                         "dweight = -(g.T @ matrix).reshape(weight.shape)")
+CONV_WEIGHT_GRAD_SIGN = ("spatial.py", "dweight = np.matmul(g, matrix.transpose(0, 2, 1))",
+                         "dweight = -np.matmul(g, matrix.transpose(0, 2, 1))")
 
 # One epoch on 2,000 training images; the first 500 held-out images (about 78% right, near
 # 50% sabotaged).

@@ -68,7 +68,9 @@ def test_a_student_runs_the_milestones_of_the_modules_they_finished(hub: Hub) ->
             if line.startswith("│")}
     for name in ("perceptron", "xor"):
         assert "✓ passed" in rows[name], status
-    assert "ready" in rows["mlp"] and "not yet available" in rows["cnn"], status
+    assert "ready" in rows["mlp"] and "needs 09 spatial" in rows["cnn"], status
+    assert "needs 10 tokenization, 11 embeddings" in rows["tinygpt"], status
+    assert "not yet available" in rows["mlperf"], status
     # The results are kept in alice's home, where her lab wrote them.
     kept = hub.state.homes / "alice" / ".tito" / "milestones.json"
     assert {"perceptron", "xor"} <= set(json.loads(kept.read_text(encoding="utf-8")))

@@ -22,7 +22,7 @@
 #
 # | | |
 # |---|---|
-# | **Prerequisites** | 12 `attention`, 11 `embeddings`, 08 `training` (Adam, losses) |
+# | **Prerequisites** | 12 `attention`, 11 `embeddings`, 10 `tokenization`, 08 `training` |
 # | **Time** | about 3 to 4 hours |
 # | **Your code lands in** | `tinytorch.models.transformer` |
 # | **Next** | the `attention` and `tinygpt` milestones train it; 18 adds a KV cache |
