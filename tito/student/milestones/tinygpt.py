@@ -38,7 +38,8 @@ from tito.student.milestones.script import (
 
 @dataclass(frozen=True)
 class Setting:
-    """Model and schedule, chosen by measurement on 2 cores (the milestone's report)."""
+    """Model and schedule, chosen by measurement on 2 cores: 1,500 steps reach validation
+    loss 1.76 in 8 minutes (benchmarks/README.md)."""
 
     block_size: int = 64
     embed_dim: int = 128
