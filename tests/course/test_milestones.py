@@ -35,13 +35,33 @@ def reference_workspace(root: Path, course: Course) -> Path:
 
 
 def sabotage(workspace: Path, module_file: str, right: str, wrong: str) -> None:
-    """Replace the one occurrence of ``right`` in the package's ``module_file`` by
-    ``wrong``."""
-    path = workspace / "tinytorch" / "core" / module_file
+    """Replace the one occurrence of ``right`` in ``tinytorch/<module_file>`` of the
+    workspace's package by ``wrong``."""
+    path = workspace / "tinytorch" / module_file
     text = path.read_text(encoding="utf-8")
     assert text.count(right) == 1, (f"the sabotage no longer applies: {right!r} is not once "
-                                    f"in {path.name}; update this test to the new code")
+                                    f"in {module_file}; update this test to the new code")
     path.write_text(text.replace(right, wrong), encoding="utf-8")
+
+
+def run_milestone(course: Course, name: str, workspace: Path, args: tuple[str, ...],
+                  capfd: pytest.CaptureFixture) -> tuple[milestones.Outcome, str, str]:
+    """Run through the library, as ``tito milestone run`` does, without starting tito."""
+    outcome = milestones.run(course.milestones[name], workspace, args)
+    out, err = capfd.readouterr()
+    assert outcome.milestone == name
+    return outcome, out, err
+
+
+def assert_passed(outcome: milestones.Outcome, out: str, err: str) -> None:
+    assert outcome.passed and outcome.returncode == 0, out + err
+    assert "\nPASSED: " in out and " ✗ " not in out
+
+
+def assert_failed_at_gate(outcome: milestones.Outcome, out: str, err: str) -> None:
+    assert not outcome.passed and outcome.returncode == 1, out + err
+    assert "\nFAILED: " in out and "\n  ✗ " in out, out  # at its gate, not by crashing
+    assert "Traceback" not in err, err
 
 
 def unexport(workspace: Path, course: Course, *modules: str) -> None:
@@ -51,14 +71,14 @@ def unexport(workspace: Path, course: Course, *modules: str) -> None:
 
 
 # (file, right line, broken line): each a mistake a student could make.
-DROPPED_BIAS = ("layers.py", "return out + self.bias if self.bias is not None else out",
+DROPPED_BIAS = ("core/layers.py", "return out + self.bias if self.bias is not None else out",
                 "return out")
-RELU_PASSES_EVERYTHING = ("autograd.py", "return (grad * (out > 0),)", "return (grad,)")
-MATMUL_SIGN = ("autograd.py", "grad_a = grad2 @ np.swapaxes(b2, -1, -2)",
+RELU_PASSES_EVERYTHING = ("core/autograd.py", "return (grad * (out > 0),)", "return (grad,)")
+MATMUL_SIGN = ("core/autograd.py", "grad_a = grad2 @ np.swapaxes(b2, -1, -2)",
                "grad_a = -(grad2 @ np.swapaxes(b2, -1, -2))")
-SGD_ASCENT = ("optimizers.py", 'param.data -= group["lr"] * grad',
+SGD_ASCENT = ("core/optimizers.py", 'param.data -= group["lr"] * grad',
               'param.data += group["lr"] * grad')
-ADAM_ASCENT = ("optimizers.py", "param.data -= step_size * m / denom",
+ADAM_ASCENT = ("core/optimizers.py", "param.data -= step_size * m / denom",
                "param.data += step_size * m / denom")
 
 CASES = {
@@ -84,17 +104,11 @@ def test_each_gate_passes_on_the_reference_and_fails_when_sabotaged(
     workspace = reference_workspace(tmp_path / "ws", course)
     if broken:
         sabotage(workspace, *broken)
-    outcome = milestones.run(course.milestones[name], workspace)
-    out, err = capfd.readouterr()
-    assert outcome.milestone == name
+    outcome, out, err = run_milestone(course, name, workspace, (), capfd)
     if broken is None:
-        assert outcome.passed and outcome.returncode == 0, out + err
-        assert "\nPASSED: " in out and " ✗ " not in out
+        assert_passed(outcome, out, err)
     else:
-        assert not outcome.passed and outcome.returncode == 1, out + err
-        # It fails at its gate (a line marked ✗), not by crashing.
-        assert "\nFAILED: " in out and "\n  ✗ " in out, out
-        assert "Traceback" not in err, err
+        assert_failed_at_gate(outcome, out, err)
     assert outcome.summary == out.rstrip().splitlines()[-1].split(": ", 1)[1]
 
 

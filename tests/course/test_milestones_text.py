@@ -13,7 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.course.test_milestones import reference_workspace
+from tests.course.test_milestones import (
+    assert_failed_at_gate,
+    assert_passed,
+    reference_workspace,
+    run_milestone,
+    sabotage,
+)
 from tito.manifest import Course
 from tito.project import PROJECT_ROOT
 from tito.student import milestones
@@ -21,15 +27,6 @@ from tito.student import milestones
 pytestmark = pytest.mark.slow
 
 SHARED = PROJECT_ROOT.parent / "shared" / "datasets"
-
-
-def break_package(workspace: Path, module_file: str, right: str, wrong: str) -> None:
-    """Replace the one occurrence of ``right`` in ``tinytorch/<module_file>`` by ``wrong``."""
-    path = workspace / "tinytorch" / module_file
-    text = path.read_text(encoding="utf-8")
-    assert text.count(right) == 1, (f"the sabotage no longer applies: {right!r} is not once "
-                                    f"in {module_file}; update this test to the new code")
-    path.write_text(text.replace(right, wrong), encoding="utf-8")
 
 
 # (file, right, broken): each a mistake a student could make.
@@ -77,17 +74,12 @@ def test_each_gate_passes_on_the_reference_and_fails_when_sabotaged(
     name, broken, args = CASES[case]
     workspace = reference_workspace(tmp_path / "ws", course)
     if broken:
-        break_package(workspace, *broken)
-    outcome = milestones.run(course.milestones[name], workspace, args)
-    out, err = capfd.readouterr()
-    assert outcome.milestone == name
+        sabotage(workspace, *broken)
+    outcome, out, err = run_milestone(course, name, workspace, args, capfd)
     if broken is None:
-        assert outcome.passed and outcome.returncode == 0, out + err
-        assert "\nPASSED: " in out and " ✗ " not in out
+        assert_passed(outcome, out, err)
     else:
-        assert not outcome.passed and outcome.returncode == 1, out + err
-        assert "\nFAILED: " in out and "\n  ✗ " in out, out  # at a gate, not a crash
-        assert "Traceback" not in err, err
+        assert_failed_at_gate(outcome, out, err)
     assert outcome.summary == out.rstrip().splitlines()[-1].split(": ", 1)[1]
     if name == "tinygpt":
         # A short run says which gate it checked, and prints the speed, curve and sample.

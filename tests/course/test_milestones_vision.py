@@ -21,9 +21,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.course.test_milestones import reference_workspace, sabotage
+from tests.course.test_milestones import (
+    assert_failed_at_gate,
+    assert_passed,
+    reference_workspace,
+    run_milestone,
+    sabotage,
+)
 from tito.manifest import Course
-from tito.student import milestones
 
 pytestmark = pytest.mark.slow
 
@@ -31,32 +36,12 @@ pytestmark = pytest.mark.slow
 # ones do not fail a small run: with the convolutions' weights frozen (a zero gradient), or
 # the pooling's gradient sent to the wrong pixels (col2im without the stride), the random
 # filters still feed BatchNorm2d and Linear features good enough for 77-78% against 80%.
-CONV_WEIGHT_GRAD_SIGN = ("spatial.py", "dweight = np.matmul(g, matrix.transpose(0, 2, 1))",
+CONV_WEIGHT_GRAD_SIGN = ("core/spatial.py", "dweight = np.matmul(g, matrix.transpose(0, 2, 1))",
                          "dweight = -np.matmul(g, matrix.transpose(0, 2, 1))")
 
 # One epoch on 2,000 training images; the first 500 held-out images (about 78% right, near
 # 50% sabotaged).
 CNN_SMALL_RUN = ("--limit", "2000", "--test-limit", "500", "--epochs", "1", "--target", "0.7")
-
-
-def run_milestone(course: Course, name: str, workspace: Path, args: tuple[str, ...],
-                  capfd: pytest.CaptureFixture) -> tuple[milestones.Outcome, str, str]:
-    """Run through the library, as ``tito milestone run`` does, without starting tito."""
-    outcome = milestones.run(course.milestones[name], workspace, args)
-    out, err = capfd.readouterr()
-    assert outcome.milestone == name
-    return outcome, out, err
-
-
-def assert_passed(outcome: milestones.Outcome, out: str, err: str) -> None:
-    assert outcome.passed and outcome.returncode == 0, out + err
-    assert "\nPASSED: " in out and " ✗ " not in out
-
-
-def assert_failed_at_gate(outcome: milestones.Outcome, out: str, err: str) -> None:
-    assert not outcome.passed and outcome.returncode == 1, out + err
-    assert "\nFAILED: " in out and "\n  ✗ " in out, out  # at its gate, not by crashing
-    assert "Traceback" not in err, err
 
 
 @pytest.mark.parametrize("broken", [None, CONV_WEIGHT_GRAD_SIGN],
@@ -134,7 +119,7 @@ def test_cifar10_passes_on_the_reference_and_fails_when_sabotaged(
     archive = write_cifar_archive(tmp_path / "data")
     digest = hashlib.sha256(archive.read_bytes()).hexdigest()
     workspace = reference_workspace(tmp_path / "ws", course)
-    sabotage(workspace, "dataloader.py", OFFICIAL_SHA256, digest)
+    sabotage(workspace, "core/dataloader.py", OFFICIAL_SHA256, digest)
     if broken:
         sabotage(workspace, *broken)
     monkeypatch.setenv("TINYTORCH_DATA", str(archive.parent))

@@ -29,7 +29,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from tito.student.milestones.script import Verdict, main, parser, percent, say, stopwatch
+from tito.student.milestones.script import (
+    Verdict,
+    evaluate,
+    main,
+    parser,
+    percent,
+    say,
+    stopwatch,
+)
 
 
 @dataclass(frozen=True)
@@ -92,20 +100,6 @@ def load(limit: int | None = None, test_limit: int | None = None
         found += [np.asarray(normalize(x), dtype=np.float32),
                   np.asarray(images.targets, dtype=np.int64)[:keep]]
     return found[0], found[1], found[2], found[3]
-
-
-def evaluate(model: object, x: np.ndarray, y: np.ndarray, batch_size: int = 500) -> float:
-    """Accuracy of ``model`` on ``x``, in eval mode, without recording a graph."""
-    from tinytorch.core.autograd import no_grad
-    from tinytorch.core.tensor import Tensor
-
-    correct = 0
-    model.eval()
-    with no_grad():
-        for start in range(0, len(x), batch_size):
-            logits = np.asarray(model(Tensor(x[start:start + batch_size])).data)
-            correct += int(np.sum(logits.argmax(axis=1) == y[start:start + batch_size]))
-    return correct / len(x)
 
 
 def train(model: object, loader: object, setting: Setting, held_out: Sequence[np.ndarray],

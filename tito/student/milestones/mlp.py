@@ -23,7 +23,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tito.student.milestones.script import Verdict, main, parser, percent, say, stopwatch
+from tito.student.milestones.script import (
+    Verdict,
+    evaluate,
+    main,
+    parser,
+    percent,
+    say,
+    stopwatch,
+)
 
 
 @dataclass(frozen=True)
@@ -78,20 +86,6 @@ def build_model(sizes: tuple[int, ...]) -> object:
         if i < len(sizes) - 2:
             layers.append(ReLU())
     return Sequential(*layers)
-
-
-def evaluate(model: object, x: np.ndarray, y: np.ndarray, batch_size: int = 1000) -> float:
-    """Accuracy of ``model`` on ``x``, in eval mode, without recording a graph."""
-    from tinytorch.core.autograd import no_grad
-    from tinytorch.core.tensor import Tensor
-
-    correct = 0
-    model.eval()
-    with no_grad():
-        for start in range(0, len(x), batch_size):
-            logits = np.asarray(model(Tensor(x[start:start + batch_size])).data)
-            correct += int(np.sum(logits.argmax(axis=1) == y[start:start + batch_size]))
-    return correct / len(x)
 
 
 def describe(setting: Setting) -> str:

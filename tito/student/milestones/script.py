@@ -77,6 +77,21 @@ def accuracy(predicted: np.ndarray, target: np.ndarray) -> float:
     return float(np.mean(np.asarray(predicted).reshape(-1) == np.asarray(target).reshape(-1)))
 
 
+def evaluate(model: object, x: np.ndarray, y: np.ndarray, batch_size: int = 500) -> float:
+    """Classification accuracy of the student's ``model`` on ``x`` (N, ...) against labels
+    ``y``, in eval mode and without recording a graph, ``batch_size`` samples at a time."""
+    from tinytorch.core.autograd import no_grad
+    from tinytorch.core.tensor import Tensor
+
+    correct = 0
+    model.eval()
+    with no_grad():
+        for start in range(0, len(x), batch_size):
+            logits = np.asarray(model(Tensor(x[start:start + batch_size])).data)
+            correct += int(np.sum(logits.argmax(axis=1) == y[start:start + batch_size]))
+    return correct / len(x)
+
+
 def as_array(value: object) -> np.ndarray:
     """The NumPy array of a student's Tensor (``.data``), or of anything array-like."""
     return np.asarray(getattr(value, "data", value))
