@@ -22,10 +22,10 @@ import argparse
 import copy
 import os
 import sys
-import time
 
 import numpy as np
-from table import print_table  # benchmarks/table.py: this script's folder is on sys.path
+import torch_epochs  # benchmarks/: this script's folder is on sys.path
+from table import print_table
 
 from tito.student.milestones import cnn
 from tito.student.milestones.script import percent
@@ -57,33 +57,11 @@ def torch_run(setting: cnn.Setting, data: tuple[np.ndarray, ...], weights: list[
     """PyTorch's held-out accuracy and training seconds for the same network and schedule."""
     import torch
 
-    x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in data)
     model = torch_model(setting, weights)
     optimizer = torch.optim.Adam(model.parameters(), lr=setting.lr)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=setting.epochs)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    seconds, accuracy = 0.0, 0.0
-    for epoch in range(1, setting.epochs + 1):
-        order = torch.from_numpy(shuffler.permutation(len(x_train)))  # as DataLoader does
-        start = time.perf_counter()
-        model.train()
-        for first in range(0, len(order), setting.batch_size):
-            batch = order[first:first + setting.batch_size]
-            optimizer.zero_grad()
-            loss = loss_fn(model(x_train[batch]), y_train[batch])
-            loss.backward()
-            optimizer.step()
-        scheduler.step()
-        took = time.perf_counter() - start
-        seconds += took
-        model.eval()
-        with torch.no_grad():
-            accuracy = float(sum((model(x_test[i:i + 1000]).argmax(1) == y_test[i:i + 1000])
-                                 .sum() for i in range(0, len(x_test), 1000)) / len(x_test))
-        print(f"  torch epoch {epoch:2d}/{setting.epochs}: held-out accuracy "
-              f"{percent(accuracy)}; {took:.1f} s ({len(x_train) / took:,.0f} images/s), "
-              f"{seconds:.1f} s training so far", flush=True)
-    return accuracy, seconds
+    return torch_epochs.train(model, optimizer, data, shuffler, setting.epochs,
+                              setting.batch_size, scheduler)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,10 +21,10 @@ import argparse
 import copy
 import os
 import sys
-import time
 
 import numpy as np
-from table import print_table  # benchmarks/table.py: this script's folder is on sys.path
+import torch_epochs  # benchmarks/: this script's folder is on sys.path
+from table import print_table
 
 from tito.student.milestones import mlp
 from tito.student.milestones.script import percent
@@ -36,7 +36,6 @@ def torch_run(setting: mlp.Setting, data: tuple[np.ndarray, ...],
     """PyTorch's held-out accuracy and training seconds for the same model and schedule."""
     import torch
 
-    x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in data)
     layers: list[torch.nn.Module] = []
     for i, (weight, bias) in enumerate(weights):
         linear = torch.nn.Linear(weight.shape[1], weight.shape[0])
@@ -49,25 +48,8 @@ def torch_run(setting: mlp.Setting, data: tuple[np.ndarray, ...],
         optimizer = torch.optim.Adam(model.parameters(), lr=setting.lr)
     else:
         optimizer = torch.optim.SGD(model.parameters(), lr=setting.lr, momentum=0.9)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    seconds = 0.0
-    for epoch in range(1, setting.epochs + 1):
-        order = torch.from_numpy(shuffler.permutation(len(x_train)))  # as DataLoader does
-        start = time.perf_counter()
-        model.train()
-        for first in range(0, len(order), setting.batch_size):
-            batch = order[first:first + setting.batch_size]
-            optimizer.zero_grad()
-            loss = loss_fn(model(x_train[batch]), y_train[batch])
-            loss.backward()
-            optimizer.step()
-        seconds += time.perf_counter() - start
-        model.eval()
-        with torch.no_grad():
-            accuracy = float((model(x_test).argmax(1) == y_test).float().mean())
-        print(f"  torch epoch {epoch:2d}/{setting.epochs}: held-out accuracy "
-              f"{percent(accuracy)}, {seconds:.1f} s training so far", flush=True)
-    return accuracy, seconds
+    return torch_epochs.train(model, optimizer, data, shuffler, setting.epochs,
+                              setting.batch_size)
 
 
 def compare(name: str, epochs: int | None, seed: int) -> tuple[str, ...]:
