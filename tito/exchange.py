@@ -12,6 +12,7 @@ it suits one machine with trusted users. The hub identifies students by their hu
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -41,3 +42,20 @@ def stamp_folder(timestamp: datetime | str) -> str:
     """A submission time as a folder name that sorts in time order and needs no quoting:
     ``2026-11-20T10-00-00.000000Z``."""
     return parse_utc(timestamp).strftime("%Y-%m-%dT%H-%M-%S.%fZ")
+
+
+# Released feedback is an HTML page; its score travels inside it, so that every exchange
+# (the filesystem's, the hub's) hands it to the student with the page, and nothing else.
+SCORE_META = "tinytorch-score"
+_SCORE = re.compile(rf'<meta name="{SCORE_META}" content="([0-9.eE+-]+)/([0-9.eE+-]+)"\s*/?>')
+
+
+def score_meta(score: float, max_score: float) -> str:
+    """The ``<meta>`` tag that carries a feedback page's score."""
+    return f'<meta name="{SCORE_META}" content="{float(score):g}/{float(max_score):g}">'
+
+
+def read_score(html: str) -> tuple[float, float] | None:
+    """(score, max score) from a feedback page's :func:`score_meta` tag, if it has one."""
+    found = _SCORE.search(html)
+    return (float(found[1]), float(found[2])) if found else None
