@@ -31,6 +31,7 @@ c.JupyterHub.db_url = state.database_url
 c.JupyterHub.pid_file = str(state.root / "jupyterhub.pid")
 c.JupyterHub.cleanup_servers = True  # Ctrl-C stops the labs too
 c.JupyterHub.template_paths = [str(HUB_CONFIG / "templates")]
+c.JupyterHub.template_vars = {"staff_groups": list(roles.STAFF_GROUPS)}
 
 # People: per-user passwords by default; the course's groups carry its roles.
 c.JupyterHub.authenticator_class = "hub_config.authenticator.CourseAuthenticator"
@@ -43,6 +44,7 @@ c.Authenticator.admin_users = set(settings.roster.get("instructor", []))
 c.JupyterHub.custom_scopes = CUSTOM_SCOPES
 c.JupyterHub.load_roles = roles.roles()
 c.JupyterHub.load_groups = roles.groups(settings.roster)
+c.JupyterHub.default_url = roles.landing_url
 
 # Labs: one sandbox per user.
 c.JupyterHub.spawner_class = "hub_config.spawner.SandboxedSpawner"

@@ -42,3 +42,16 @@ def groups(roster: dict[str, list[str]]) -> dict[str, dict]:
 def server_token_scopes() -> list[str]:
     """What a lab's own token may do: the defaults, plus handing in through the service."""
     return ["access:servers!user", "users:activity!user", "read:users:name!user", ACCESS]
+
+
+STAFF_GROUPS = ("instructor", "ta")
+
+
+def landing_url(handler: object) -> str | None:
+    """``c.JupyterHub.default_url``: where a person lands after logging in. Staff land on
+    the hub's home page, which holds the grading dashboard and formgrader (the
+    ``home.html`` template); everyone else (``None``) goes on to their lab."""
+    user = handler.current_user  # type: ignore[attr-defined]
+    if user is not None and any(group.name in STAFF_GROUPS for group in user.groups):
+        return f"{handler.hub.base_url}home"  # type: ignore[attr-defined]
+    return None
