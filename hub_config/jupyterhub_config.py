@@ -31,7 +31,6 @@ c.JupyterHub.db_url = state.database_url
 c.JupyterHub.pid_file = str(state.root / "jupyterhub.pid")
 c.JupyterHub.cleanup_servers = True  # Ctrl-C stops the labs too
 c.JupyterHub.template_paths = [str(HUB_CONFIG / "templates")]
-c.JupyterHub.template_vars = {"staff_groups": list(roles.STAFF_GROUPS)}
 
 # People: per-user passwords by default; the course's groups carry its roles.
 c.JupyterHub.authenticator_class = "hub_config.authenticator.CourseAuthenticator"
