@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from tito.grading.actions import ACTIONS
 from tito.grading.course_dir import CourseDir
 from tito.manifest import Module
 
@@ -22,6 +23,8 @@ from tito.manifest import Module
 RELEASE_ANYWAY = {"pending_manual": "release anyway"}
 NAMED = 5  # a confirmation names the students when there are at most this many
 FEEDBACK_CHANGED = "feedback_changed"  # re-release the out-of-date feedback only
+# The actions the dashboard guards and previews, in pipeline order.
+GUARDED = (*ACTIONS, FEEDBACK_CHANGED)
 
 
 @dataclass(frozen=True)

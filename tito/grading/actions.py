@@ -116,8 +116,9 @@ def feedback(course_dir: CourseDir, module: Module, progress: Progress, *,
         course_dir.feedback(module, student, release)
         progress.advance(f"{student}: feedback {'released' if release else 'made'}")
     names = ", ".join(chosen)
-    progress.note(f"released feedback to {len(chosen)} students: {names}" if release else
-                  f"made feedback for {len(chosen)} students (not released): {names}")
+    students = f"{len(chosen)} student{'' if len(chosen) == 1 else 's'}: {names}"
+    progress.note(f"released feedback to {students}" if release else
+                  f"made feedback for {students} (not released)")
 
 
 ACTIONS: dict[str, Callable[..., None]] = {
