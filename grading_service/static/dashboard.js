@@ -415,7 +415,7 @@ function showSettings(settings) {
                         + `${change.before ?? "none"} → ${change.after ?? "none"}`)));
 }
 
-function watchLatePolicy() {
+function watchControls() {
   document.getElementById("late-save").addEventListener("click", () => saveSetting(
     "api/late-policy", { kind: document.getElementById("late-kind").value,
                          percent_per_day: Number(document.getElementById("late-percent").value) }));
@@ -445,7 +445,7 @@ async function refresh() {
 
 async function load() {
   if (instructor) {
-    watchLatePolicy();
+    watchControls();
     try {
       showSettings(await api("api/course-settings"));
     } catch (error) {

@@ -142,7 +142,7 @@ def test_guards_previews_attention_and_settings_on_a_real_course(
     assert settings["due"]["setup"] == due.isoformat()
     assert settings["late_policy"]["text"] == "50% per started day late"
     assert [(c["who"], c["what"], c["before"], c["after"]) for c in settings["changes"]] == [
-        ("prof", "late policy", "none", "50% per started day late"),
+        ("prof", "late policy", "10% per started day late", "50% per started day late"),
         ("prof", "due date of setup", None, due.isoformat())]
     assert room.course_dir.course.module("setup").due == due
     room.tito("nbgrader", "autograde", "setup", "--force")

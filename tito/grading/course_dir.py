@@ -288,7 +288,8 @@ class CourseDir:
 
     def autograde_history(self, module: Module, student: str) -> list[dict]:
         """Every autograde of ``student``'s hand-ins of ``module``, oldest first: the
-        hand-in's time (``submitted``), ``points`` of ``max_points``, when (``at``)."""
+        hand-in's time (``submitted``), its autograded ``points`` of ``max_points``, when
+        (``at``)."""
         path = self._record("autograded", student, f"{module.id}.jsonl")
         if not path.exists():
             return []
@@ -493,8 +494,9 @@ class CourseDir:
     def _note_autograde(self, module: Module, student: str) -> None:
         with self.gradebook() as gradebook:
             submission = gradebook.find_submission(module.id, student)
+            # the autograded points: the tests' share, before any manual grade
             entry = {"submitted": self._submitted_at(module, student), "at": _now(),
-                     "points": submission.score, "max_points": submission.max_score}
+                     "points": submission.code_score, "max_points": submission.max_code_score}
         history = self._record("autograded", student, f"{module.id}.jsonl")
         history.parent.mkdir(parents=True, exist_ok=True)
         with history.open("a", encoding="utf-8") as stream:
