@@ -240,7 +240,7 @@ function confirmDialog(preview) {
       ...(preview.warning ? [element("p", { class: "warning", role: "alert" }, preview.warning)] : []),
       element("p", { class: "buttons" },
               element("button", { type: "button", onclick: () => close(null) }, "Cancel"), " ", go));
-    dialog.addEventListener("cancel", () => resolve(null));
+    dialog.addEventListener("cancel", (event) => { event.preventDefault(); close(null); });
     document.body.append(dialog);
     dialog.showModal();
   });
