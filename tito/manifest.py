@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import json
 import math
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tito.errors import TitoError
+from tito.files import write_atomic
 
 _ID = re.compile(r"^[a-z][a-z0-9-]*$")
 
@@ -32,6 +34,14 @@ class LatePolicy:
 
     kind: str = "none"  # none | zero | percent-per-day
     percent_per_day: float = 0.0
+
+    def describe(self) -> str:
+        """The policy in words, for people: "" when late work costs nothing."""
+        if self.kind == "zero":
+            return "late work scores 0"
+        if self.kind == "percent-per-day":
+            return f"{self.percent_per_day:g}% per started day late"
+        return ""
 
     def penalty(self, score: float, seconds_late: float) -> float:
         if seconds_late <= 0 or self.kind == "none":
@@ -169,8 +179,7 @@ def _module(path: Path, index: int, raw: dict, course_points: Points) -> Module:
     due = raw.get("due")
     if due is not None:
         if not isinstance(due, dt.datetime) or due.tzinfo is None:
-            raise _fail(path, where, "due must be a date and time with a zone, like "
-                        "2026-09-15T23:59:00Z (no quotes)")
+            raise _fail(path, where, f"{DUE_FORMAT} (no quotes)")
         due = due.astimezone(dt.UTC)
     if points != course_points:
         raise _fail(
@@ -204,8 +213,10 @@ def _dataset(path: Path, key: str, raw: dict) -> Dataset:
                    tuple(raw["used_by"]))
 
 
-def load_course(path: Path) -> Course:
-    """Read and check ``course.toml``; any inconsistency is a :class:`TitoError` naming it."""
+def load_course(path: Path, overrides: Path | None = None) -> Course:
+    """Read and check ``course.toml``; any inconsistency is a :class:`TitoError` naming it.
+    ``overrides`` is a file of :class:`Overrides` (the course directory's, which the
+    grading dashboard edits): its due dates and late policy replace the manifest's."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -251,15 +262,13 @@ def load_course(path: Path) -> Course:
             raise _fail(path, f"milestone '{milestone.id}'", f"unknown module '{milestone.after}'")
 
     grading = data.get("grading", {})
-    kind = grading.get("late_policy", "none")
-    if kind not in ("none", "zero", "percent-per-day"):
-        raise _fail(path, "[grading]", f"late_policy {kind!r} must be none, zero or "
-                    "percent-per-day")
-    percent = grading.get("late_percent_per_day", 0)
-    if kind == "percent-per-day" and not (isinstance(percent, int | float) and 0 < percent <= 100):
-        raise _fail(path, "[grading]", "late_percent_per_day must be a number in (0, 100]")
+    try:
+        late = late_policy(grading.get("late_policy", "none"),
+                           grading.get("late_percent_per_day", 0))
+    except TitoError as error:
+        raise _fail(path, "[grading]", str(error)) from None
     datasets = {key: _dataset(path, key, raw) for key, raw in data.get("datasets", {}).items()}
-    return Course(
+    course = Course(
         name=course.get("name", "TinyTorch"),
         package=package,
         points=points,
@@ -267,5 +276,87 @@ def load_course(path: Path) -> Course:
         milestones=milestones,
         datasets=datasets,
         path=path,
-        late=LatePolicy(kind, float(percent)),
+        late=late,
     )
+    return course if overrides is None else read_overrides(overrides).apply(course)
+
+
+
+# ---- overrides: due dates and the late policy, edited in the grading dashboard ----
+
+DUE_FORMAT = "due must be a date and time with a zone, like 2026-09-15T23:59:00Z"
+LATE_POLICIES = ("none", "zero", "percent-per-day")
+
+
+def late_policy(kind: object, percent: object = 0) -> LatePolicy:
+    """The checked late policy ``kind`` (none, zero, percent-per-day) with ``percent``
+    per started day late; a :class:`TitoError` saying what is allowed otherwise."""
+    if kind not in LATE_POLICIES:
+        raise TitoError(f"late_policy {kind!r} must be none, zero or percent-per-day")
+    if kind == "percent-per-day" and not (isinstance(percent, int | float)
+                                         and not isinstance(percent, bool)
+                                         and 0 < percent <= 100):
+        raise TitoError(f"late_percent_per_day must be a number in (0, 100], not {percent!r}")
+    return LatePolicy(str(kind), float(percent) if kind == "percent-per-day" else 0.0)
+
+
+def due_date(text: object) -> dt.datetime:
+    """``text`` (ISO 8601 with a zone) as an aware UTC time; a :class:`TitoError` saying
+    the format otherwise."""
+    try:
+        due = dt.datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        due = None
+    if due is None or due.tzinfo is None:
+        raise TitoError(f"{DUE_FORMAT}, not {text!r}")
+    return due.astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Due dates (module id → time, or None: no due date) and a late policy that replace
+    course.toml's. The course directory keeps them as JSON; the grading service writes
+    them with who changed what (``changes``, oldest first, which the manifest ignores)."""
+
+    due: dict[str, dt.datetime | None] = field(default_factory=dict)
+    late: LatePolicy | None = None
+    changes: tuple[dict, ...] = ()
+
+    def apply(self, course: Course) -> Course:
+        """``course`` with these due dates and late policy."""
+        modules = tuple(replace(m, due=self.due[m.id]) if m.id in self.due else m
+                        for m in course.modules)
+        return replace(course, modules=modules, late=self.late or course.late)
+
+    def to_json(self) -> dict:
+        return {"due": {module: due.isoformat() if due else None
+                        for module, due in self.due.items()},
+                "late_policy": (None if self.late is None else
+                                {"kind": self.late.kind,
+                                 "percent_per_day": self.late.percent_per_day}),
+                "changes": list(self.changes)}
+
+
+def read_overrides(path: Path) -> Overrides:
+    """The overrides in ``path`` (none when there is no such file), checked as the
+    dashboard checks them."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Overrides()
+    except ValueError as error:
+        raise TitoError(f"{path} is not JSON ({error}): fix or remove it") from None
+    try:
+        due = {module: None if text is None else due_date(text)
+               for module, text in data.get("due", {}).items()}
+        policy = data.get("late_policy")
+        late = None if policy is None else late_policy(policy["kind"],
+                                                       policy.get("percent_per_day", 0))
+    except (TitoError, KeyError, TypeError, AttributeError) as error:
+        raise TitoError(f"{path}: {error}: fix or remove it") from None
+    return Overrides(due, late, tuple(data.get("changes", ())))
+
+
+def write_overrides(path: Path, overrides: Overrides) -> None:
+    """Keep ``overrides`` in ``path`` (atomically: readers see the old or the new)."""
+    write_atomic(path, json.dumps(overrides.to_json(), indent=1) + "\n")

@@ -7,21 +7,32 @@ from datetime import UTC
 
 from nbgrader.utils import parse_utc
 
+from grading_service.core import guards
 from tito.grading.course_dir import CourseDir
 from tito.grading.report import GradeRow, grade_rows
 from tito.manifest import Module
 
 
-def pipeline(course_dir: CourseDir, modules: list[Module]) -> list[dict]:
-    """One row per module: where it stands (counts are of students) and its due date."""
-    return [{"module": row.module.id, "title": row.module.title,
-             "number": row.module.number,
-             "due": row.module.due.isoformat() if row.module.due else None,
-             "generated": row.generated, "released": row.released,
-             "handed_in": row.handed_in, "collected": row.collected,
-             "autograded": row.autograded, "needs_manual": row.needs_manual,
-             "feedback": row.feedback}
-            for row in course_dir.status(modules)]
+def pipeline(course_dir: CourseDir, modules: list[Module], changes: list[dict],
+             actions: bool) -> list[dict]:
+    """One row per module: where it stands (counts are of students), its due date, whose
+    released feedback is out of date and whose manual grading is pending; with
+    ``actions``, whether each action may start now and why not (:mod:`.guards`).
+    ``changes`` are the grade changes of the grade log."""
+    rows = []
+    for row in course_dir.status(modules):
+        state = guards.module_state(course_dir, row.module, row.released, changes)
+        rows.append({
+            "module": row.module.id, "title": row.module.title, "number": row.module.number,
+            "due": row.module.due.isoformat() if row.module.due else None,
+            "generated": row.generated, "released": row.released,
+            "handed_in": row.handed_in, "collected": row.collected,
+            "autograded": row.autograded, "needs_manual": row.needs_manual,
+            "feedback": row.feedback, "out_of_date": state.out_of_date,
+            "pending_manual": state.pending_manual,
+            **({"actions": {name: asdict(guard) for name, guard in guards.guards(state).items()}}
+               if actions else {})})
+    return rows
 
 
 @dataclass(frozen=True)

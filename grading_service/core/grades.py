@@ -140,6 +140,13 @@ class GradeLog:
                  grade.manual_score, change.manual_score, grade.extra_credit,
                  change.extra_credit))
 
+    def changes(self, module: str | None = None) -> list[dict]:
+        """Every change (to grades of ``module`` if given), oldest first."""
+        with closing(self._connect()) as db:
+            rows = db.execute("SELECT * FROM grade_changes WHERE ? IS NULL OR module = ? "
+                              "ORDER BY id", (module, module)).fetchall()
+        return [dict(row) for row in rows]
+
     def recent(self, limit: int = 200) -> list[dict]:
         """The latest changes, newest first."""
         with closing(self._connect()) as db:

@@ -1,5 +1,8 @@
 // The grading dashboard: fills the page from the staff API (grading_service/handlers/staff.py),
-// starts course actions as jobs and follows them until they end.
+// starts course actions as jobs and follows them until they end. Whether an action may
+// start, and what it would do, is the API's answer (grading_service/core/guards.py): this
+// page only shows it. Student names and anything a student wrote go in as text, never as
+// markup (element() appends text nodes).
 "use strict";
 
 const page = document.body.dataset;
@@ -7,6 +10,8 @@ const POLL_MS = 700;
 const RECENT_JOBS = 8;
 // The actions whose option "force" the Redo box sets (see tito/grading/actions.py).
 const FORCEABLE = new Set(["release", "autograde"]);
+const ACTION_NAMES = { feedback_changed: "Re-release changed" };
+const RELEASE_ANYWAY = { pending_manual: "release anyway" };
 const STAGES = [
   ["generated", "Generated"], ["released", "Released"], ["handed_in", "Handed in"],
   ["collected", "Collected"], ["autograded", "Autograded"],
@@ -88,10 +93,31 @@ function formgraderLink(module) {
 
 const capitalized = (word) => word[0].toUpperCase() + word.slice(1);
 
+const forced = () => Boolean(document.getElementById("force")?.checked);
+
+// Enabled only when the API says the action has something to do (or Redo makes it so);
+// the reason it is not is the button's tooltip.
+function setGuard(button, guard) {
+  const open = guard.enabled || (forced() && guard.force_enables);
+  button.disabled = !open;
+  button.title = open ? "" : guard.reason;
+}
+
 function actionButton(module, action) {
-  const name = capitalized(action);
-  return element("button", { type: "button", "aria-label": `${name} ${module.module}`,
-                             onclick: () => start(module.module, action) }, name);
+  const name = ACTION_NAMES[action] || capitalized(action);
+  const button = element("button", { type: "button", "aria-label": `${name} ${module.module}`,
+                                     "data-action": action,
+                                     onclick: () => confirmAction(module.module, action) }, name);
+  setGuard(button, module.actions[action]);
+  return button;
+}
+
+function staleCell(module) {
+  const students = Object.entries(module.out_of_date);
+  const cell = element("td", { class: `stage ${students.length ? "stale" : "empty"}` },
+                       String(students.length));
+  cell.title = students.map(([student, why]) => `${student}: ${why}`).join("\n");
+  return cell;
 }
 
 function stageCell(module, stage) {
@@ -105,6 +131,7 @@ function pipelineRow(module, actions) {
     element("th", { scope: "row" }, label(module)),
     element("td", {}, module.due ? new Date(module.due).toLocaleString() : "—"),
     ...STAGES.map(([stage]) => stageCell(module, stage)),
+    staleCell(module),
   ];
   if (actions.length) {
     cells.push(element("td", { class: "actions" },
@@ -116,7 +143,8 @@ function pipelineRow(module, actions) {
 
 function showPipeline(course) {
   modules = course.modules;
-  const headings = ["Module", "Due", ...STAGES.map(([, heading]) => heading)];
+  const headings = ["Module", "Due", ...STAGES.map(([, heading]) => heading),
+                    "Feedback out of date"];
   if (course.actions.length) headings.push("Actions");
   headings.push("Formgrader");
   fillTable(document.getElementById("pipeline"), headings,
@@ -194,11 +222,41 @@ async function watch(job) {
   await refresh();
 }
 
-async function start(moduleId, action) {
+// ---- confirmation: what the action will do, from the API's preview ----
+
+function confirmDialog(preview) {
+  // Resolves to null (cancel), or the body to send: with a warning (manual grading pending)
+  // the only way on is the explicit "release anyway" choice.
+  return new Promise((resolve) => {
+    const dialog = element("dialog", { id: "confirm", "aria-labelledby": "confirm-title" });
+    const close = (answer) => { dialog.close(); dialog.remove(); resolve(answer); };
+    const go = preview.warning
+      ? element("button", { type: "button", class: "danger", onclick: () => close(RELEASE_ANYWAY) },
+                "Release anyway, without those grades")
+      : element("button", { type: "button", onclick: () => close({}) }, "Go ahead");
+    dialog.append(
+      element("h2", { id: "confirm-title" }, `${capitalized(preview.action.replace("_", " "))} ${preview.module}?`),
+      element("p", { class: "confirm-text" }, preview.text),
+      ...(preview.warning ? [element("p", { class: "warning", role: "alert" }, preview.warning)] : []),
+      element("p", { class: "buttons" },
+              element("button", { type: "button", onclick: () => close(null) }, "Cancel"), " ", go));
+    dialog.addEventListener("cancel", (event) => { event.preventDefault(); close(null); });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
+async function confirmAction(moduleId, action) {
   clearError();
-  const force = document.getElementById("force")?.checked && FORCEABLE.has(action);
+  const force = forced() && FORCEABLE.has(action);
   try {
-    watch(await post(`api/modules/${moduleId}/${action}`, force ? { force: true } : {}));
+    const preview = await api(`api/modules/${moduleId}/${action}/preview${force ? "?force=1" : ""}`);
+    if (!preview.enabled) throw new Error(preview.reason);
+    const choice = await confirmDialog(preview);
+    if (choice === null) return;
+    const path = action === "feedback_changed"
+      ? `api/modules/${moduleId}/feedback/changed` : `api/modules/${moduleId}/${action}`;
+    watch(await post(path, { ...(force ? { force: true } : {}), ...choice }));
   } catch (error) {
     showError(error);
   }
@@ -314,7 +372,64 @@ function showHistograms(progress) {
     (id) => histogramFigure(id, progress.histograms[id])));
 }
 
+// ---- instructors: needs attention, due dates and the late policy ----
+
+function showAttention({ signals }) {
+  const rows = signals.length
+    ? signals.map((signal) => element("tr", {}, element("th", { scope: "row" }, signal.student),
+                                      element("td", {}, signal.signal),
+                                      element("td", {}, signal.evidence)))
+    : [element("tr", {}, element("td", { colspan: 3 }, "Nobody needs attention now."))];
+  fillTable(document.getElementById("attention"), ["Student", "Signal", "Evidence"], rows);
+}
+
+async function saveSetting(path, body) {
+  clearError();
+  try {
+    showSettings(await api(path, { method: "PUT", body: JSON.stringify(body) }));
+    await refresh();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+function dueRow(moduleId, due) {
+  const input = element("input", { type: "text", size: 28, value: due || "",
+                                    "aria-label": `Due date of ${moduleId}`,
+                                    placeholder: "2026-12-20T23:59:00+00:00" });
+  const save = () => saveSetting(`api/due-dates/${moduleId}`, { due: input.value.trim() || null });
+  return element("tr", {}, element("th", { scope: "row" }, moduleId), element("td", {}, input),
+                 element("td", {}, element("button", { type: "button", onclick: save,
+                                                        "aria-label": `Save due date of ${moduleId}` },
+                                           "Save")));
+}
+
+function showSettings(settings) {
+  fillTable(document.getElementById("due-dates"), ["Module", "Due (ISO 8601 with zone)", ""],
+            Object.entries(settings.due).map(([id, due]) => dueRow(id, due)));
+  document.getElementById("late-kind").value = settings.late_policy.kind;
+  document.getElementById("late-percent").value = settings.late_policy.percent_per_day || "";
+  setText(document.getElementById("late-text"), settings.late_policy.text || "no penalty");
+  document.getElementById("setting-changes").replaceChildren(...settings.changes.map(
+    (change) => element("li", {}, `${change.at} ${change.who}: ${change.what} `
+                        + `${change.before ?? "none"} → ${change.after ?? "none"}`)));
+}
+
+function watchControls() {
+  document.getElementById("late-save").addEventListener("click", () => saveSetting(
+    "api/late-policy", { kind: document.getElementById("late-kind").value,
+                         percent_per_day: Number(document.getElementById("late-percent").value) }));
+  document.getElementById("force")?.addEventListener("change", () => {
+    for (const button of document.querySelectorAll("button[data-action]")) {
+      const module = modules.find((m) => button.closest("tr").id === `module-${m.module}`);
+      setGuard(button, module.actions[button.dataset.action]);
+    }
+  });
+}
+
 // ---- putting it together ----
+
+const instructor = page.role === "instructor";
 
 async function refresh() {
   try {
@@ -322,12 +437,21 @@ async function refresh() {
     const progress = await api("api/progress");
     showMatrix(progress);
     showHistograms(progress);
+    if (instructor) showAttention(await api("api/attention"));
   } catch (error) {
     showError(error);
   }
 }
 
 async function load() {
+  if (instructor) {
+    watchControls();
+    try {
+      showSettings(await api("api/course-settings"));
+    } catch (error) {
+      showError(error);
+    }
+  }
   await refresh();
   try {
     await showRecentJobs();

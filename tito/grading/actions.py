@@ -65,8 +65,10 @@ def collect(course_dir: CourseDir, module: Module, progress: Progress, *,
     for student, stamp in changed.items():
         progress.note(f"{student}: submitted {stamp}")
     everyone = len(course_dir.students_with(module, "submitted"))
+    # The last message is the job's summary: it names everyone it concerns.
+    news = f"; new: {', '.join(changed)}" if changed else ""
     progress.advance(f"{len(changed)} new or newer submissions; {everyone} students have "
-                     f"submitted {module.id}")
+                     f"submitted {module.id}{news}")
 
 
 def autograde(course_dir: CourseDir, module: Module, progress: Progress, *,
@@ -85,12 +87,19 @@ def autograde(course_dir: CourseDir, module: Module, progress: Progress, *,
         progress.note(f"{len(skipped)} already graded (force grades them again)")
     at_once = max(1, min(workers, os.cpu_count() or 1))
     failed = []
+    points = {}
     for graded in course_dir.autograde_many(module, chosen, at_once, sandboxed):
         if graded.error:
             failed.append(graded.student)
             progress.advance(f"{graded.student}: {graded.error}", ok=False)
         else:
+            points[graded.student] = graded.points
             progress.advance(f"{graded.student}: {graded.points:g} points")
+    # The last message is the job's summary: every student, not the last one graded.
+    scores = ", ".join(f"{student} {points[student]:g}" for student in chosen
+                       if student in points)
+    progress.note(f"graded {len(points)} of {len(chosen)} submissions of {module.id}"
+                  + (f": {scores} points" if scores else ""))
     if failed:
         raise TitoError(f"{len(failed)} of {len(chosen)} submissions of {module.id} could not "
                         f"be graded ({', '.join(failed)}): the log says why; fix the cause "
@@ -106,8 +115,10 @@ def feedback(course_dir: CourseDir, module: Module, progress: Progress, *,
     for student in chosen:
         course_dir.feedback(module, student, release)
         progress.advance(f"{student}: feedback {'released' if release else 'made'}")
-    progress.note(f"released feedback to {len(chosen)} students" if release else
-                  f"made feedback for {len(chosen)} students (not released)")
+    names = ", ".join(chosen)
+    students = f"{len(chosen)} student{'' if len(chosen) == 1 else 's'}: {names}"
+    progress.note(f"released feedback to {students}" if release else
+                  f"made feedback for {students} (not released)")
 
 
 ACTIONS: dict[str, Callable[..., None]] = {

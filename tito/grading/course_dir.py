@@ -15,8 +15,11 @@ import tempfile
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
+from traitlets import Unicode
 from traitlets.config import Config
 from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
 
@@ -27,10 +30,11 @@ from tito.errors import TitoError
 from tito.exchange import COURSE_ID, ensure_exchange
 from tito.files import write_atomic, write_notebook
 from tito.grading import batch
+from tito.grading.autograde import CourseLatePolicy
 from tito.grading.autograde import configure as configure_autograde
 from tito.grading.exchange import instructor_exchange_config
 from tito.grading.inert import InertHTMLExporter
-from tito.manifest import Course, Module, load_course
+from tito.manifest import Course, Module, load_course, read_overrides
 from tito.project import Paths
 
 CONFIG_FILE = "nbgrader_config.py"
@@ -64,17 +68,45 @@ def gradebook_url(root: Path) -> str:
     return f"sqlite:///{gradebook_path(root)}?timeout=120"
 
 
+def overrides_path(root: Path) -> Path:
+    """The course's overrides of course.toml (due dates, late policy; see
+    :class:`tito.manifest.Overrides`), which the grading dashboard edits: in the gradebook's
+    folder, the one folder of the course directory the grading service may write."""
+    return gradebook_path(root).parent / "course-overrides.json"
+
+
+class OverriddenLatePolicy(CourseLatePolicy):
+    """The course's late policy with the course directory's overrides applied (the
+    dashboard may change the policy after the course started)."""
+
+    overrides = Unicode(help="The course directory's overrides of course.toml (JSON, see "
+                        "tito.manifest.Overrides); tito's course directory sets it.").tag(
+        config=True)
+
+    @cached_property
+    def course(self) -> Course:
+        return load_course(Path(self.course_toml), Path(self.overrides) if self.overrides
+                           else None)
+
+
 def nbgrader_config(config: Config, root: Path, exchange: Path) -> Config:
     """The course's nbgrader settings: where the course and its exchange live, the stripping
-    policy, the autograde steps, and feedback pages in which students' markup is inert
-    (staff preview them, students open them)."""
+    policy, the autograde steps with the late policy as overridden in the dashboard, and
+    feedback pages in which students' markup is inert (staff preview them, students open
+    them)."""
     instructor_exchange_config(config, exchange)
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.db_url = gradebook_url(root)
     config.NbGraderAPI.log_level = "WARN"
     config.GenerateFeedback.exporter_class = InertHTMLExporter
     configure_autograde(config)
+    config.AssignLatePenalties.plugin_class = OverriddenLatePolicy
+    config.OverriddenLatePolicy.overrides = str(overrides_path(root))
     return configure(config)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 def _nbgrader_reason(result: dict) -> str:
@@ -197,7 +229,8 @@ class CourseDir:
     def __init__(self, root: Path, course: Course, modules_dir: Path,
                  exchange: Path | None = None) -> None:
         self.root = root
-        self.course = course
+        self.base_course = course
+        self._overridden: tuple[tuple[int, int] | None, Course] | None = None
         self.modules_dir = modules_dir
         recorded = self._recorded_exchange()
         if exchange and recorded and exchange.resolve() != recorded.resolve():
@@ -221,6 +254,47 @@ class CourseDir:
         root = (root or paths.course_dir).resolve()
         exchange = None if (root / CONFIG_FILE).is_file() else exchange or paths.exchange
         return cls(root, load_course(paths.course_toml), paths.modules_dir, exchange=exchange)
+
+    @property
+    def course(self) -> Course:
+        """The course, with the due dates and late policy of :func:`overrides_path` (read
+        again whenever the file changed: the dashboard edits it while services run)."""
+        path = overrides_path(self.root)
+        try:
+            stat = path.stat()
+            version: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+        except FileNotFoundError:
+            version = None
+        if self._overridden is None or self._overridden[0] != version:
+            course = (self.base_course if version is None
+                      else read_overrides(path).apply(self.base_course))
+            self._overridden = (version, course)
+        return self._overridden[1]
+
+    def _record(self, *parts: str) -> Path:
+        """Where tito notes what nbgrader does not keep: when a module was released, when
+        a student's feedback was, every autograde's score."""
+        return self.root / ".tito" / Path(*parts)
+
+    def released_at(self, module: Module) -> str | None:
+        """When ``module`` was last released (UTC ISO 8601), if tito released it."""
+        path = self._record("released", module.id)
+        return path.read_text(encoding="utf-8").strip() if path.exists() else None
+
+    def feedback_released_at(self, module: Module, student: str) -> str | None:
+        """When ``student``'s feedback on ``module`` was last released, if it was."""
+        path = self._record("feedback", student, module.id)
+        return path.read_text(encoding="utf-8").strip() if path.exists() else None
+
+    def autograde_history(self, module: Module, student: str) -> list[dict]:
+        """Every autograde of ``student``'s hand-ins of ``module``, oldest first: the
+        hand-in's time (``submitted``), its autograded ``points`` of ``max_points``, when
+        (``at``)."""
+        path = self._record("autograded", student, f"{module.id}.jsonl")
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
 
     def source_notebook(self, module: Module) -> Path:
         return self.root / "source" / module.id / f"{module.id}.ipynb"
@@ -282,9 +356,7 @@ class CourseDir:
             reason = _nbgrader_reason(result)
             raise TitoError(f"nbgrader could not generate '{module.id}' in {self.root}: "
                             f"{reason}: fix the module source and run the command again")
-        with self.gradebook() as gradebook:  # nbgrader keeps due dates as naive UTC
-            due = module.due.replace(tzinfo=None) if module.due else None
-            gradebook.update_or_create_assignment(module.id, duedate=due)
+        self.set_due_in_gradebook(self.course.module(module.id))
         return self.release_notebook(module)
 
     def release(self, module: Module, replace: bool = False) -> None:
@@ -301,6 +373,7 @@ class CourseDir:
         if not result["success"] and "already exists" in (result.get("log") or ""):
             raise AlreadyReleased(f"{module.id} is already released")
         self._succeed(f"releasing {module.id}", result)
+        write_atomic(self._record("released", module.id), _now())
 
     def handed_in(self, module: Module) -> dict[str, list[str]]:
         """Student → the times of their submissions of ``module`` in the exchange, oldest
@@ -359,6 +432,7 @@ class CourseDir:
         if release:
             self._succeed(f"releasing {student}'s feedback on {module.id}",
                           api.release_feedback(module.id, student))
+            write_atomic(self._record("feedback", student, module.id), _now())
 
     def submitted_notebook(self, module: Module, student: str) -> Path:
         return self.root / "submitted" / student / module.id / f"{module.id}.ipynb"
@@ -415,6 +489,18 @@ class CourseDir:
             raise TitoError(f"autograding {student}'s {module.id} failed: "
                             f"{_nbgrader_reason(result)}")
         write_atomic(self._graded_marker(module, student), self._submitted_at(module, student))
+        self._note_autograde(module, student)
+
+    def _note_autograde(self, module: Module, student: str) -> None:
+        with self.gradebook() as gradebook:
+            submission = gradebook.find_submission(module.id, student)
+            # the autograded points: the tests' share, before any manual grade
+            entry = {"submitted": self._submitted_at(module, student), "at": _now(),
+                     "points": submission.code_score, "max_points": submission.max_code_score}
+        history = self._record("autograded", student, f"{module.id}.jsonl")
+        history.parent.mkdir(parents=True, exist_ok=True)
+        with history.open("a", encoding="utf-8") as stream:
+            stream.write(json.dumps(entry) + "\n")
 
     @staticmethod
     def _check_submission(module: Module, notebook: Path) -> None:
@@ -432,10 +518,57 @@ class CourseDir:
             raise TitoError(f"{notebook} is the notebook of module '{claimed}', not "
                             f"'{module.id}': nothing was graded")
 
+    def uncollected(self, module: Module) -> dict[str, str]:
+        """Student → the time of their latest hand-in of ``module``, for the students whose
+        latest hand-in is not the one in ``submitted/`` (nothing collected, or older)."""
+        from nbgrader.utils import parse_utc
+
+        found = {}
+        for student, times in self.handed_in(module).items():
+            collected = self._submitted_at(module, student)
+            if not collected or parse_utc(times[-1]) > parse_utc(collected):
+                found[student] = times[-1]
+        return found
+
+    def manual_pending(self, module: Module, students: Iterable[str]) -> dict[str, int]:
+        """Student → how many of their answers to ``module`` wait for a manual grade, for
+        those of ``students`` with any."""
+        from nbgrader.api import MissingEntry
+
+        pending = {}
+        with self.gradebook() as gradebook:
+            for student in students:
+                try:
+                    submission = gradebook.find_submission(module.id, student)
+                except MissingEntry:
+                    continue
+                count = sum(grade.needs_manual_grade for notebook in submission.notebooks
+                            for grade in notebook.grades)
+                if count:
+                    pending[student] = count
+        return pending
+
+    def set_due_in_gradebook(self, module: Module) -> None:
+        """Give the gradebook ``module``'s current due date (nbgrader computes lateness
+        from it), if the module is in the gradebook (it is once generated)."""
+        from nbgrader.api import MissingEntry
+
+        with self.gradebook() as gradebook:
+            try:
+                gradebook.find_assignment(module.id)
+            except MissingEntry:
+                return
+            # nbgrader keeps due dates as naive UTC
+            gradebook.update_or_create_assignment(
+                module.id, duedate=module.due.replace(tzinfo=None) if module.due else None)
+
+    def released(self) -> set[str]:
+        """The ids of the modules in the exchange for students to fetch."""
+        return self.api().get_released_assignments() if self.exchange.is_dir() else set()
+
     def status(self, modules: list[Module]) -> list[ModuleStatus]:
         """Where each of ``modules`` stands in the pipeline, with counts of students."""
-        api = self.api()
-        released = api.get_released_assignments() if self.exchange.is_dir() else set()
+        released = self.released()
         rows = []
         with self.gradebook() as gradebook:
             for module in modules:
