@@ -177,7 +177,8 @@ def test_a_module_from_generate_to_feedback_as_jobs(room: Classroom, database: P
     assert released.state is State.SUCCEEDED, released.error
     hand_in(room, EVERYONE)
     collected = run_to_end(runner, queue, queue.submit("collect", "setup", "prof"))
-    assert collected.message == "3 new or newer submissions; 3 students have submitted setup"
+    assert collected.message == ("3 new or newer submissions; 3 students have submitted setup; "
+                                 "new: alice, bob, carol")
 
     seen: list[Job] = []
     graded = run_to_end(runner, queue, queue.submit("autograde", "setup", "prof"), seen)

@@ -55,6 +55,12 @@ MATRIX = [
     Row("GET", "api/jobs/{job}", (OK, OK, DENIED, DENIED)),
     Row("POST", "api/jobs/{job}/retry", (BAD, DENIED, DENIED, DENIED)),  # it succeeded
     Row("POST", "api/modules/{module}/collect", (QUEUED, DENIED, DENIED, DENIED), {}),
+    Row("GET", "api/modules/{module}/collect/preview", (OK, DENIED, DENIED, DENIED)),
+    Row("POST", "api/modules/{module}/feedback/changed", (409, DENIED, DENIED, DENIED), {}),
+    Row("GET", "api/attention", (OK, DENIED, DENIED, DENIED)),
+    Row("GET", "api/course-settings", (OK, DENIED, DENIED, DENIED)),
+    Row("PUT", "api/due-dates/{module}", (BAD, DENIED, DENIED, DENIED), {}),  # no "due"
+    Row("PUT", "api/late-policy", (BAD, DENIED, DENIED, DENIED), {"kind": "half"}),
     Row("GET", "dashboard", STAFF_PAGE),
     # students: their own work; staff may read anyone's
     Row("GET", "api/assignments", (OK, OK, OK, DENIED)),
