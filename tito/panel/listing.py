@@ -4,6 +4,7 @@ exchange in a hub lab, the filesystem's on a laptop)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC
 
@@ -14,6 +15,9 @@ from nbgrader.utils import parse_utc
 
 from tito.errors import TitoError
 from tito.student.exchange import StudentExchange
+
+_QUIET = logging.getLogger(__name__)
+_QUIET.setLevel(logging.WARNING)
 
 
 def iso(timestamp: str) -> str:
@@ -49,6 +53,7 @@ class ListingExchange(StudentExchange):
         lister = ExchangeFactory(config=config).List(
             coursedir=CourseDirectory(config=config), authenticator=Authenticator(config=config),
             config=config)
+        lister.log = _QUIET  # nbgrader logs each module listed: once per look at the panel
         try:
             return lister.start()
         except ExchangeError as error:
