@@ -13,7 +13,12 @@ from tito.authoring.export import authored
 from tito.errors import NotFound
 from tito.lab import student_releases
 from tito.manifest import Module
-from tito.panel import facts
+from tito.panel.facts import (
+    feedback_facts,
+    late_policy_text,
+    milestone_facts,
+    module_facts,
+)
 from tito.panel.listing import Listing, ListingExchange
 from tito.panel.service import GradingService
 from tito.project import Paths
@@ -102,14 +107,14 @@ class StudentCourse:
         who = self.who()
         listing = self.listing()
         due = self.due_dates()
-        policy = facts.late_policy_text(self.course.late)
+        policy = late_policy_text(self.course.late)
         return {
             "title": self.course.name, "student": who.name, "now": now(), "role": who.role,
             "staff_links": self.staff_links if who.role != "student" else None,
             "exchange": self.exchange_kind,
-            "modules": [facts.module_facts(self.workspace, m, listing, due.get(m.id), policy)
+            "modules": [module_facts(self.workspace, m, listing, due.get(m.id), policy)
                         for m in self.course.modules],
-            "milestones": facts.milestone_facts(self.course, self.workspace),
+            "milestones": milestone_facts(self.course, self.workspace),
         }
 
     # --- the actions
@@ -145,7 +150,7 @@ class StudentCourse:
         """Fetch the released feedback; the newest page, with its score."""
         with self._reached():
             pages = self.exchange.feedback(module)
-        return facts.feedback_facts(self.workspace, pages[-1])
+        return feedback_facts(self.workspace, pages[-1])
 
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.workspace.root).as_posix()
