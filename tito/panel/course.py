@@ -104,9 +104,11 @@ class StudentCourse:
 
     def facts(self) -> dict:
         """Everything the panel shows (see the contract of ``GET tinytorch/api/course``)."""
+        # The service's own quick answers first: when it is down, the panel hears so
+        # before the exchange's slower listing would time out.
         who = self.who()
-        listing = self.listing()
         due = self.due_dates()
+        listing = self.listing()
         policy = late_policy_text(self.course.late)
         return {
             "title": self.course.name, "student": who.name, "now": now(), "role": who.role,

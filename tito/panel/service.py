@@ -24,7 +24,7 @@ class GradingService:
     """The grading service at ``url`` (``…/services/<name>/``), called with the lab's hub
     token ``token``, which alone says who the student is."""
 
-    def __init__(self, url: str, token: str, timeout: float = 30) -> None:
+    def __init__(self, url: str, token: str, timeout: float = 15) -> None:
         self.client = GraderClient(url, token, timeout=timeout)
 
     def is_up(self) -> bool:
