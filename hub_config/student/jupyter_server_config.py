@@ -22,6 +22,7 @@ c.ServerApp.jpserver_extensions = {
 grader_url = os.environ.get(URL_VARIABLE, "")
 c.CoursePanel.grader_url = grader_url
 c.CoursePanel.api_token = os.environ.get(TOKEN_VARIABLE, "")
+c.CoursePanel.hub_api_url = os.environ.get("JUPYTERHUB_API_URL", "")
 # The lab reaches the service directly; staff's browsers reach it through the hub, at the
 # same path on the hub's own address.
 service_path = urlsplit(grader_url).path if grader_url else ""

@@ -27,6 +27,9 @@ class CoursePanel(LoggingConfigurable):
                          "the filesystem's.").tag(config=True)
     api_token = Unicode("", help="The lab's hub token, which says to the grading service "
                         "who the student is.").tag(config=True)
+    hub_api_url = Unicode("", help="The hub's API as the lab reaches it (JupyterHub gives "
+                          "labs JUPYTERHUB_API_URL): who the lab's owner is, in which "
+                          "groups.").tag(config=True)
     dashboard_url = Unicode("", help="The grading dashboard's address, linked for "
                             "instructors and TAs.").tag(config=True)
     formgrader_url = Unicode("", help="Formgrader's address, linked for instructors and "
@@ -39,8 +42,8 @@ class CoursePanel(LoggingConfigurable):
         unless set here."""
         workspace = Workspace(Path(self.workspace) if self.workspace else paths.workspace,
                               load_course(paths.course_toml))
-        service = (GradingService(self.grader_url, self.api_token) if self.grader_url
-                   else None)
+        service = (GradingService(self.grader_url, self.api_token, self.hub_api_url)
+                   if self.grader_url else None)
         links = {"dashboard": self.dashboard_url, "formgrader": self.formgrader_url}
         return StudentCourse(workspace, paths, service, links)
 

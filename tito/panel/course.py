@@ -75,8 +75,7 @@ class StudentCourse:
             if self.service is None:
                 self._who = Who(getpass.getuser(), "student")
             else:
-                me = self.service.me()
-                self._who = Who(me["name"], me["role"])
+                self._who = Who(*self.service.me())
         return self._who
 
     def listing(self) -> Listing:

@@ -12,6 +12,8 @@ from nbgrader.exchange import ExchangeError
 from grading_service.lab_exchange.client import GraderClient
 from tito.errors import TitoError
 
+# Hub group → the role the panel shows, highest first (hub_config.roles).
+ROLES = (("instructor", "instructor"), ("ta", "teaching-assistant"))
 RESTARTING = ("the grading service is restarting: try again in a minute (your notebook is "
               "saved in your lab)")
 
@@ -24,8 +26,9 @@ class GradingService:
     """The grading service at ``url`` (``…/services/<name>/``), called with the lab's hub
     token ``token``, which alone says who the student is."""
 
-    def __init__(self, url: str, token: str, timeout: float = 15) -> None:
+    def __init__(self, url: str, token: str, hub_api_url: str, timeout: float = 15) -> None:
         self.client = GraderClient(url, token, timeout=timeout)
+        self.hub_api_url = hub_api_url.rstrip("/")
 
     def is_up(self) -> bool:
         """Whether the service answers its health check (no login needed)."""
@@ -48,10 +51,21 @@ class GradingService:
                 raise
             raise TitoError(str(error)) from None
 
-    def me(self) -> dict:
-        """``{"name", "role", "scopes"}`` of the token's owner."""
-        with self.reached():
-            return self.client.request("GET", f"{self.client.url}api/me")
+    def me(self) -> tuple[str, str]:
+        """The token's owner and their role, from their hub groups (the lab's token holds
+        none of its owner's grading scopes, so the service would see a student in every
+        lab)."""
+        try:
+            answer = requests.get(f"{self.hub_api_url}/user", timeout=self.client.timeout,
+                                  headers={"Authorization": f"token {self.client.token}"})
+            answer.raise_for_status()
+        except requests.RequestException as error:
+            raise ServiceUnavailable(f"the hub does not answer ({error}): try again in a "
+                                     "minute (your notebook is saved in your lab)") from None
+        model = answer.json()
+        groups = set(model.get("groups") or ())
+        return model["name"], next((role for group, role in ROLES if group in groups),
+                                   "student")
 
     def due_dates(self) -> dict[str, str | None]:
         """Each released module's due date as the service has it (instructors may have
