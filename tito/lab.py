@@ -20,6 +20,9 @@ from tito.manifest import Course, Module
 from tito.project import Paths
 
 TERMINAL_RC = files("tito") / "terminal.bashrc"
+# The student's TinyTorch panel (its server side). Jupyter adds the extensions installed
+# packages enable to those named here; a hub lab's configuration enables it itself.
+PANEL_EXTENSION = "--ServerApp.jpserver_extensions=tito.panel=True"
 
 
 def lab_course_dir(course: Course, paths: Paths) -> CourseDir:
@@ -105,5 +108,6 @@ def serve(workspace: Path, port: int, open_browser: bool, server_args: list[str]
         from jupyterhub.singleuser import main
     else:
         from jupyterlab.labapp import main
-        server_args = [*jupyter_server_args(workspace, port, open_browser), *server_args]
+        server_args = [*jupyter_server_args(workspace, port, open_browser), PANEL_EXTENSION,
+                       *server_args]
     main(server_args)

@@ -9,12 +9,13 @@ from rich.table import Table
 from tito.authoring.source import instructor_notebook, read_source
 from tito.cli.common import MODULE, MODULE_HELP, console, course, module_arg, paths, workspace
 from tito.lab import student_releases
-from tito.module_tests import TestRun, run_module_tests
+from tito.module_tests import run_module_tests
 from tito.project import display
-from tito.student.workspace import now
+from tito.student import validation
+from tito.student.validation import ValidationReport
 
-_OUTCOME = {"passed": "[green]✓ passed[/]", "failed": "[red]✗ failed[/]",
-            "error": "[red]✗ error[/]", "skipped": "[yellow]skipped[/]"}
+_OUTCOME = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "error": "[red]✗ error:[/]",
+            "skipped": "[yellow]skipped:[/]"}
 
 
 @click.group()
@@ -80,14 +81,16 @@ def export_module(module: str) -> None:
     console.print(f"exported {display(workspace().notebook(item))} → {display(target)}")
 
 
-def _print_run(run: TestRun, verbose: bool) -> None:
-    table = Table("test", "result", "message")
-    for result in run.results:
-        if verbose or result.outcome != "passed":
-            table.add_row(result.name, _OUTCOME[result.outcome], escape(result.message))
-    if table.rows:
-        console.print(table)
-    console.print(f"{run.passed} passed, {len(run.results) - run.passed} failed")
+def _print_report(report: ValidationReport) -> None:
+    """Summary first, then one line per test with its message, then what is unanswered."""
+    style = "green" if report.ok else "red"
+    console.print(f"[bold {style}]{escape(report.summary)}[/]")
+    for test in report.tests:
+        said = f": {escape(test.message)}" if test.message else ""
+        console.print(f"{_OUTCOME[test.outcome]} {test.name} [dim]({escape(test.piece)})[/]"
+                      f"{said}", soft_wrap=True)
+    for question in report.unanswered:
+        console.print(f"[yellow]unanswered:[/] {escape(question)}", soft_wrap=True)
 
 
 @module.command("test", epilog=MODULE_HELP)
@@ -95,9 +98,9 @@ def _print_run(run: TestRun, verbose: bool) -> None:
 @click.option("--reference", is_flag=True,
               help="Run every test, hidden ones included, against the reference package "
                    "(for course authors).")
-@click.option("-v", "--verbose", is_flag=True, help="List passing tests too.")
-def test_module(module: str, reference: bool, verbose: bool) -> int:
-    """Export your notebook, then run its tests with pytest against your package.
+def test_module(module: str, reference: bool) -> int:
+    """Export your notebook, then run its tests with pytest against your package: a
+    summary, then each test with its message, then the questions still unanswered.
 
     Exits with status 1 unless every test passes.
     """
@@ -106,15 +109,13 @@ def test_module(module: str, reference: bool, verbose: bool) -> int:
         notebook = instructor_notebook(read_source(item, paths().modules_dir))
         run = run_module_tests(notebook, item, course(), paths().root,
                                f"course/modules/{item.id}/{item.id}.py")
+        report = validation.report(run, notebook)
     else:
         space = workspace()
         space.export(item)
-        run = run_module_tests(space.read_notebook(item), item, course(), space.root,
-                               f"modules/{item.slug}/{item.id}.ipynb")
-        space.record(item, tests={"passed": run.passed, "total": len(run.results),
-                                  "at": now()})
-    _print_run(run, verbose)
-    return 0 if run.ok else 1
+        report = validation.validate(space, item)
+    _print_report(report)
+    return 0 if report.ok else 1
 
 
 @module.command(epilog=MODULE_HELP)
