@@ -41,7 +41,8 @@ def groups(roster: dict[str, list[str]]) -> dict[str, dict]:
 
 def server_token_scopes() -> list[str]:
     """What a lab's own token may do: the defaults, plus handing in through the service."""
-    return ["access:servers!user", "users:activity!user", "read:users:name!user", ACCESS]
+    return ["access:servers!user", "users:activity!user", "read:users:name!user",
+            "read:users:groups!user", ACCESS]
 
 
 STAFF_GROUPS = ("instructor", "ta")

@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("grading", ("tito.grading",)),
     ("tito's entry points", ("tito.lab", "tito.doctor", "tito.cli", "tito.__main__")),
     ("lab-side exchange", ("grading_service.lab_exchange",)),
+    ("the student lab's panel", ("tito.panel",)),
     ("grading service", ("grading_service",)),
     ("hub", ("hub_config",)),
 ]
