@@ -51,10 +51,12 @@ class GradeRow:
 
     @property
     def submitted(self) -> bool:
+        """Whether the student handed the module in (graded or not)."""
         return self.status != NOT_SUBMITTED
 
     @property
     def graded(self) -> bool:
+        """Whether the scores of this row are the gradebook's (zeros otherwise)."""
         return self.status in (GRADED, RELEASED)
 
 
