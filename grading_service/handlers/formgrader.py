@@ -11,6 +11,13 @@ any cell, anyone). Submissions render through :class:`~tito.grading.inert.InertH
 Its long actions (generate, release, collect, autograde, feedback), synchronous in
 nbgrader, become jobs in the service's queue: formgrader's buttons keep working, and the
 service keeps answering while they run.
+
+Every page gets the service's staff script (``tito/grading/templates/formgrader/staff.js``):
+formgrader's notebook links go to :class:`NotebookPage` (the instructor's and the students'
+version of a module, rendered inert) and its error dialogs show the server's message. A
+teaching assistant's pages have no control for what only instructors do: their own
+templates drop those columns, the script drops them from each row, and the submission
+page shows autograded scores read-only. A refusal says which role may and who to ask.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.serverapp import ServerApp
 from nbgrader.api import Grade, MissingEntry
@@ -32,7 +40,13 @@ from grading_service.core.files import INLINE_TYPES, confined
 from grading_service.core.jobs import JobQueue
 from grading_service.handlers.base import CallerMixin
 from tito.errors import NotFound, TitoError
-from tito.grading.inert import InertHTMLExporter, InlineCode, content_security_policy, is_safe_id
+from tito.grading.inert import (
+    TEMPLATES,
+    InertHTMLExporter,
+    InlineCode,
+    content_security_policy,
+    is_safe_id,
+)
 
 # Formgrader writes that are manual grading, which TAs may do.
 GRADING_WRITES = {(apihandlers.GradeHandler, "PUT"), (apihandlers.CommentHandler, "PUT"),
@@ -49,6 +63,15 @@ JOB_ACTIONS: dict[type, tuple[str, dict[str, object]]] = {
     apihandlers.ReleaseAllFeedbackHandler: ("feedback", {}),
     apihandlers.ReleaseFeedbackHandler: ("feedback", {})}
 JOB_POLL_SECONDS = 0.5
+
+# tito's formgrader pages: the staff script, and a TA's versions of nbgrader's pages
+# (``teaching-assistant/<page>.tpl``, each extending nbgrader's).
+FORMGRADER_TEMPLATES = TEMPLATES / "formgrader"
+STAFF_SCRIPT = (FORMGRADER_TEMPLATES / "staff.js").read_text(encoding="utf-8")
+TA_PAGES = frozenset(page.name for page in (FORMGRADER_TEMPLATES / "teaching-assistant").glob(
+    "*.tpl"))
+INSTRUCTOR = "instructor"
+NOTEBOOK_PAGES = "/formgrader/tinytorch/notebook/"  # + source|release/<module>
 
 
 REFUSED_ARGUMENTS = ("path",)  # nbgrader re-initialises formgrader on another course
@@ -74,10 +97,12 @@ class RoleGate(CallerMixin):
         await super().prepare()
         if self.current_user is None:
             return  # formgrader's @web.authenticated sends them to log in
-        self.require(self.caller.can_grade, "use formgrader")
+        self.require_role(self.caller.can_grade, "formgrader",
+                          "a teaching assistant or instructor")
         if self.request.method not in ("GET", "HEAD") and (
                 (self._formgrader_class, self.request.method) not in GRADING_WRITES):
-            self.require(self.caller.can_manage, "change the course in formgrader")
+            self.require_role(self.caller.can_manage, _doing(self._formgrader_class),
+                              INSTRUCTOR)
         ids = [self.get_query_argument(name) for name in ID_ARGUMENTS
                if name in self.request.query_arguments]
         if self.check_ids:
@@ -85,6 +110,32 @@ class RoleGate(CallerMixin):
         bad = [value for value in ids if value is not None and not is_safe_id(value)]
         if bad:
             self._refuse(f"{bad[0]!r} is not an id: ids are letters, digits, '.', '_' and '-'")
+
+    def require_role(self, allowed: bool, what: str, role: str) -> None:
+        """403 unless ``allowed``: ``what`` needs ``role``; says the caller's role and, for
+        an instructor's action, to ask the instructor."""
+        if not allowed:
+            theirs = {"ta": "a teaching assistant", "student": "a student"}.get(
+                self.caller.role, self.caller.role)
+            ask = "; ask the instructor to do it" if role == INSTRUCTOR else ""
+            raise web.HTTPError(403, f"{what} needs the role of {role}: {self.caller.name} "
+                                f"is {theirs}{ask}")
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """A refusal or a bad request says why, in one line (formgrader's pages and its
+        error dialogs show it): JSON ``{"message"}`` to its API, text to its pages.
+        Other errors keep formgrader's pages."""
+        error = kwargs.get("exc_info", (None, None))[1]
+        if status_code not in (400, 403) or not isinstance(error, web.HTTPError):
+            super().write_error(status_code, **kwargs)
+            return
+        message = error.log_message or self._reason
+        if "/formgrader/api/" in self.request.path:
+            self.set_header("Content-Type", "application/json; charset=utf-8")
+            self.finish(json.dumps({"message": message}))
+        else:
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.finish(message)
 
     def _refuse(self, message: str) -> None:
         """Answer 400 with ``message`` as plain text (nbgrader's error pages need a page
@@ -98,11 +149,23 @@ class RoleGate(CallerMixin):
         else inline)."""
         self.set_header("Content-Security-Policy", content_security_policy(inline))
 
+    def staff_script(self) -> str:
+        """The staff script for this caller's role, as an inline ``<script>``."""
+        settings = {"role": self.caller.role,
+                    "notebooks": f"{self.base_url.rstrip('/')}{NOTEBOOK_PAGES}"}
+        # json.dumps escapes no "</": the values are the role and the service's own URL.
+        return (f"<script>\nvar tinytorch_staff = {json.dumps(settings)};\n"
+                f"{STAFF_SCRIPT}</script>")
+
     def render(self, name: str, **namespace: Any) -> str:
-        """nbgrader's page ``name``. Its templates hold no student content (their
-        arguments are checked ids and the server's settings; students' data reaches these
-        pages through the JSON API), so their inline scripts are the template's."""
-        html = super().render(name, **namespace)
+        """nbgrader's page ``name`` (a TA's version of it when there is one), with the
+        staff script. Its templates hold no student content (their arguments are checked
+        ids and the server's settings; students' data reaches these pages through the JSON
+        API), so their inline scripts are the template's and the service's."""
+        if not self.caller.can_manage and name in TA_PAGES:
+            name = f"teaching-assistant/{name}"
+        html = super().render(name, **namespace).replace(
+            "</head>", f"{self.staff_script()}\n</head>", 1)
         self.allow_inline(InlineCode.of(html))
         return html
 
@@ -151,6 +214,8 @@ class _InlineRecorder:
 
     def from_filename(self, filename: str, resources: dict | None = None,
                       **kw: Any) -> tuple[str, dict]:
+        resources = {**(resources or {}), "staff_role": self.page.caller.role,
+                     "staff_script": self.page.staff_script()}
         html, resources = self.exporter.from_filename(filename, resources=resources, **kw)
         self.page.allow_inline(resources["inline_code"])
         return html, resources
@@ -162,6 +227,25 @@ class SubmissionPage(RoleGate, handlers.SubmissionHandler):
     @property
     def exporter(self) -> _InlineRecorder:
         return _InlineRecorder(self.settings["nbgrader_exporter"], self)
+
+
+class NotebookPage(RoleGate, handlers.BaseHandler):
+    """``GET formgrader/tinytorch/notebook/<source|release>/<module>``: the instructor's
+    notebook of a module or the version students get, rendered inert (where formgrader's
+    assignment names and "Preview" link)."""
+
+    @web.authenticated
+    def get(self, version: str, module_id: str) -> None:
+        folder = {"source": self.coursedir.source_directory,
+                  "release": self.coursedir.release_directory}[version]
+        path = Path(self.coursedir.format_path(folder, ".", module_id)) / f"{module_id}.ipynb"
+        if not path.is_file():
+            what = "instructor notebook" if version == "source" else "student version"
+            raise web.HTTPError(404, f"{module_id} has no {what} yet: generate it from the "
+                                "dashboard")
+        html, resources = self.settings["tinytorch_notebook_exporter"].from_filename(str(path))
+        self.allow_inline(resources["inline_code"])
+        self.finish(html)
 
 
 # A file of a hand-in is never a page of the service: no script, no plugin, no form, in a
@@ -237,6 +321,21 @@ class GradeUpdate(RoleGate, apihandlers.GradeHandler):
         self.finish(json.dumps(grade.to_dict()))
 
 
+# What each job does, as a refusal names it.
+JOB_NAMES = {"generate": "generating a module's student version",
+             "release": "releasing modules", "collect": "collecting submissions",
+             "autograde": "autograding", "feedback": "generating and releasing feedback"}
+
+
+def _doing(handler: type) -> str:
+    """What a formgrader write does, as a refusal names it."""
+    if handler in JOB_ACTIONS:
+        return JOB_NAMES[JOB_ACTIONS[handler][0]]
+    if handler is apihandlers.GradeHandler:
+        return "changing an autograded score"
+    return "changing the course (assignments, students)"
+
+
 def _cell_grade(grade: Grade) -> grades.CellGrade:
     return grades.CellGrade(
         id=grade.id, student=grade.student.id, module=grade.assignment.name,
@@ -258,7 +357,9 @@ def _gated(handler: type) -> type:
         kind, options = JOB_ACTIONS[handler]
         return type(handler.__name__, (JobAction,),
                     {"kind": kind, "options": options, "_formgrader_class": handler})
-    gated = REPLACED.get(handler) or type(handler.__name__, (RoleGate, handler), {})
+    gated = REPLACED.get(handler) or (
+        handler if issubclass(handler, RoleGate)  # the service's own formgrader pages
+        else type(handler.__name__, (RoleGate, handler), {}))
     # Checked here so that the service does not start with a route that slipped through.
     if not issubclass(gated, RoleGate):
         raise TypeError(f"{handler.__name__} replaces a formgrader handler without its gate")
@@ -278,9 +379,14 @@ def formgrader_routes(serverapp: ServerApp) -> list[tuple]:
     formgrader.init_tornado_settings(serverapp.web_app)
     settings = serverapp.web_app.settings
     settings["nbgrader_exporter"] = InertHTMLExporter(config=formgrader.config)
+    settings["tinytorch_notebook_exporter"] = InertHTMLExporter()
+    environment: Environment = settings["nbgrader_jinja2_env"]
     # nbgrader's pages put their arguments into HTML and scripts: escape what they print.
-    settings["nbgrader_jinja2_env"].autoescape = True
+    environment.autoescape = True
+    environment.loader = ChoiceLoader([environment.loader,
+                                       FileSystemLoader(str(FORMGRADER_TEMPLATES))])
     routes = [*handlers.default_handlers, *apihandlers.default_handlers,
+              (rf"{NOTEBOOK_PAGES}(source|release)/([^/]+)", NotebookPage),
               (r"/formgrader/static/(.*)", web.StaticFileHandler,
                {"path": handlers.static_path}),
               (r"/formgrader/.*", handlers.Template404)]

@@ -259,13 +259,18 @@ class LatePolicyHandler(StaffHandler):
 
 
 class GradesCsvHandler(StaffHandler):
-    """``GET api/grades.csv``: one row per student × module, for the registrar."""
+    """``GET api/grades.csv``: one row per student × module with its status, for the
+    registrar; ``?layout=wide``: one row per student, a status and total column per module."""
 
     @web.authenticated
     async def get(self) -> None:
+        layout = self.get_query_argument("layout", "long")
+        if layout not in ("long", "wide"):
+            raise web.HTTPError(400, f"layout={layout!r}: use layout=long or layout=wide")
         rows = await asyncio.to_thread(grade_rows, self.course_dir, self.modules())
         self.set_header("Content-Disposition", 'attachment; filename="grades.csv"')
-        self.finish(grades_text(rows, "csv"), set_content_type="text/csv; charset=utf-8")
+        self.finish(grades_text(rows, "csv", wide=layout == "wide"),
+                    set_content_type="text/csv; charset=utf-8")
 
 
 def staff_routes() -> list[tuple]:

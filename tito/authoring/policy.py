@@ -21,6 +21,13 @@ from traitlets.config import Config
 _SCOPE = re.compile(r"^(\s*)(?:async\s+)?(def|class)\s+(\w+)")
 _EXTENDS = re.compile(r"^\s*@extends\(\s*(\w+)\s*\)")  # its class's methods are Name's
 ANSWER_STUB = "YOUR ANSWER HERE: reason from your own code and measurements."
+
+
+def is_unanswered(source: str) -> bool:
+    """Whether a manually graded answer is still empty or the stub students were given."""
+    return source.strip() in ("", ANSWER_STUB)
+
+
 _WIDTH = 100  # the longest line students get, as the course's sources
 
 

@@ -14,7 +14,12 @@ import jupytext
 import nbformat
 from nbformat import NotebookNode
 
-from tito.authoring.test_cells import BEGIN_HIDDEN, END_HIDDEN, analyze_test_cell
+from tito.authoring.test_cells import (
+    BEGIN_HIDDEN,
+    END_HIDDEN,
+    TINYTORCH_KEY,
+    analyze_test_cell,
+)
 from tito.errors import TitoError
 from tito.manifest import Module
 
@@ -197,6 +202,52 @@ def public_names(tree: ast.Module) -> list[str]:
     return [name for name in dict.fromkeys(names) if not name.startswith("_")]
 
 
+def extended_class(node: ast.stmt) -> str | None:
+    """The ``Name`` of a top-level ``@extends(Name) class Piece:``, None for any other
+    statement (whether the piece is well formed is export's check)."""
+    if not isinstance(node, ast.ClassDef):
+        return None
+    for decorator in node.decorator_list:
+        if (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Name)
+                and decorator.func.id == "extends" and decorator.args
+                and isinstance(decorator.args[0], ast.Name)):
+            return decorator.args[0].id
+    return None
+
+
+def _is_public(name: str) -> bool:
+    return not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
+
+
+def defined_pieces(source: str) -> list[str]:
+    """What a cell defines for students to write: its functions and classes, and the
+    methods an ``@extends(Name)`` piece adds, as ``Name.method``; the public ones, or the
+    private ones when that is all there is (an exercise on a helper such as ``_fetch``)."""
+    pieces: list[str] = []
+    for node in ast.parse(source).body:
+        target = extended_class(node)
+        if target is not None:
+            pieces += [f"{target}.{item.name}" for item in node.body  # type: ignore[attr-defined]
+                       if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)]
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            pieces.append(node.name)
+    public = [piece for piece in pieces if _is_public(piece.rsplit(".", 1)[-1])]
+    return public or pieces
+
+
+def piece_labels(cells: tuple[SourceCell, ...] | list[SourceCell]) -> dict[int, str]:
+    """Cell index → what that test cell tests: the pieces the nearest exercise (solution)
+    cell before it defines, or its grade id when there is none."""
+    labels: dict[int, str] = {}
+    pieces: list[str] = []
+    for cell in cells:
+        if cell.role is Role.SOLUTION:
+            pieces = defined_pieces(cell.cell.source)
+        elif cell.role is Role.TEST:
+            labels[cell.index] = ", ".join(pieces) or str(cell.grade_id)
+    return labels
+
+
 def _exported_names(cells: list[SourceCell]) -> frozenset[str]:
     names: set[str] = set()
     for cell in cells:
@@ -297,6 +348,7 @@ def instructor_notebook(source: ModuleSource) -> NotebookNode:
     """The notebook instructors author and nbgrader reads: every cell with its solution,
     hidden tests and nbgrader metadata; cell ids are stable across builds."""
     cells = []
+    labels = piece_labels(source.cells)
     for cell in source.cells:
         make = nbformat.v4.new_markdown_cell if cell.cell.cell_type == "markdown" \
             else nbformat.v4.new_code_cell
@@ -305,6 +357,8 @@ def instructor_notebook(source: ModuleSource) -> NotebookNode:
         nbgrader = _nbgrader_metadata(cell)
         if nbgrader:
             new.metadata["nbgrader"] = nbgrader
+        if cell.index in labels:  # shown in formgrader and feedback instead of the grade id
+            new.metadata[TINYTORCH_KEY] = {"tests": labels[cell.index]}
         if "tags" in cell.cell.metadata:
             new.metadata["tags"] = list(cell.cell.metadata["tags"])
         cells.append(new)

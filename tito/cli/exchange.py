@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from tito.cli.common import MODULE, MODULE_HELP, console, module_arg, paths, workspace
+from tito.exchange import read_score
 from tito.project import display
 from tito.student.exchange import StudentExchange
 
@@ -39,9 +40,12 @@ def submit(module: str) -> None:
 @click.command(epilog=MODULE_HELP)
 @MODULE
 def feedback(module: str) -> None:
-    """Fetch the feedback on your submissions of MODULE: every test with its result."""
+    """Fetch the feedback on your submissions of MODULE: its score, then every test with its
+    result. One line per graded submission, the newest last."""
     item = module_arg(module)
     with console.status(f"fetching feedback on {item.id}"):
         files = student_exchange().feedback(item)
     for path in files:
-        console.print(f"feedback: {display(path)}")
+        score = read_score(path.read_text(encoding="utf-8", errors="replace"))
+        shown = f"score {score[0]:g}/{score[1]:g}" if score else "no score in it"
+        console.print(f"{item.id} {shown}: {display(path)}", highlight=False)

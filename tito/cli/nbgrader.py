@@ -216,11 +216,13 @@ def autograde(module: str, students: tuple[str, ...], workers: int, force: bool,
               show_default=True)
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the files (default: <course dir>/reports).")
+@click.option("--wide", is_flag=True,
+              help="Grades as one row per student, a status and a total column per module.")
 @COURSE_DIR
-def report(module_ref: str | None, fmt: str, output: Path | None,
+def report(module_ref: str | None, fmt: str, output: Path | None, wide: bool,
            course_dir: Path | None) -> None:
-    """Write grades (student × module: autograded, manual, late penalty, total, submitted
-    at) and the class progress matrix, and show the matrix."""
+    """Write grades (student × module: autograded, manual, late penalty, total, max,
+    submitted at, status) and the class progress matrix, and show the matrix."""
     target = open_course_dir(course_dir)
     modules = [module_arg(module_ref)] if module_ref else list(course().modules)
     rows = grade_rows(target, modules)
@@ -231,8 +233,9 @@ def report(module_ref: str | None, fmt: str, output: Path | None,
     table = Table("student", *shown)
     for student, cells in matrix.items():
         table.add_row(student, *(
-            f"{cells[m].total:g}/{cells[m].max_total:g}" if cells[m].submitted
-            else "[red]missing[/]" for m in shown))
+            f"{cells[m].total:g}/{cells[m].max_total:g}" if cells[m].graded
+            else "[yellow]submitted[/]" if cells[m].submitted else "[red]missing[/]"
+            for m in shown))
     console.print(table)
-    for path in write_reports(rows, output or target.root / "reports", fmt):
+    for path in write_reports(rows, output or target.root / "reports", fmt, wide):
         console.print(f"wrote {display(path)}")

@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import bleach
@@ -34,6 +35,10 @@ from jinja2 import pass_context
 from nbconvert.exporters import HTMLExporter
 from nbformat import NotebookNode
 from traitlets import Bool
+
+from tito.authoring.test_cells import label_of
+from tito.exchange import score_meta
+from tito.grading.feedback import feedback_summary, points
 
 # Ids that may appear in URLs, file names and HTML: the course's module, notebook and
 # student names, nbgrader's cell ids. Not "." or "..": an id is never a path step.
@@ -219,6 +224,11 @@ def content_security_policy(inline: InlineCode = InlineCode(), *, meta: bool = F
     return "; ".join(directives)
 
 
+# tito's page templates, each extending nbgrader's of the same page: nbgrader's template
+# name (set by GenerateFeedback and formgrader) → tito's.
+TEMPLATES = Path(__file__).parent / "templates"
+OWN_TEMPLATES = {"feedback": "tinytorch-feedback", "formgrade": "tinytorch-formgrade"}
+
 _HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
 
 
@@ -234,10 +244,26 @@ class InertHTMLExporter(HTMLExporter):
     # Not configurable: a course's config cannot switch the sanitizer off.
     sanitize_html = Bool(True, help="Always on.")
 
+    def __init__(self, config: Any = None, **kw: Any) -> None:
+        super().__init__(config=config, **kw)
+        own = OWN_TEMPLATES.get(self.template_name)
+        if own:
+            # tito's template first; nbgrader's folders stay searchable by path, so that
+            # tito's can extend 'feedback/index.html.j2'.
+            nbgrader = list(self.extra_template_basedirs)
+            self.extra_template_basedirs = [str(TEMPLATES), *nbgrader]
+            self.extra_template_paths = [*self.extra_template_paths, *nbgrader]
+            self.template_name = own
+            self.template_paths = self._template_paths()
+
     def default_filters(self) -> Iterator[tuple[str, Any]]:
-        """nbconvert's filters, with its ``clean_html`` replaced by :func:`clean_html`."""
+        """nbconvert's filters, with its ``clean_html`` replaced by :func:`clean_html`, and
+        what tito's templates use: ``feedback_summary``, ``test_label``, ``points``."""
         yield from super().default_filters()
         yield ("clean_html", clean_html)
+        yield ("feedback_summary", feedback_summary)
+        yield ("test_label", label_of)
+        yield ("points", points)
 
     @pass_context
     def markdown2html(self, context: Any, source: str) -> str:
@@ -257,5 +283,9 @@ class InertHTMLExporter(HTMLExporter):
         inline = InlineCode.of(template_only)
         resources["inline_code"] = inline
         policy = content_security_policy(inline, meta=True)
-        tag = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
-        return _HEAD.sub(lambda head: head.group(0) + tag, html, count=1), resources
+        tags = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+        graded = resources.get("nbgrader", {})
+        if "score" in graded:  # a feedback page (nbgrader's GetGrades scored it)
+            # Added after nbconvert's own rewriting of the page, which reorders attributes.
+            tags += "\n" + score_meta(graded["score"], graded["max_score"])
+        return _HEAD.sub(lambda head: head.group(0) + tags, html, count=1), resources
