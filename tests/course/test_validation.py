@@ -13,24 +13,30 @@ from nbformat import NotebookNode
 from tests.grading.submissions import answered, grade_id, submission
 from tito.authoring.policy import ANSWER_STUB
 from tito.authoring.source import Role, read_source
+from tito.authoring.test_cells import results_summary
 from tito.files import write_notebook
 from tito.grading.course_dir import CourseDir
 from tito.manifest import Course
 from tito.module_tests import TestResult
-from tito.student.validation import message, summary, unanswered, validate
+from tito.student.validation import message, unanswered, validate
 from tito.student.workspace import PLACEHOLDER, Workspace
 
 
 @pytest.mark.parametrize(("counts", "said"), [
-    ((2, 8, 2, 3), "6 of 8 tests fail; 2 questions unanswered"),
-    ((7, 8, 1, 3), "1 of 8 tests fails; 1 question unanswered"),
-    ((8, 8, 0, 3), "all 8 tests pass; every question answered"),
-    ((1, 1, 0, 0), "the test passes"),
-    ((0, 1, 3, 3), "the test fails; 3 questions unanswered"),
+    ((6, 8, 2, 3), "6 of 8 tests fail; 2 questions unanswered"),
+    ((1, 8, 1, 3), "1 of 8 tests fails; 1 question unanswered"),
+    ((0, 8, 0, 3), "all 8 tests pass; every question answered"),
+    ((0, 1, 0, 0), "the test passes"),
+    ((1, 1, 3, 3), "the test fails; 3 questions unanswered"),
     ((0, 0, 0, 0), "no tests to run"),
 ])
 def test_the_summary_counts_in_words(counts: tuple[int, int, int, int], said: str) -> None:
-    assert summary(*counts) == said
+    assert results_summary(*counts) == said
+
+
+def test_feedback_counts_test_cells() -> None:
+    assert results_summary(5, 7, 2, 3, unit="test cell") == (
+        "5 of 7 test cells fail; 2 questions unanswered")
 
 
 @pytest.mark.parametrize(("outcome", "raw", "shown"), [

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
-import re
 import time
 
 import nbformat
 
 from tests.grading.submissions import answered, submission
 from tests.hub.client import Hub
+from tito.exchange import read_score
 
 
 def wait_for_job(hub: Hub, job: dict, timeout: float = 300) -> dict:
@@ -79,11 +79,11 @@ def edited(notebook: bytes, note: str) -> bytes:
 
 
 def feedback_score(html: bytes | str) -> str:
-    """The notebook's total in nbgrader's feedback page: ``points / maximum``."""
+    """The notebook's total in a feedback page (its score meta): ``points / maximum``."""
     text = html.decode("utf-8") if isinstance(html, bytes) else html
-    found = re.search(r"\(Score: ([\d.]+ / [\d.]+)\)", text)
-    assert found, "not an nbgrader feedback page"
-    return found.group(1)
+    found = read_score(text)
+    assert found, "not a feedback page"
+    return f"{found[0]:.1f} / {found[1]:.1f}"
 
 
 def worked(hub: Hub, module: str, release: nbformat.NotebookNode,

@@ -124,6 +124,9 @@ MATRIX = [
     Row("GET", "formgrader/submissions/components/bootstrap.css",
         (MISSING, MISSING, DENIED, ANONYMOUS_PAGE)),  # nor components
     Row("GET", "formgrader/submissions/{notebook}/{module}.ipynb", STAFF_PAGE),
+    # the module's notebooks that formgrader's names and "Preview" link to, rendered inert
+    Row("GET", "formgrader/tinytorch/notebook/source/{module}", STAFF_PAGE),
+    Row("GET", "formgrader/tinytorch/notebook/release/{module}", STAFF_PAGE),
     Row("GET", "formgrader/nothing/here", (MISSING,) * 4),
     # Jupyter Server's own routes: the service runs no code and serves no files
     Row("GET", "static/grading_service/dashboard.js", PUBLIC),

@@ -16,6 +16,7 @@ import re
 from nbformat import NotebookNode
 from nbgrader.converters import GenerateAssignment, GenerateFeedback
 from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+from nbgrader.utils import compute_checksum
 from traitlets.config import Config
 
 _SCOPE = re.compile(r"^(\s*)(?:async\s+)?(def|class)\s+(\w+)")
@@ -23,9 +24,17 @@ _EXTENDS = re.compile(r"^\s*@extends\(\s*(\w+)\s*\)")  # its class's methods are
 ANSWER_STUB = "YOUR ANSWER HERE: reason from your own code and measurements."
 
 
-def is_unanswered(source: str) -> bool:
-    """Whether a manually graded answer is still empty or the stub students were given."""
-    return source.strip() in ("", ANSWER_STUB)
+def is_changed(cell: NotebookNode) -> bool:
+    """Whether a student changed a cell nbgrader released with a checksum (an exercise, an
+    answer); a cell without one counts as changed."""
+    released = cell.get("metadata", {}).get("nbgrader", {}).get("checksum")
+    return released is None or compute_checksum(cell) != released
+
+
+def is_unanswered(cell: NotebookNode) -> bool:
+    """Whether a manually graded answer is blank, the stub students were given, or unchanged
+    from the release (nbgrader scores such an answer 0 by the same checksum)."""
+    return cell.source.strip() in ("", ANSWER_STUB) or not is_changed(cell)
 
 
 _WIDTH = 100  # the longest line students get, as the course's sources

@@ -134,12 +134,18 @@ class AutogradedCell:
     tests: tuple[str, ...]
 
 
+def is_test_cell(cell: NotebookNode) -> bool:
+    """Whether ``cell`` is an autograded test cell (graded code that students do not write)."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
 def autograded_cells(notebook: NotebookNode) -> list[AutogradedCell]:
     """The autograded test cells of an instructor or student notebook, in order."""
     cells = []
     for cell in notebook.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+        if is_test_cell(cell):
+            meta = cell["metadata"]["nbgrader"]
             analysis = analyze_test_cell(cell.source)
             cells.append(AutogradedCell(meta["grade_id"], meta.get("points", 0), cell.source,
                                   tuple(analysis.visible + analysis.hidden)))
@@ -170,3 +176,27 @@ def pytest_module(notebook: NotebookNode, module: Module, origin: str) -> str:
     grade_cells = {name: cell.grade_id for cell in cells for name in cell.tests}
     parts.append(f"\n{GRADE_CELLS} = {grade_cells!r}")
     return "\n".join(parts) + "\n"
+
+
+def plural(count: int, word: str) -> str:
+    """``1 test``, ``2 tests``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def results_summary(failing: int, total: int, unanswered: int, questions: int,
+                    unit: str = "test") -> str:
+    """The first line of every check a student reads (``tito module test``, the lab's panel,
+    feedback), tests first: ``6 of 8 tests fail; 2 questions unanswered``."""
+    if total == 0:
+        tests = f"no {unit}s to run"
+    elif failing == 0:
+        tests = f"the {unit} passes" if total == 1 else f"all {total} {unit}s pass"
+    elif total == 1:
+        tests = f"the {unit} fails"
+    else:
+        tests = f"{failing} of {total} {unit}s {'fails' if failing == 1 else 'fail'}"
+    if questions == 0:
+        return tests
+    answers = ("every question answered" if unanswered == 0
+               else f"{plural(unanswered, 'question')} unanswered")
+    return f"{tests}; {answers}"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from nbformat import NotebookNode
 
 from tito.authoring.policy import is_unanswered
-from tito.authoring.test_cells import label_of
+from tito.authoring.test_cells import is_test_cell, label_of, results_summary
 
 # The marks of PytestGrades' report in a test cell's output: "✓ test_x" or
 # "✗ test_x: <the assertion's message>", one line per test.
@@ -72,16 +72,14 @@ class FeedbackSummary:
 
     @property
     def line(self) -> str:
-        """``6 of 8 test cells fail; 2 questions unanswered; late penalty 7``."""
+        """``6 of 8 test cells fail; 2 questions unanswered; late penalty 7 points``."""
         failing = sum(not test.passed for test in self.tests)
-        parts = [f"{failing} of {len(self.tests)} test cells fail" if failing
-                 else f"all {len(self.tests)} test cells pass"]
         unanswered = sum(not question.answered for question in self.questions)
-        if unanswered:
-            parts.append(f"{unanswered} question{'s' if unanswered != 1 else ''} unanswered")
+        line = results_summary(failing, len(self.tests), unanswered, len(self.questions),
+                               unit="test cell")
         if self.late_penalty > 0:
-            parts.append(f"late penalty {points(self.late_penalty)} points")
-        return "; ".join(parts)
+            line += f"; late penalty {points(self.late_penalty)} points"
+        return line
 
 
 def _failures(cell: NotebookNode) -> tuple[Failure, ...]:
@@ -107,14 +105,14 @@ def feedback_summary(nb: NotebookNode, resources: dict) -> FeedbackSummary:
         if not isinstance(grading, dict) or not grading.get("grade"):
             continue
         score = grading.get("score")
-        if cell.cell_type == "code" and not grading.get("solution"):
+        if is_test_cell(cell):
             tests.append(TestCellResult(grading["grade_id"], label_of(cell), _number(score),
                                         _number(grading.get("points")), _failures(cell)))
         elif grading.get("solution"):
             questions.append(Question(grading["grade_id"],
                                       score if isinstance(score, int | float) else None,
                                       _number(grading.get("points")),
-                                      not is_unanswered(cell.source)))
+                                      not is_unanswered(cell)))
     info = resources.get("nbgrader", {})
     return FeedbackSummary(_number(info.get("score")), _number(info.get("max_score")),
                            _number(info.get("late_penalty")), tuple(tests), tuple(questions))

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tito.authoring.policy import is_changed
 from tito.errors import TitoError
 from tito.exchange import read_score
 from tito.manifest import Course, LatePolicy, Module
 from tito.panel.listing import HandIn, Listing
 from tito.student import milestones
-from tito.student.validation import is_changed
 from tito.student.workspace import Workspace
 
 # How stamp_folder (tito.exchange) names a submission time.

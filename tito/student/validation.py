@@ -14,11 +14,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from nbformat import NotebookNode
-from nbgrader.utils import compute_checksum
 
 from tito.authoring.export import module_code
-from tito.authoring.policy import ANSWER_STUB
-from tito.authoring.test_cells import autograded_cells
+from tito.authoring.policy import is_unanswered
+from tito.authoring.test_cells import (
+    analyze_test_cell,
+    is_test_cell,
+    label_of,
+    results_summary,
+)
 from tito.errors import TitoError
 from tito.manifest import Module
 from tito.module_tests import TestResult, TestRun, run_module_tests
@@ -68,28 +72,6 @@ class ValidationReport:
         return answer
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def summary(passed: int, total: int, unanswered: int, questions: int) -> str:
-    """One line, tests first: ``6 of 8 tests fail; 2 questions unanswered``."""
-    failing = total - passed
-    if total == 0:
-        tests = "no tests to run"
-    elif failing == 0:
-        tests = "the test passes" if total == 1 else f"all {total} tests pass"
-    elif total == 1:
-        tests = "the test fails"
-    else:
-        tests = f"{failing} of {total} tests {'fails' if failing == 1 else 'fail'}"
-    if questions == 0:
-        return tests
-    answers = ("every question answered" if unanswered == 0
-               else f"{_plural(unanswered, 'question')} unanswered")
-    return f"{tests}; {answers}"
-
-
 def message(result: TestResult) -> str:
     """What the student reads about a test: the assertion's own message (or the error's),
     never the assert statement, which is the test's source."""
@@ -105,19 +87,12 @@ def _nbgrader(cell: NotebookNode) -> dict:
 
 
 def pieces(notebook: NotebookNode) -> dict[str, str]:
-    """Test function → the piece of code it tests: its cell's ``metadata.tinytorch.tests``
-    label, else the cell's grade id (notebooks made before labels)."""
-    labels = {_nbgrader(cell).get("grade_id"): cell.get("metadata", {}).get("tinytorch", {})
-              .get("tests") for cell in notebook.cells}
-    return {test: labels.get(cell.grade_id) or cell.grade_id
-            for cell in autograded_cells(notebook) for test in cell.tests}
-
-
-def is_changed(cell: NotebookNode) -> bool:
-    """Whether the student changed a cell nbgrader released with a checksum (an exercise,
-    an answer); a cell without one counts as changed."""
-    released = _nbgrader(cell).get("checksum")
-    return released is None or compute_checksum(cell) != released
+    """Test function → the piece of code it tests (its cell's label)."""
+    labels = {}
+    for cell in filter(is_test_cell, notebook.cells):
+        analysis = analyze_test_cell(cell.source)
+        labels.update(dict.fromkeys(analysis.visible + analysis.hidden, label_of(cell)))
+    return labels
 
 
 def _question(cells: list[NotebookNode], index: int) -> str:
@@ -142,8 +117,7 @@ def unanswered(notebook: NotebookNode) -> list[str]:
         meta = _nbgrader(cell)
         if not (meta.get("grade") and meta.get("solution")):
             continue
-        answer = cell.source.strip()
-        if answer in ("", ANSWER_STUB) or not is_changed(cell):
+        if is_unanswered(cell):
             found.append(_question(notebook.cells, index))
     return found
 
@@ -196,5 +170,6 @@ def report(run: TestRun, notebook: NotebookNode) -> ValidationReport:
                               result.outcome, message(result)) for result in run.results)
     open_questions = unanswered(notebook)
     return ValidationReport(
-        summary(run.passed, len(tests), len(open_questions), questions(notebook)),
+        results_summary(len(tests) - run.passed, len(tests), len(open_questions),
+                        questions(notebook)),
         run.passed, len(tests), tests, tuple(open_questions))
