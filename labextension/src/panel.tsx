@@ -46,10 +46,12 @@ function Spinner(): JSX.Element {
   return <span className="jp-TinyTorch-spinner" aria-label="running" />;
 }
 
-/** A small button that shows a spinner while `busy` and is disabled unless `enabled`. */
+/** A small button that shows a spinner while `busy` and is disabled unless `enabled`
+ * (its tooltip then says why). */
 function Action(props: {
   label: string;
   title: string;
+  disabledTitle: string;
   enabled: boolean;
   busy: boolean;
   onClick: () => void;
@@ -58,7 +60,7 @@ function Action(props: {
     <Button
       small
       className="jp-TinyTorch-action"
-      title={props.title}
+      title={props.enabled ? props.title : `${props.label}: ${props.disabledTitle}`}
       disabled={!props.enabled || props.busy}
       onClick={props.onClick}
     >
@@ -164,15 +166,17 @@ function ModuleView(props: {
       )}
       <div className="jp-TinyTorch-actions">
         <Action
-          label={module.fetched ? 'Open' : 'Fetch & open'}
-          title={`Open ${module.notebook}`}
+          label="Open"
+          title={module.fetched ? `Open ${module.notebook}` : `Fetch ${module.title} and open it`}
+          disabledTitle="not released yet"
           enabled={state.can.open}
           busy={busy('open')}
           onClick={() => void model.open(module.id)}
         />
         <Action
-          label="Run tests"
+          label="Test"
           title="Run the module's tests on your saved notebook"
+          disabledTitle={state.stage === 'locked' ? state.detail : 'open it first'}
           enabled={state.can.test}
           busy={busy('test')}
           onClick={() => void model.test(module.id)}
@@ -180,6 +184,7 @@ function ModuleView(props: {
         <Action
           label="Export"
           title="Export your solutions into your tinytorch package"
+          disabledTitle={state.stage === 'locked' ? state.detail : 'open it first'}
           enabled={state.can.export}
           busy={busy('export')}
           onClick={() => void model.export(module.id)}
@@ -187,6 +192,7 @@ function ModuleView(props: {
         <Action
           label="Submit"
           title="Hand in your notebook for grading"
+          disabledTitle="nothing to hand in yet: work on the notebook first"
           enabled={state.can.submit}
           busy={busy('submit')}
           onClick={() => void model.submit(module.id)}
@@ -194,6 +200,7 @@ function ModuleView(props: {
         <Action
           label="Feedback"
           title="Fetch and open your graded feedback"
+          disabledTitle="no feedback released yet"
           enabled={state.can.feedback}
           busy={busy('feedback')}
           onClick={() => void model.feedback(module.id)}
@@ -276,7 +283,8 @@ function MilestoneView(props: {
       <div className="jp-TinyTorch-actions">
         <Action
           label="Run"
-          title={state.status !== 'missing' ? `Run the ${milestone.title} milestone` : state.detail}
+          title={`Run the ${milestone.title} milestone`}
+          disabledTitle={state.detail}
           enabled={state.status !== 'missing'}
           busy={running}
           onClick={() => void model.runMilestone(milestone.name)}
