@@ -6,28 +6,12 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { Course } from './state';
+import { Course, ValidationReport } from './state';
 
 /** `POST modules/<id>/fetch`. */
 export interface Fetched {
   status: 'created' | 'kept';
   notebook: string;
-}
-
-export interface TestResult {
-  name: string;
-  piece: string;
-  outcome: 'passed' | 'failed' | 'error';
-  message: string;
-}
-
-/** `POST modules/<id>/test`: summary first, then each test. */
-export interface ValidationReport {
-  summary: string;
-  passed: number;
-  total: number;
-  tests: TestResult[];
-  unanswered: string[];
 }
 
 export interface Exported {
@@ -56,7 +40,9 @@ export interface RunOutput {
 }
 
 async function messageOf(response: Response, what: string): Promise<string> {
-  const fallback = `The lab's server answered ${response.status} ${response.statusText} to ${what}: reload the page and try again.`;
+  const fallback =
+    `The lab's server answered ${response.status} ${response.statusText} to ${what}: ` +
+    'reload the page and try again.';
   try {
     const body = await response.json();
     return typeof body?.message === 'string' && body.message ? body.message : fallback;
@@ -77,7 +63,8 @@ export async function request<T>(
     response = await ServerConnection.makeRequest(url, { method }, settings);
   } catch (error) {
     throw new Error(
-      `The lab's server does not answer (${(error as Error).message}): check that your server is running and reload the page.`
+      `The lab's server does not answer (${(error as Error).message}): ` +
+        'check that your server is running and reload the page.'
     );
   }
   if (!response.ok) {

@@ -9,7 +9,7 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import * as api from './api';
-import { Course, ModuleFacts } from './state';
+import { Course, ModuleFacts, ValidationReport } from './state';
 
 /** A milestone run the panel follows. */
 export interface MilestoneRun {
@@ -35,7 +35,7 @@ export class CourseModel {
   loadError: string | null = null;
   /** Actions under way, as "<module id>:<action>" or "milestone:<name>". */
   readonly busy = new Set<string>();
-  readonly reports = new Map<string, api.ValidationReport>();
+  readonly reports = new Map<string, ValidationReport>();
   readonly runs = new Map<string, MilestoneRun>();
 
   /** Emitted whenever anything above changes. */

@@ -9,16 +9,24 @@ import {
   caretRightIcon,
   checkIcon,
   closeIcon,
+  classes,
   ReactWidget,
   refreshIcon,
   UseSignal
 } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import { ValidationReport } from './api';
 import { tinytorchIcon } from './icon';
 import { CourseModel, formatTime, MilestoneRun } from './model';
-import { Course, milestoneState, MilestoneFacts, ModuleFacts, moduleState } from './state';
+import {
+  Course,
+  milestoneState,
+  MilestoneFacts,
+  ModuleFacts,
+  moduleState,
+  pieces,
+  ValidationReport
+} from './state';
 
 export class CoursePanel extends ReactWidget {
   constructor(private model: CourseModel) {
@@ -157,7 +165,11 @@ function ModuleView(props: {
       )}
       {due && (
         <div
-          className={`jp-TinyTorch-due${due.late ? ' jp-mod-late' : ''}${due.soon ? ' jp-mod-soon' : ''}`}
+          className={classes(
+            'jp-TinyTorch-due',
+            due.late && 'jp-mod-late',
+            due.soon && 'jp-mod-soon'
+          )}
           title={module.late_policy ? `Late policy: ${module.late_policy}` : undefined}
         >
           Due {formatTime(due.at)} · {due.text}
@@ -218,7 +230,12 @@ function ReportView(props: { report: ValidationReport; onClose: () => void }): J
   return (
     <div className="jp-TinyTorch-report">
       <div className="jp-TinyTorch-row">
-        <Button minimal small title={open ? 'Hide the tests' : 'Show the tests'} onClick={() => setOpen(!open)}>
+        <Button
+          minimal
+          small
+          title={open ? 'Hide the tests' : 'Show the tests'}
+          onClick={() => setOpen(!open)}
+        >
           <Caret.react tag="span" />
         </Button>
         <strong className="jp-TinyTorch-summary">{report.summary}</strong>
@@ -228,20 +245,31 @@ function ReportView(props: { report: ValidationReport; onClose: () => void }): J
       </div>
       {open && (
         <ul className="jp-TinyTorch-tests">
-          {report.tests.map(test => (
-            <li key={test.name} className={`jp-mod-${test.outcome}`}>
-              {test.outcome === 'passed' ? (
-                <checkIcon.react tag="span" className="jp-TinyTorch-pass" />
-              ) : (
+          {pieces(report).map(piece => (
+            <li key={piece.piece}>
+              {piece.failures.length ? (
                 <closeIcon.react tag="span" className="jp-TinyTorch-fail" />
+              ) : (
+                <checkIcon.react tag="span" className="jp-TinyTorch-pass" />
               )}
-              <span className="jp-TinyTorch-test">{test.piece || test.name}</span>
-              {test.message && <div className="jp-TinyTorch-message">{test.message}</div>}
+              <span className="jp-TinyTorch-test">{piece.piece}</span>
+              <span className="jp-TinyTorch-count">
+                {piece.passed}/{piece.total}
+              </span>
+              {piece.shared && <div className="jp-TinyTorch-message">{piece.shared}</div>}
+              {piece.failures.map(test => (
+                <React.Fragment key={test.name}>
+                  <div className="jp-TinyTorch-failure">{test.name}</div>
+                  {!piece.shared && test.message && (
+                    <div className="jp-TinyTorch-message">{test.message}</div>
+                  )}
+                </React.Fragment>
+              ))}
             </li>
           ))}
           {report.unanswered.map(question => (
             <li key={question} className="jp-mod-unanswered">
-              <span className="jp-TinyTorch-test">Unanswered: {question}</span>
+              Unanswered: {question}
             </li>
           ))}
         </ul>

@@ -62,6 +62,35 @@ export interface Course {
   milestones: MilestoneFacts[];
 }
 
+export interface TestResult {
+  name: string;
+  /** What it tests: the names the exercise before it defines, e.g. "ReLU.forward". */
+  piece: string;
+  outcome: 'passed' | 'failed' | 'error';
+  /** The assertion's message (never a traceback). */
+  message: string;
+}
+
+/** The answer of `POST modules/<id>/test`: summary first, then each test. */
+export interface ValidationReport {
+  summary: string;
+  passed: number;
+  total: number;
+  tests: TestResult[];
+  unanswered: string[];
+}
+
+/** The tests of one piece of a module, as the panel lists them. */
+export interface PieceResult {
+  piece: string;
+  passed: number;
+  total: number;
+  /** The tests that failed or errored, in report order. */
+  failures: TestResult[];
+  /** The message every failure shares (said once), else null. */
+  shared: string | null;
+}
+
 /** Where a student is with a module, furthest first. */
 export type Stage =
   | 'graded'
@@ -258,4 +287,23 @@ export function milestoneState(course: Course, milestone: MilestoneFacts): Miles
   return milestone.last.passed
     ? { status: 'passed', label: 'Passed', detail: '', at }
     : { status: 'failed', label: 'Failed', detail: 'see the output of a new run', at };
+}
+
+/** A report's tests grouped by the piece they test, pieces in report order. */
+export function pieces(report: ValidationReport): PieceResult[] {
+  const groups = new Map<string, TestResult[]>();
+  for (const test of report.tests) {
+    groups.set(test.piece, [...(groups.get(test.piece) ?? []), test]);
+  }
+  return [...groups].map(([piece, tests]) => {
+    const failures = tests.filter(test => test.outcome !== 'passed');
+    const messages = new Set(failures.map(test => test.message));
+    return {
+      piece,
+      passed: tests.length - failures.length,
+      total: tests.length,
+      failures,
+      shared: failures.length > 1 && messages.size === 1 ? failures[0].message : null
+    };
+  });
 }

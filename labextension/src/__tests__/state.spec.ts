@@ -4,7 +4,10 @@ import {
   milestoneState,
   ModuleFacts,
   moduleState,
-  span
+  pieces,
+  span,
+  TestResult,
+  ValidationReport
 } from '../state';
 import answer from './fixtures/course.json';
 
@@ -162,5 +165,45 @@ describe('milestoneState', () => {
   it('says how the last run went', () => {
     expect(states.xor).toMatchObject({ status: 'passed', at: '2026-12-05T12:00:00+00:00' });
     expect(states.cnn).toMatchObject({ status: 'failed', label: 'Failed' });
+  });
+});
+
+describe('pieces', () => {
+  const TODO = 'NotImplementedError: relu is not implemented yet';
+  const test = (name: string, piece: string, outcome: TestResult['outcome'], message = '') => ({
+    name,
+    piece,
+    outcome,
+    message
+  });
+  const report: ValidationReport = {
+    summary: '4 of 6 tests fail; 1 question unanswered',
+    passed: 2,
+    total: 6,
+    tests: [
+      test('test_relu_zero', 'relu', 'failed', TODO),
+      test('test_relu_positive', 'relu', 'failed', TODO),
+      test('test_sigmoid_half', 'sigmoid', 'passed'),
+      test('test_sigmoid_range', 'sigmoid', 'failed', 'sigmoid(100) should be 1.0, got nan'),
+      test('test_sigmoid_shape', 'sigmoid', 'error', 'TypeError: bad operand'),
+      test('test_tanh', 'tanh', 'passed')
+    ],
+    unanswered: ['Q1 why ReLU']
+  };
+
+  it('groups the tests by the piece they test, in report order', () => {
+    expect(pieces(report).map(p => [p.piece, p.passed, p.total])).toEqual([
+      ['relu', 0, 2],
+      ['sigmoid', 1, 3],
+      ['tanh', 1, 1]
+    ]);
+  });
+
+  it('says a message all failures of a piece share once', () => {
+    const [relu, sigmoid, tanh] = pieces(report);
+    expect(relu.shared).toBe(TODO);
+    expect(sigmoid.shared).toBeNull();
+    expect(sigmoid.failures.map(t => t.name)).toEqual(['test_sigmoid_range', 'test_sigmoid_shape']);
+    expect(tanh.failures).toEqual([]);
   });
 });
