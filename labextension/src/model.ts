@@ -4,7 +4,7 @@
  * palette goes through one method here, which reports success and errors as JupyterLab
  * notifications.
  */
-import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { Dialog, Notification, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -24,6 +24,19 @@ const POLL_MS = 1000;
 /** A date and time in the student's locale and time zone. */
 export function formatTime(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** Longer messages are cut short in a notification. */
+const NOTIFICATION_LENGTH = 140;
+
+/** An error notification that stays until closed, with the whole message a click away when
+ * the notification cuts it short. */
+function notifyError(message: string): void {
+  const whole = { label: 'Read all', callback: () => void showErrorMessage('TinyTorch', message) };
+  Notification.error(message, {
+    autoClose: false,
+    actions: message.length > NOTIFICATION_LENGTH ? [whole] : []
+  });
 }
 
 export class CourseModel {
@@ -144,10 +157,12 @@ export class CourseModel {
       if (run.passed) {
         Notification.success(`Milestone ${name} passed.`, { autoClose: 5000 });
       } else {
-        Notification.warning(`Milestone ${name} did not pass: its output says why.`);
+        Notification.warning(`Milestone ${name} did not pass: its output says why.`, {
+          autoClose: false
+        });
       }
     } catch (error) {
-      Notification.error((error as Error).message);
+      notifyError((error as Error).message);
     } finally {
       this.busy.delete(key);
       await this.refresh();
@@ -186,7 +201,7 @@ export class CourseModel {
     try {
       await run(this.module(id));
     } catch (error) {
-      Notification.error((error as Error).message);
+      notifyError((error as Error).message);
     } finally {
       this.busy.delete(key);
       await this.refresh();

@@ -318,7 +318,22 @@ function MilestoneView(props: {
           onClick={() => void model.runMilestone(milestone.name)}
         />
       </div>
-      {run && <pre className="jp-TinyTorch-output">{run.output || 'Starting…'}</pre>}
+      {run && <Output text={run.output || 'Starting…'} />}
     </li>
+  );
+}
+
+/** A run's output, kept scrolled to its end as it grows. */
+function Output({ text }: { text: string }): JSX.Element {
+  const node = React.useRef<HTMLPreElement>(null);
+  React.useEffect(() => {
+    if (node.current) {
+      node.current.scrollTop = node.current.scrollHeight;
+    }
+  }, [text]);
+  return (
+    <pre ref={node} className="jp-TinyTorch-output">
+      {text}
+    </pre>
   );
 }
