@@ -6,7 +6,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { Course, ValidationReport } from './state';
+import { Course, Feedback, ValidationReport } from './state';
 
 /** `POST modules/<id>/fetch`. */
 export interface Fetched {
@@ -24,12 +24,6 @@ export interface Receipt {
   timestamp: string;
 }
 
-export interface FeedbackFetched {
-  path: string;
-  timestamp: string;
-  score: number;
-  max_score: number;
-}
 
 /** A slice of a milestone run's output, from `offset` on. */
 export interface RunOutput {
@@ -82,7 +76,7 @@ export const testModule = (id: string) => request<ValidationReport>(modulePath(i
 export const exportModule = (id: string) => request<Exported>(modulePath(id, 'export'), 'POST');
 export const submitModule = (id: string) => request<Receipt>(modulePath(id, 'submit'), 'POST');
 export const fetchFeedback = (id: string) =>
-  request<FeedbackFetched>(modulePath(id, 'feedback'), 'POST');
+  request<Feedback>(modulePath(id, 'feedback'), 'POST');
 export const startMilestone = (name: string) =>
   request<{ run: string }>(milestonePath(name), 'POST');
 export const milestoneOutput = (name: string, since: number) =>

@@ -9,7 +9,7 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import * as api from './api';
-import { Course, ModuleFacts, ValidationReport } from './state';
+import { Course, ModuleFacts, scoreText, ValidationReport } from './state';
 
 /** A milestone run the panel follows. */
 export interface MilestoneRun {
@@ -126,10 +126,10 @@ export class CourseModel {
     await this.act(id, 'feedback', async module => {
       const feedback = await api.fetchFeedback(id);
       this.docManager.openOrReveal(feedback.path);
-      Notification.success(
-        `${module.title}: ${feedback.score} of ${feedback.max_score} points.`,
-        { autoClose: 8000 }
-      );
+      const score = scoreText(feedback);
+      Notification.success(`${module.title}: ${score ? `scored ${score}` : 'feedback opened'}.`, {
+        autoClose: 8000
+      });
     });
   }
 

@@ -313,7 +313,7 @@ function MilestoneView(props: {
           label="Run"
           title={`Run the ${milestone.title} milestone`}
           disabledTitle={state.detail}
-          enabled={state.status !== 'missing'}
+          enabled={state.status !== 'missing' && state.status !== 'unavailable'}
           busy={running}
           onClick={() => void model.runMilestone(milestone.name)}
         />

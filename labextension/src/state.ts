@@ -15,12 +15,18 @@ export interface Submission {
   feedback_released: boolean;
 }
 
-/** The newest feedback the student fetched. */
+/** The newest feedback the student fetched; no score when its page carries none (pages
+ * made before scores were written into them). */
 export interface Feedback {
   path: string;
   timestamp: string;
-  score: number;
-  max_score: number;
+  score: number | null;
+  max_score: number | null;
+}
+
+/** "61.5/100", or "" without a score. */
+export function scoreText(feedback: Feedback): string {
+  return feedback.score === null ? '' : `${feedback.score}/${feedback.max_score}`;
 }
 
 export interface ModuleFacts {
@@ -47,6 +53,8 @@ export interface MilestoneFacts {
   requires: string[];
   missing: string[];
   last: { passed: boolean; at: string } | null;
+  /** False when the course has no script for it yet (absent: it has one). */
+  available?: boolean;
 }
 
 export type Role = 'student' | 'teaching-assistant' | 'instructor';
@@ -133,8 +141,9 @@ export interface ModuleState {
 }
 
 export interface MilestoneState {
-  /** `missing`: some module it needs is not exported; else ready, with its last run's result. */
-  status: 'missing' | 'ready' | 'passed' | 'failed';
+  /** `unavailable`: no script yet; `missing`: some module it needs is not exported; else it
+   * can run, with its last run's result. */
+  status: 'unavailable' | 'missing' | 'ready' | 'passed' | 'failed';
   label: string;
   detail: string;
   /** When it last ran, else null. */
@@ -234,7 +243,7 @@ export function moduleState(course: Course, module: ModuleFacts): ModuleState {
   const submitted = newest(module.submissions);
   const tests = module.tests ? testsText(module.tests) : '';
   const labels: Record<Stage, string> = {
-    graded: feedback ? `Graded ${feedback.score}/${feedback.max_score}` : '',
+    graded: feedback ? `Graded ${scoreText(feedback)}`.trim() : '',
     submitted: 'Submitted',
     exported: 'Exported',
     tested: tests,
@@ -277,6 +286,9 @@ export function moduleState(course: Course, module: ModuleFacts): ModuleState {
 /** Whether a milestone can run (every module it needs exported) and how its last run went. */
 export function milestoneState(course: Course, milestone: MilestoneFacts): MilestoneState {
   const at = milestone.last?.at ?? null;
+  if (milestone.available === false) {
+    return { status: 'unavailable', label: 'Not available', detail: 'not in the course yet', at };
+  }
   if (milestone.missing.length) {
     const detail = `export ${moduleTitles(course, milestone.missing)} first`;
     return { status: 'missing', label: 'Not ready', detail, at };

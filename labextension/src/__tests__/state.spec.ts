@@ -62,6 +62,12 @@ describe('moduleState', () => {
     expect(moduleState(unlocked, module('activations')).stage).toBe('released');
   });
 
+  it('says graded without a score when the feedback page carries none', () => {
+    const feedback = { ...module('setup').feedback!, score: null, max_score: null };
+    const unscored = changed('setup', { feedback });
+    expect(moduleState(unscored, unscored.modules[0]).label).toBe('Graded');
+  });
+
   it('gives the time of the newest submission and of the feedback', () => {
     expect(stateOf('training').at).toBe('2026-12-04T08:30:00+00:00');
     expect(stateOf('setup').at).toBe('2026-11-30T09:00:00+00:00');
@@ -160,6 +166,11 @@ describe('milestoneState', () => {
 
   it('names the modules still to export', () => {
     expect(states.mlp).toMatchObject({ status: 'missing', detail: 'export Tensor first' });
+  });
+
+  it('cannot run without a script in the course', () => {
+    const [perceptron] = course.milestones;
+    expect(milestoneState(course, { ...perceptron, available: false }).status).toBe('unavailable');
   });
 
   it('says how the last run went', () => {
