@@ -256,7 +256,6 @@ function ReportView(props: { report: ValidationReport; onClose: () => void }): J
               <span className="jp-TinyTorch-count">
                 {piece.passed}/{piece.total}
               </span>
-              {piece.shared && <div className="jp-TinyTorch-message">{piece.shared}</div>}
               {piece.failures.map(test => (
                 <React.Fragment key={test.name}>
                   <div className="jp-TinyTorch-failure">{test.name}</div>
@@ -265,6 +264,7 @@ function ReportView(props: { report: ValidationReport; onClose: () => void }): J
                   )}
                 </React.Fragment>
               ))}
+              {piece.shared && <div className="jp-TinyTorch-message">{piece.shared}</div>}
             </li>
           ))}
           {report.unanswered.map(question => (
