@@ -21,7 +21,19 @@ SYSTEM_TOOLS := bwrap:bubblewrap prlimit:util-linux setpriv:util-linux \
                 $(FASHION_MNIST):dataset-fashion-mnist
 TEST_TOOLS   := $(SYSTEM_TOOLS) chromium:chromium
 
-.PHONY: hub lab test lint export system-deps clean help
+# The lab extension (TypeScript in labextension/): JupyterLab's jlpm installs its packages
+# (yarn.lock as committed) and builds it into labextension/dist, which the wheel ships; each
+# new build is also copied where the venv's JupyterLab finds it (an editable install copies
+# the data files only when pip runs). Rebuilt only when its sources change.
+LABEXT       := labextension
+LABEXT_DIST  := $(LABEXT)/dist/package.json
+LABEXT_SRC   := $(shell find $(LABEXT)/src $(LABEXT)/style -type f -not -path '*/__tests__/*') \
+                $(addprefix $(LABEXT)/,package.json yarn.lock tsconfig.json install.json)
+LABEXT_DEPS  := $(LABEXT)/node_modules/.yarn-state.yml
+LABEXT_VENV  := $(VENV)/share/jupyter/labextensions/@tinytorch/lab
+JLPM         := cd $(LABEXT) && PATH="$(CURDIR)/$(BIN):$$PATH" jlpm
+
+.PHONY: hub lab test lint export system-deps clean help labextension
 
 help:
 	@echo "make hub    - set up and run the course hub (http://127.0.0.1/, demo accounts)"
@@ -30,6 +42,7 @@ help:
 	@echo "make lint   - ruff on the project"
 	@echo "make system-deps - the Debian packages grading needs (bubblewrap; TOOLS=... for others)"
 	@echo "make export - regenerate tinytorch/ from course/modules"
+	@echo "make labextension - build the lab extension (labextension/, with jlpm)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "TinyTorch needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
@@ -67,15 +80,30 @@ $(PROXY): | $(BIN)/python
 	@$(MAKE) --no-print-directory system-deps TOOLS="npm:npm"
 	npm install --silent --no-fund --no-audit --prefix $(VENV)/node configurable-http-proxy@$(PROXY_VERSION)
 
-hub: $(STAMP) system-deps $(PROXY)
+$(LABEXT_DEPS): $(LABEXT)/package.json $(LABEXT)/yarn.lock | $(STAMP)
+	@$(MAKE) --no-print-directory system-deps TOOLS="node:nodejs"
+	$(JLPM) install --immutable
+
+$(LABEXT_DIST): $(LABEXT_SRC) $(LABEXT_DEPS)
+	$(JLPM) build:prod
+	touch $(LABEXT_DIST)
+
+$(LABEXT_VENV)/package.json: $(LABEXT_DIST) | $(STAMP)
+	rm -rf $(LABEXT_VENV) && mkdir -p $(LABEXT_VENV)
+	cp -r $(LABEXT)/dist/. $(LABEXT)/install.json $(LABEXT_VENV)/
+
+labextension: $(LABEXT_VENV)/package.json
+
+hub: $(STAMP) system-deps $(PROXY) labextension
 	$(BIN)/python -m hub_config $(HUB_ARGS)
 
-lab: $(STAMP)
+lab: $(STAMP) labextension
 	$(BIN)/tito lab
 
-test: $(STAMP) $(PROXY)
+test: $(STAMP) $(PROXY) labextension
 	@$(MAKE) --no-print-directory system-deps TOOLS="$(TEST_TOOLS)"
 	$(BIN)/ruff check .
+	$(JLPM) test
 	@# pytest exits 5 when it collected no test: that is a failure, said plainly.
 	@$(BIN)/python -m pytest -n 2 --dist loadgroup; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "error: pytest collected no tests"; fi; exit $$status
@@ -87,4 +115,4 @@ export: $(STAMP)
 	$(BIN)/tito export --all
 
 clean:
-	rm -rf build .pytest_cache .ruff_cache
+	rm -rf build .pytest_cache .ruff_cache $(LABEXT)/lib $(LABEXT)/dist $(LABEXT)/tsconfig.tsbuildinfo
