@@ -13,12 +13,10 @@ import shutil
 import subprocess
 import sysconfig
 import urllib.request
-import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.course.test_wheel import wheel  # noqa: F401 (the fixture: the project's wheel)
 from tests.servers import free_port, request_json, running
 from tito.project import PROJECT_ROOT
 
@@ -34,16 +32,6 @@ SCRIPTS = Path(sysconfig.get_path("scripts"))
 def built() -> None:
     assert (BUILT / "package.json").is_file(), (
         "the lab extension is not built: run make labextension (make test builds it)")
-
-
-def test_the_wheel_ships_the_prebuilt_extension(wheel: Path) -> None:  # noqa: F811
-    names = set(zipfile.ZipFile(wheel).namelist())
-    [data] = {name.split("/")[0] for name in names if ".data/" in name}
-    shipped = {name.removeprefix(f"{data}/data/share/jupyter/labextensions/{NAME}/")
-               for name in names if f"labextensions/{NAME}/" in name}
-    built = {str(path.relative_to(BUILT)) for path in BUILT.rglob("*") if path.is_file()}
-    assert shipped == built | {"install.json"}
-    assert any(re.fullmatch(r"static/remoteEntry\.[0-9a-f]+\.js", name) for name in shipped)
 
 
 def test_jupyter_lists_it_enabled_and_ok() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sysconfig
@@ -21,6 +22,9 @@ from tito.files import write_notebook
 from tito.project import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
+
+EXTENSION = "@tinytorch/lab"
+EXTENSION_BUILD = PROJECT_ROOT / "labextension" / "dist"  # make labextension builds it
 
 # Not part of the package: the checkout's tooling, caches and run-time state.
 NOT_SOURCES = {".git", ".venv", "build", "workspace", "instructor", "exchange", "tests",
@@ -104,10 +108,26 @@ def test_the_wheel_holds_what_the_tools_read_and_nothing_else(wheel: Path) -> No
               "hub_config/student/lab-settings/overrides.json", "tinytorch/__init__.py"}
     assert needed <= names, sorted(needed - names)
     tops = {name.split("/")[0] for name in names}
+    [info] = [top for top in tops if top.endswith(".dist-info")]
+    [data] = [top for top in tops if top.endswith(".data")]
     assert tops - {"tinytorch", "course", "sandbox", "tito", "grading_service",
-                   "hub_config"} == {next(t for t in tops if t.endswith(".dist-info"))}
+                   "hub_config"} == {info, data}
+    # Its data files are the prebuilt lab extension only (tests/course/test_labextension.py).
+    extension = f"{data}/data/share/jupyter/labextensions/@tinytorch/lab/"
+    assert all(name.startswith(extension) for name in names if name.startswith(f"{data}/"))
     assert not [n for n in names if "/runtime/" in n or "__pycache__" in n or
                 n.startswith("tests/")]
+
+
+def test_the_wheel_ships_the_prebuilt_extension(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    [data] = {name.split("/")[0] for name in names if ".data/" in name}
+    shipped = {name.removeprefix(f"{data}/data/share/jupyter/labextensions/{EXTENSION}/")
+               for name in names if f"labextensions/{EXTENSION}/" in name}
+    built = {str(path.relative_to(EXTENSION_BUILD)) for path in EXTENSION_BUILD.rglob("*")
+             if path.is_file()}
+    assert shipped == built | {"install.json"}
+    assert any(re.fullmatch(r"static/remoteEntry\.[0-9a-f]+\.js", name) for name in shipped)
 
 
 def run(command: list[str | Path], cwd: Path, env: dict[str, str]
