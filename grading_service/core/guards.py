@@ -242,6 +242,6 @@ def preview(state: ModuleState, action: str, force: bool = False) -> Preview:
                        "those answers ungraded")
     else:
         raise KeyError(action)
-    text = _sentence(doing, students, overwrites) + (f". Warning: {warning}" if warning else "")
+    text = _sentence(doing, students, overwrites)
     return Preview(action, name, enabled, "" if enabled else guard.reason, students,
                    overwrites, warning, text)

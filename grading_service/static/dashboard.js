@@ -10,7 +10,7 @@ const POLL_MS = 700;
 const RECENT_JOBS = 8;
 // The actions whose option "force" the Redo box sets (see tito/grading/actions.py).
 const FORCEABLE = new Set(["release", "autograde"]);
-const ACTION_NAMES = { feedback_changed: "Re-release changed" };
+const ACTION_NAMES = { feedback: "Release feedback", feedback_changed: "Re-release changed" };
 const RELEASE_ANYWAY = { pending_manual: "release anyway" };
 const STAGES = [
   ["generated", "Generated"], ["released", "Released"], ["handed_in", "Handed in"],
@@ -95,6 +95,8 @@ const capitalized = (word) => word[0].toUpperCase() + word.slice(1);
 
 const forced = () => Boolean(document.getElementById("force")?.checked);
 
+const actionName = (action) => ACTION_NAMES[action] || capitalized(action);
+
 // Enabled only when the API says the action has something to do (or Redo makes it so);
 // the reason it is not is the button's tooltip.
 function setGuard(button, guard) {
@@ -104,7 +106,7 @@ function setGuard(button, guard) {
 }
 
 function actionButton(module, action) {
-  const name = ACTION_NAMES[action] || capitalized(action);
+  const name = actionName(action);
   const button = element("button", { type: "button", "aria-label": `${name} ${module.module}`,
                                      "data-action": action,
                                      onclick: () => confirmAction(module.module, action) }, name);
@@ -235,7 +237,7 @@ function confirmDialog(preview) {
                 "Release anyway, without those grades")
       : element("button", { type: "button", onclick: () => close({}) }, "Go ahead");
     dialog.append(
-      element("h2", { id: "confirm-title" }, `${capitalized(preview.action.replace("_", " "))} ${preview.module}?`),
+      element("h2", { id: "confirm-title" }, `${actionName(preview.action)} ${preview.module}?`),
       element("p", { class: "confirm-text" }, preview.text),
       ...(preview.warning ? [element("p", { class: "warning", role: "alert" }, preview.warning)] : []),
       element("p", { class: "buttons" },

@@ -92,8 +92,8 @@ def test_guards_previews_attention_and_settings_on_a_real_course(
         "in all): grade them in formgrader first, or ask again with {\"pending_manual\": "
         "\"release anyway\"} to release the feedback without those grades")
     assert guards.feedback_refusal(current, ["carol"]) is None
-    assert text(room, log, "feedback").endswith(
-        ". Warning: manual grading of setup is pending: 3 answers of alice, 1 answer of bob "
+    assert guards.preview(state(room, log), "feedback").warning == (
+        "manual grading of setup is pending: 3 answers of alice, 1 answer of bob "
         "(4 answers in all); their feedback would show those answers ungraded")
     released = room.tito("nbgrader", "feedback", "setup")
     assert "released feedback to 3 students: alice, bob, carol" in released

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from playwright.sync_api import Page, sync_playwright
 
@@ -20,6 +21,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                   "--disable-background-networking", "--no-first-run"]
 TIMEOUT_MS = 30_000
+LAB_MS = 90_000  # starting a lab: its sandbox, the workspace, JupyterLab
 
 
 def screenshot_dir() -> Path:
@@ -40,9 +42,11 @@ def snap(page: Page, name: str) -> Path:
 
 
 @contextmanager
-def logged_in(hub: Hub, user: str, profile: Path) -> Iterator[Page]:
+def logged_in(hub: Hub, user: str, profile: Path, next_url: str | None = "/hub/home"
+              ) -> Iterator[Page]:
     """A fresh chromium (its profile in ``profile``) in which ``user`` logged in through
-    the hub's login form; the page is on the hub's home page. If the test fails inside,
+    the hub's login form; the page is at ``next_url``, or with ``None`` where the hub
+    lands them (staff: its home page; students: their lab). If the test fails inside,
     every open page is saved as a screenshot ``failed-<user>-<n>``."""
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
@@ -50,7 +54,7 @@ def logged_in(hub: Hub, user: str, profile: Path) -> Iterator[Page]:
             viewport={"width": 1400, "height": 900})
         context.set_default_timeout(TIMEOUT_MS)
         try:
-            yield log_in(context.new_page(), hub, user)
+            yield log_in(context.new_page(), hub, user, next_url)
         except Exception:
             for number, page in enumerate(context.pages):
                 snap(page, f"failed-{user}-{number}")
@@ -59,13 +63,14 @@ def logged_in(hub: Hub, user: str, profile: Path) -> Iterator[Page]:
             context.close()
 
 
-def log_in(page: Page, hub: Hub, user: str) -> Page:
-    # Without next= the hub would go on to start the user's lab.
-    page.goto(f"{hub.url}/hub/login?next=%2Fhub%2Fhome")
+def log_in(page: Page, hub: Hub, user: str, next_url: str | None = "/hub/home") -> Page:
+    page.goto(f"{hub.url}/hub/login" + (f"?next={quote(next_url, safe='')}" if next_url
+                                        else ""))
     page.get_by_label("Username").fill(user)
     page.get_by_label("Password").fill(hub.passwords[user])
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{hub.url}/hub/home")
+    landing = re.escape(next_url) if next_url else rf"(/hub/home|/user/{user}/lab)"
+    page.wait_for_url(re.compile(rf"^{re.escape(hub.url)}{landing}"), timeout=LAB_MS)
     return page
 
 
