@@ -20,6 +20,9 @@ from tito.manifest import Course, Module
 from tito.project import Paths
 
 TERMINAL_RC = files("tito") / "terminal.bashrc"
+# Jupyter configuration of every course lab, laptop or hub: nbgrader's own lab UI is off
+# (the TinyTorch panel fetches, tests, submits and shows feedback).
+LAB_CONFIG = files("tito") / "jupyter_config"
 # The student's TinyTorch panel (its server side). Jupyter adds the extensions installed
 # packages enable to those named here; a hub lab's configuration enables it itself.
 PANEL_EXTENSION = "--ServerApp.jpserver_extensions=tito.panel=True"
@@ -99,6 +102,9 @@ def serve(workspace: Path, port: int, open_browser: bool, server_args: list[str]
     server itself does not import the student's package.
     """
     os.environ.update(student_environment(workspace))
+    # After any configuration the hub names, which comes first.
+    os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+        filter(None, [os.environ.get("JUPYTER_CONFIG_PATH"), str(LAB_CONFIG)]))
     # A terminal opened from the file browser's top starts in the server's folder: make it
     # the workspace, not where ``make lab`` ran (the checkout, whose reference tinytorch
     # ``python -c``/``-m`` would import ahead of the student's).

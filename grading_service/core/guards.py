@@ -157,16 +157,22 @@ def pending_text(module: Module, pending: dict[str, int]) -> str:
             f"({_count(sum(pending.values()), 'answer')} in all)")
 
 
-def feedback_refusal(state: ModuleState, students: Sequence[str]) -> str | None:
+ASK_AGAIN = ('ask again with {"pending_manual": "release anyway"} to release the feedback '
+             "without those grades")
+# formgrader's feedback buttons cannot ask; the dashboard's can.
+FROM_THE_DASHBOARD = ("release the feedback from the grading dashboard, which asks whether "
+                      "to release it without those grades")
+
+
+def feedback_refusal(state: ModuleState, students: Sequence[str], fix: str = ASK_AGAIN
+                     ) -> str | None:
     """Why feedback for ``students`` (all graded ones if empty) needs an explicit choice,
-    or None when no manual grading is pending for them."""
+    and ``fix``, the way to make it; None when no manual grading is pending for them."""
     chosen = students or state.graded
     pending = {s: n for s, n in state.pending_manual.items() if s in chosen}
     if not pending:
         return None
-    return (f"{pending_text(state.module, pending)}: grade them in formgrader first, or ask "
-            f'again with {{"pending_manual": "release anyway"}} to release the feedback '
-            "without those grades")
+    return f"{pending_text(state.module, pending)}: grade them in formgrader first, or {fix}"
 
 
 @dataclass(frozen=True)

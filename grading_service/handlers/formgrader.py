@@ -35,7 +35,7 @@ from nbgrader.server_extensions.formgrader import apihandlers, handlers
 from nbgrader.server_extensions.formgrader.formgrader import FormgradeExtension
 from tornado import web
 
-from grading_service.core import grades
+from grading_service.core import grades, guards
 from grading_service.core.files import INLINE_TYPES, confined
 from grading_service.core.jobs import JobQueue
 from grading_service.handlers.base import CallerMixin
@@ -185,6 +185,9 @@ class JobAction(RoleGate, apihandlers.BaseApiHandler):
     async def post(self, assignment_id: str, student_id: str | None = None) -> None:
         options = {**self.options, **({"students": [student_id]} if student_id else {})}
         try:
+            if self.kind == "feedback" and options.get("release", True):
+                await asyncio.to_thread(self.check_no_manual_pending, assignment_id,
+                                        [student_id] if student_id else [])
             job = self.jobs.submit(self.kind, assignment_id, self.caller.name, options)
         except TitoError as error:
             self.finish(json.dumps({"success": False, "log": "", "error": str(error)}))
@@ -194,6 +197,17 @@ class JobAction(RoleGate, apihandlers.BaseApiHandler):
             job = self.jobs.get(job.id)
         self.finish(json.dumps({"success": job.state == "succeeded",
                                 "log": "\n".join(job.log), "error": job.error or ""}))
+
+
+    def check_no_manual_pending(self, module_id: str, students: list[str]) -> None:
+        """Refuse feedback while manual grading is pending for its students: formgrader's
+        buttons cannot offer the dashboard's explicit "release anyway"."""
+        course_dir = self.settings["grader_course_dir"]
+        module = course_dir.course.module(module_id)
+        refusal = guards.feedback_refusal(guards.state_of(course_dir, module, ()), students,
+                                          fix=guards.FROM_THE_DASHBOARD)
+        if refusal:
+            raise TitoError(refusal)
 
 
 class FormgraderHome(RoleGate, handlers.BaseHandler):

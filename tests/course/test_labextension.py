@@ -42,10 +42,11 @@ def test_jupyter_lists_it_enabled_and_ok() -> None:
 
 
 def test_a_student_lab_serves_it_without_nbgrader_ui(tmp_path: Path) -> None:
-    """JupyterLab with the hub's student ``labconfig`` loads the extension (its page config
-    lists it, its remote entry is served) and leaves nbgrader's lab extension off."""
+    """JupyterLab with the course labs' ``labconfig`` (``tito/jupyter_config``, which every
+    lab reads, laptop or hub) loads the extension (its page config lists it, its remote
+    entry is served) and leaves nbgrader's lab extension off."""
     config = tmp_path / "config"
-    shutil.copytree(PROJECT_ROOT / "hub_config" / "student" / "labconfig", config / "labconfig")
+    shutil.copytree(PROJECT_ROOT / "tito" / "jupyter_config" / "labconfig", config / "labconfig")
     port = free_port()
     env = {**os.environ, "JUPYTER_CONFIG_PATH": str(config), "JUPYTER_TOKEN": TOKEN,
            "JUPYTER_CONFIG_DIR": str(tmp_path / "user-config"),

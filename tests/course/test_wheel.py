@@ -104,7 +104,7 @@ def test_the_wheel_holds_what_the_tools_read_and_nothing_else(wheel: Path) -> No
               "grading_service/static/dashboard.css", "hub_config/jupyterhub_config.py",
               "hub_config/templates/home.html", "hub_config/student/jupyter_server_config.py",
               "hub_config/student/nbgrader_config.py",
-              "hub_config/student/labconfig/page_config.json",
+              "tito/jupyter_config/labconfig/page_config.json",
               "hub_config/student/lab-settings/overrides.json", "tinytorch/__init__.py"}
     assert needed <= names, sorted(needed - names)
     tops = {name.split("/")[0] for name in names}

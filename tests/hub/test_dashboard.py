@@ -93,6 +93,14 @@ def test_a_module_run_through_the_dashboards_guards(hub: Hub) -> None:
     assert refused.json()["error"] == (
         f"{pending} (6 answers in all): grade them in formgrader first, or ask again with "
         '{"pending_manual": "release anyway"} to release the feedback without those grades')
+    # formgrader's feedback buttons cannot ask: they are refused, pointing to the dashboard
+    button = hub.grader("instructor", "POST",
+                        f"formgrader/api/assignment/{MODULE}/release_feedback").json()
+    assert not button["success"]
+    assert button["error"] == (
+        f"{pending} (6 answers in all): grade them in formgrader first, or release the "
+        "feedback from the grading dashboard, which asks whether to release it without "
+        "those grades")
     released = run_job(hub, MODULE, "feedback", {"pending_manual": "release anyway"})
     assert released["message"] == "released feedback to 2 students: alice, bob"
     assert module_row(hub, MODULE)["out_of_date"] == {}
