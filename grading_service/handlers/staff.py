@@ -62,9 +62,10 @@ class StaffHandler(GraderHandler):
                                      f"{guards.RELEASE_ANYWAY['pending_manual']!r}, not "
                                      f"{choice!r}")
         students = options.get("students") or []
-        refusal = guards.feedback_refusal(await self.state(module), students)
-        if refusal and choice is None:
-            raise web.HTTPError(409, refusal)
+        if options.get("release", True) and choice is None:  # a preview only makes pages
+            refusal = guards.feedback_refusal(await self.state(module), students)
+            if refusal:
+                raise web.HTTPError(409, refusal)
         self.queue("feedback", module, options)
 
     def modules(self) -> list[Module]:

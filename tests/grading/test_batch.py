@@ -68,8 +68,8 @@ def test_parallel_workers_grade_everyone_exactly(tito: Tito, course_dir: CourseD
     stamps = {g["student"]: g["submitted_at"] for g in grades}
     assert stamps["eve"] == "" and stamps["ada"].startswith("2026-11-20T10:00:00")
     progress = (course_dir.root / "reports" / "progress.csv").read_text(encoding="utf-8")
-    assert progress.splitlines() == ["student,setup", "ada,70.0", "bob,20.0", "cy,0.0",
-                                     "dee,70.0", "eve,"]
+    assert progress.splitlines() == ["student,setup", "ada,70.00", "bob,20.00", "cy,0.00",
+                                     "dee,70.00", "eve,"]
     as_json = tito("nbgrader", "report", "--format", "json", "--module", "setup",
                    "--course-dir", str(course_dir.root))
     assert as_json.returncode == 0, as_json.stderr

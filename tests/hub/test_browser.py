@@ -283,3 +283,19 @@ def test_a_student_may_not_open_the_dashboard(hub: Hub, tmp_path: Path) -> None:
         expect(page.locator("body")).to_contain_text(
             "bob (student) may not open the grading dashboard")
         snap(page, "16-dashboard-refused-to-a-student")
+
+
+def test_staff_find_their_grading_tools_in_their_lab(hub: Hub, tmp_path: Path) -> None:
+    with logged_in(hub, "ta", tmp_path / "ta", next_url=None) as home:
+        expect(home).to_have_url(f"{hub.url}/hub/home")
+        home.get_by_role("button", name=re.compile(r"^(Start )?My Server$")).click()
+        home.wait_for_url(re.compile(r"/user/ta/lab"), timeout=LAB_MS)
+        card = home.locator(".jp-LauncherCard", has_text="Grading dashboard")
+        expect(card).to_be_visible(timeout=LAB_MS)
+        snap(home, "17-ta-lab-launcher")
+        with home.context.expect_page() as opened:
+            card.click()
+        dashboard = opened.value
+        authorize(dashboard)
+        expect(dashboard).to_have_url(re.compile(rf"{SERVICE}/dashboard"))
+        expect(dashboard.locator("main")).to_have_attribute("aria-busy", "false")

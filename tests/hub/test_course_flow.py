@@ -84,7 +84,13 @@ def test_a_module_from_fetch_to_grades_over_http(hub: Hub) -> None:
     assert "alice: feedback made" in preview["log"]
     assert hub.grader("alice", "GET", f"api/assignments/{MODULE}/feedback").json() == \
         no_feedback, "formgrader's generate is a preview for staff"
-    formgrader_action(hub, f"assignment/{MODULE}/release_feedback")
+    # Bob's answers wait for the TA: formgrader's button (which cannot ask) refuses them
+    refused = hub.grader("instructor", "POST",
+                         f"formgrader/api/assignment/{MODULE}/release_feedback").json()
+    assert not refused["success"]
+    assert refused["error"].startswith(f"manual grading of {MODULE} is pending: 3 answers "
+                                       "of bob")
+    formgrader_action(hub, f"assignment/{MODULE}/alice/release_feedback")
     feedback = hub.grader("alice", "GET", f"api/assignments/{MODULE}/feedback").json()
     (entry,) = feedback["feedback"]
     html = base64.b64decode(entry["files"][f"{MODULE}.html"]).decode("utf-8")

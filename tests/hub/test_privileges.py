@@ -65,7 +65,12 @@ def settings(hub: Hub) -> HubSettings:
 
 
 def commands(pid: int) -> list[str]:
-    return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    """``pid``'s command line; none once it has exited (processes come and go while a
+    test walks /proc)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    except FileNotFoundError:
+        return []
 
 
 def test_the_web_service_is_unprivileged_and_sees_no_secret(hub: Hub) -> None:

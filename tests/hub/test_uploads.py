@@ -87,7 +87,7 @@ def test_a_hand_in_over_the_limit_gets_413_with_the_limit(hub: Hub,
 
 def test_a_chunked_body_over_the_limit_is_cut_off(hub: Hub, nothing_written: None) -> None:
     """Without a Content-Length the service reads up to the limit, then hangs up (and the
-    proxy answers 503 for it): no client of the course sends one, the lab's exchange and
+    proxy answers 503 or 400): no client of the course sends one, the lab's exchange and
     browsers send a Content-Length."""
     def body() -> Iterator[bytes]:
         yield b'{"files": {"setup.ipynb": "'
@@ -99,7 +99,9 @@ def test_a_chunked_body_over_the_limit_is_cut_off(hub: Hub, nothing_written: Non
         answer = hub.grader("alice", "POST", "api/assignments/setup/submissions", data=body())
     except OSError:  # the connection closed while the body was still being sent
         return
-    assert answer.status_code == 503, answer.text
+    # The proxy's answer for a peer that hung up mid-body: 503, or 400 when it had not
+    # finished sending either (seen on a loaded machine); never the service's 201.
+    assert answer.status_code in (400, 503), answer.text
 
 
 def test_a_hand_in_within_the_limit_is_taken(hub: Hub) -> None:
