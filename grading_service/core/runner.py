@@ -60,7 +60,11 @@ class JobRunner:
         ended = self._reap()
         for job in self._store.in_state(State.RUNNING):
             if job.id in ended or not _worker_alive(job):
-                self._give_up(job, _stopped(ended.get(job.id), self.log_file(job.id)))
+                status = ended.get(job.id)
+                if status is None and job.id in self._workers:
+                    # Ours, and it died after the poll above: a zombie, reaped at once.
+                    status = self._workers.pop(job.id).wait()
+                self._give_up(job, _stopped(status, self.log_file(job.id)))
         self._start_next()
 
     def recover(self) -> None:
