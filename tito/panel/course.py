@@ -15,7 +15,6 @@ from tito.lab import student_releases
 from tito.manifest import Module
 from tito.panel.facts import (
     feedback_facts,
-    late_policy_text,
     milestone_facts,
     module_facts,
 )
@@ -108,7 +107,7 @@ class StudentCourse:
         who = self.who()
         due = self.due_dates()
         listing = self.listing()
-        policy = late_policy_text(self.course.late)
+        policy = self.course.late.describe()
         return {
             "title": self.course.name, "student": who.name, "now": now(), "role": who.role,
             "staff_links": self.staff_links if who.role != "student" else None,

@@ -9,22 +9,13 @@ from pathlib import Path
 from tito.authoring.policy import is_changed
 from tito.errors import TitoError
 from tito.exchange import read_score
-from tito.manifest import Course, LatePolicy, Module
+from tito.manifest import Course, Module
 from tito.panel.listing import HandIn, Listing
 from tito.student import milestones
 from tito.student.workspace import Workspace
 
 # How stamp_folder (tito.exchange) names a submission time.
 _STAMP = "%Y-%m-%dT%H-%M-%S.%fZ"
-
-
-def late_policy_text(policy: LatePolicy) -> str:
-    """The course's late policy in words; ``""`` when lateness costs nothing."""
-    if policy.kind == "zero":
-        return "no credit after the due date"
-    if policy.kind == "percent-per-day":
-        return f"{policy.percent_per_day:g}% per started day late"
-    return ""
 
 
 def is_started(workspace: Workspace, module: Module) -> bool:
