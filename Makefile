@@ -15,11 +15,11 @@ PROXY_VERSION := 5.3.0
 
 # Debian packages (command or file:package): bubblewrap sandboxes student code; prlimit and
 # setpriv (util-linux) limit it; Fashion-MNIST is the milestones' offline data set. The
-# browser tests also drive chromium.
+# browser tests also drive chromium, and the PostgreSQL tests start Debian's server.
 FASHION_MNIST := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 SYSTEM_TOOLS := bwrap:bubblewrap prlimit:util-linux setpriv:util-linux \
                 $(FASHION_MNIST):dataset-fashion-mnist
-TEST_TOOLS   := $(SYSTEM_TOOLS) chromium:chromium
+TEST_TOOLS   := $(SYSTEM_TOOLS) chromium:chromium pg_ctlcluster:postgresql
 
 # The lab extension (TypeScript in labextension/): JupyterLab's jlpm installs its packages
 # (yarn.lock as committed) and builds it into labextension/dist, which the wheel ships; each
