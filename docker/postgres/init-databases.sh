@@ -4,7 +4,7 @@
 # $POSTGRES_USER. psql reads the server from the environment (PGHOST, PGPORT, ...) when given.
 set -eu
 for database in ${TITO_DATABASES:-jupyterhub gradebook}; do
-    psql -v ON_ERROR_STOP=1 --username "${POSTGRES_USER:-postgres}" --dbname postgres \
+    psql --quiet -v ON_ERROR_STOP=1 --username "${POSTGRES_USER:-postgres}" --dbname postgres \
         --set=db="$database" --set=owner="${POSTGRES_USER:-postgres}" <<'SQL'
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'owner')
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
