@@ -33,7 +33,7 @@ LABEXT_DEPS  := $(LABEXT)/node_modules/.yarn-state.yml
 LABEXT_VENV  := $(VENV)/share/jupyter/labextensions/@tinytorch/lab
 JLPM         := cd $(LABEXT) && PATH="$(CURDIR)/$(BIN):$$PATH" jlpm
 
-.PHONY: hub lab test lint export system-deps clean help labextension
+.PHONY: hub lab test lint export system-deps clean help labextension images
 
 help:
 	@echo "make hub    - set up and run the course hub (http://127.0.0.1/, demo accounts)"
@@ -43,6 +43,7 @@ help:
 	@echo "make system-deps - the Debian packages grading needs (bubblewrap; TOOLS=... for others)"
 	@echo "make export - regenerate tinytorch/ from course/modules"
 	@echo "make labextension - build the lab extension (labextension/, with jlpm)"
+	@echo "make images - build the Docker images: hub, lab, grader, sandbox (docker/Dockerfile)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "TinyTorch needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
@@ -116,3 +117,17 @@ export: $(STAMP)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache $(LABEXT)/lib $(LABEXT)/dist $(LABEXT)/tsconfig.tsbuildinfo
+
+# The Docker images (docker/Dockerfile, one target each; docs/deploy/compose.md). The data
+# sets come from DATASETS as a named build context; DOCKER=... picks another CLI.
+DOCKER   ?= docker
+DATASETS ?= ../shared/datasets
+IMAGE_VERSION ?= 0.1.0
+IMAGES   := hub lab grader sandbox
+images:
+	@test -f $(DATASETS)/tinyshakespeare.txt || { echo "error: no $(DATASETS)/tinyshakespeare.txt: make images DATASETS=<folder holding it>"; exit 1; }
+	@for target in $(IMAGES); do \
+		echo "building tinytorch/$$target:$(IMAGE_VERSION)"; \
+		$(DOCKER) build -f docker/Dockerfile --build-context datasets=$(DATASETS) \
+			--target $$target -t tinytorch/$$target:$(IMAGE_VERSION) . || exit 1; \
+	done

@@ -28,7 +28,8 @@ from typing import Any
 import pytest
 
 from sandbox import CALL_TIMEOUT, GRADE_CELLS, plain
-from sandbox.bubblewrap import Sandbox, make_readable
+from sandbox.backends import from_spec
+from sandbox.bubblewrap import make_readable
 
 MAX_ANSWER = 256 * 1024**2
 # Exceptions the judge re-raises by type, so ``pytest.raises(ValueError)`` works the same in a
@@ -81,7 +82,8 @@ def request(fn: Callable | str, args: tuple) -> dict:
 
 @dataclass
 class WorkerSpec:
-    """How to start a worker: the package copy to import, and the sandbox (None: none)."""
+    """How to start a worker: the package copy to import, and the sandbox (None: none;
+    else :func:`sandbox.backends.spec`'s plain data)."""
 
     package: str
     modules: list[str]
@@ -132,7 +134,7 @@ class Worker:
             shutil.copytree(self.spec.package, submission, symlinks=True)
             make_readable(submission)
             (root / "scratch").mkdir()
-            command = Sandbox(**self.spec.sandbox).command(
+            command = from_spec(self.spec.sandbox).command(
                 argv, root / "scratch", package=submission, slot=self.spec.slot)
             self.process = subprocess.Popen(command, stdin=subprocess.PIPE,
                                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,

@@ -41,7 +41,8 @@ from traitlets import Float, Int, Unicode, default
 from traitlets.config import Config, LoggingConfigurable
 
 from sandbox import CALL_TIMEOUT
-from sandbox.bubblewrap import Sandbox, make_readable
+from sandbox.backends import make_sandbox, spec
+from sandbox.bubblewrap import make_readable
 from tito.authoring.export import module_code
 from tito.authoring.test_cells import AutogradedCell, autograded_cells, pytest_module
 from tito.errors import USER_ERRORS, TitoError
@@ -82,11 +83,6 @@ class GradedCourse(LoggingConfigurable):
     def course(self) -> Course:
         """The course of :attr:`course_toml`, read at first use."""
         return load_course(Path(self.course_toml))
-
-
-def _sandbox_settings(sandbox: Sandbox) -> dict:
-    return {name: getattr(sandbox, name) for name in sandbox.class_trait_names(config=True)
-            if name != "enabled"}
 
 
 def _compile_failure(module: Module, error: TitoError) -> str:
@@ -142,7 +138,7 @@ class SandboxedExecute(NbGraderPreprocessor, GradedCourse):
         nbformat.write(public, scratch / "notebook.ipynb")
         argv = [sys.executable, "-m", "sandbox.execute", "notebook.ipynb",
                 "executed.ipynb", str(self.cell_timeout)]
-        sandbox = Sandbox(config=self.config)
+        sandbox = make_sandbox(self.config)
         if sandbox.enabled:
             command = sandbox.command(argv, scratch, package=package, slot=_slot(),
                                       packages=["tito"])
@@ -253,13 +249,13 @@ class PytestGrades(NbGraderPreprocessor, GradedCourse):
         # the student's copy.
         source_dir = Path(coursedir.format_path(coursedir.source_directory, ".", module.id))
         tests = instructor_tests(source_dir / f"{info['notebook']}.ipynb", module)
-        sandbox = Sandbox(config=self.config)
+        sandbox = make_sandbox(self.config)
         # pytest runs in a fork of this process (trusted like it), which has pytest and the
         # judge imported already.
         run = run_module_tests(
             tests.notebook, module, course, Path(resources["tinytorch_package"]),
             f"{module.id} tests", test_code=tests.test_code, fork=True,
-            sandbox=_sandbox_settings(sandbox) if sandbox.enabled else None,
+            sandbox=spec(sandbox) if sandbox.enabled else None,
             call_timeout=self.call_timeout, budget=sandbox.wall_time_limit, slot=_slot())
         passed = {result.name for result in run.results if result.outcome == "passed"}
         reports = {}
