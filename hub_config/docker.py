@@ -12,9 +12,9 @@ from __future__ import annotations
 from traitlets.config import Config
 
 from grading_service.auth import CUSTOM_SCOPES, SERVICE_NAME
+from hub_config.spawner import RELEASES
 
-LAB_HOME = "/home/student"
-LAB_RELEASES = "/srv/releases"
+LAB_HOME = "/home/student"  # the lab image's home (docker/Dockerfile)
 LAB_PORT = 8888
 
 
@@ -36,7 +36,7 @@ def configure(c: Config, *, lab_image: str, network: str, hub_host: str, grader_
     c.DockerSpawner.notebook_dir = LAB_HOME
     c.DockerSpawner.volumes = {
         "tinytorch-home-{username}": LAB_HOME,
-        releases_volume: {"bind": LAB_RELEASES, "mode": "ro"},
+        releases_volume: {"bind": RELEASES, "mode": "ro"},
     }
     c.DockerSpawner.mem_limit = mem_limit
     c.DockerSpawner.cpu_limit = cpu_limit
@@ -47,7 +47,7 @@ def configure(c: Config, *, lab_image: str, network: str, hub_host: str, grader_
     }
     c.DockerSpawner.environment = {
         "TINYTORCH_GRADER_URL": f"{grader_url}/services/{SERVICE_NAME}/",
-        "TITO_RELEASES": LAB_RELEASES,
+        "TITO_RELEASES": RELEASES,
     }
     c.JupyterHub.services = [{
         "name": SERVICE_NAME,

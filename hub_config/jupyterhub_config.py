@@ -61,4 +61,5 @@ if settings.local_config:
 
 # The grading service: the web side unprivileged and sandboxed, the job runner as root.
 # After the local settings: its sandbox is made as they configure it (c.Sandbox.bwrap).
-c.JupyterHub.services = services(state, settings, grader_url, Sandbox(config=c))
+if "services" not in c.JupyterHub:  # a deployment's settings (hub_config.docker) name theirs
+    c.JupyterHub.services = services(state, settings, grader_url, Sandbox(config=c))

@@ -23,12 +23,12 @@ from traitlets.config import Config
 from grading_service.auth import CUSTOM_SCOPES, SERVICE_NAME
 from grading_service.lab_exchange.client import URL_VARIABLE
 from hub_config import roles
+from hub_config.docker import LAB_HOME  # the lab image's home: the chart's homeMountPath
 from hub_config.spawner import RELEASES, STUDENT_CONFIG
 from hub_config.state import HUB_CONFIG
 from tito.errors import TitoError
 
 SETTINGS = Path("/usr/local/etc/tinytorch")
-LAB_HOME = "/home/jovyan"  # the chart's singleuser.storage.homeMountPath
 # A profile (singleuser.profileList) with this key is offered only to these groups.
 PROFILE_GROUPS = "tinytorch_groups"
 

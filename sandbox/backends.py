@@ -49,10 +49,7 @@ def spec(sandbox: Sandbox) -> dict:
 
 
 def from_spec(data: dict) -> Sandbox:
-    """The sandbox :func:`spec` described. A dict without ``"class"`` holds the settings of
-    the default backend (bubblewrap), as specs written before backends existed do."""
-    if "class" not in data:
-        return Sandbox(**data)
+    """The sandbox :func:`spec` described."""
     cls = import_item(data["class"])
     if not (isinstance(cls, type) and issubclass(cls, Sandbox)):
         raise TypeError(f"{data['class']} is not a sandbox class (a subclass of "

@@ -71,7 +71,7 @@ class KubernetesSandbox(Sandbox):
                       "uses the pod's service account (docker/k8s/grader.yaml).").tag(config=True)
     namespace = Unicode("", help="Namespace of the Jobs; empty: kubectl's own (in a pod, "
                         "the pod's namespace).").tag(config=True)
-    image = Unicode("tinytorch-sandbox:0.1.0", help="The sandbox image: Python, NumPy and "
+    image = Unicode("tinytorch/sandbox:0.1.0", help="The sandbox image: Python, NumPy and "
                     "the course tooling, no solutions (docker/).").tag(config=True)
     image_pull_policy = Unicode("IfNotPresent", help="The Jobs' imagePullPolicy.").tag(
         config=True)

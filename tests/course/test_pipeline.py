@@ -12,6 +12,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from sandbox.backends import spec
+from sandbox.bubblewrap import Sandbox
 from tito.authoring.export import authored, reference_files, stale_files
 from tito.authoring.policy import StubSolutions
 from tito.authoring.source import (
@@ -123,7 +125,7 @@ def test_every_test_fails_against_the_student_version_and_passes_against_the_sol
     student = _student_package(tmp_path / "ws", course, module,
                                generated.release_notebook(module))
     stubbed = run_module_tests(notebook, module, course, student.root, "instructor notebook",
-                               sandbox={})
+                               sandbox=spec(Sandbox()))
     assert [r.name for r in stubbed.results] == tests
     passing = [r.name for r in stubbed.results if r.outcome == "passed"]
     assert not passing, f"tests passing against the unimplemented stubs: {passing}"

@@ -44,7 +44,7 @@ def test_hadolint_passes_and_every_ignore_says_why(dockerfile: Path) -> None:
 def test_the_dockerfile_pins_its_bases_runs_as_non_root_and_checks_health() -> None:
     text = (DOCKER / "Dockerfile").read_text(encoding="utf-8")
     for base in re.findall(r"^ARG \w+_IMAGE=(\S+)$", text, re.MULTILINE):
-        assert re.search(r":\d+\.\d+\.\d+-", base), f"{base}: pin the base by version"
+        assert re.search(r":v?\d+\.\d+\.\d+(-|$)", base), f"{base}: pin the base by version"
     stages = re.split(r"^FROM ", text, flags=re.MULTILINE)[1:]
     final = {stage.split()[2]: stage for stage in stages if " AS " in stage.split("\n")[0]
              and stage.split()[2] in ("hub", "lab", "grader", "sandbox")}

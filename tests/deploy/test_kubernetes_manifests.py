@@ -86,8 +86,8 @@ def test_the_values_validate_against_the_charts_schema(tmp_path: Path) -> None:
 
 def test_the_values_pin_the_course_images_and_keep_secrets_out() -> None:
     hub, lab = values()["hub"], values()["singleuser"]
-    assert hub["image"]["name"].endswith("/tinytorch-hub")
-    assert lab["image"]["name"].endswith("/tinytorch-lab")
+    assert hub["image"]["name"].endswith("/tinytorch/hub")  # as make images tags it
+    assert lab["image"]["name"].endswith("/tinytorch/lab")
     for image in (hub["image"], lab["image"]):
         assert image["tag"] not in ("", "latest")
     assert hub["db"]["type"] == "postgres" and hub["db"]["url"].startswith("postgresql+psycopg://")
@@ -342,7 +342,7 @@ def test_a_students_lab_pod_is_the_course_lab(settings: Path, kubeconfig: None) 
         return await student.get_pod_manifest()
 
     [container] = asyncio.run(pod_of_a_student()).spec.containers
-    assert container.image.endswith("/tinytorch-lab:0.1.0")
+    assert container.image.endswith("/tinytorch/lab:0.1.0")
     assert container.args[:len(hub_k8s.lab_command())] == hub_k8s.lab_command()
     # KubeSpawner's sizes: G is 2**30 bytes.
     assert container.resources.limits == {"cpu": 2, "memory": 4 * 1024**3}

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -22,10 +24,12 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from traitlets.config import Config
 
 from sandbox import plain
+from sandbox.backends import make_sandbox, spec
 from sandbox.errors import SandboxError
-from sandbox.judge import request
+from sandbox.judge import Worker, WorkerSpec, request
 from sandbox.kubernetes import (
     CONTAINER,
     FAILED,
@@ -344,3 +348,25 @@ def test_a_notebook_executes_in_the_job(cluster: FakeCluster) -> None:
     assert done.returncode == 0
     executed = nbformat.read(scratch / "executed.ipynb", as_version=4)
     assert executed.cells[0].outputs[0]["text"].strip() == "42"
+
+
+def test_the_judge_reaches_the_job_through_the_configured_backend(
+        cluster: FakeCluster, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(cluster.volume))  # the runner's TMPDIR
+    config = Config()
+    config.SandboxBackend.sandbox_class = "sandbox.kubernetes.KubernetesSandbox"
+    config.KubernetesSandbox.volume_mount = str(cluster.volume)
+    config.KubernetesSandbox.python = sys.executable
+    package = tmp_path / "student"
+    shutil.copytree(work(cluster)[1], package)
+    worker = Worker(WorkerSpec(str(package), ["tinytorch.core.toy"],
+                               sandbox=spec(make_sandbox(config)), slot=2))
+    try:
+        assert worker.call("double", 21) == 42
+        with pytest.raises(ValueError, match="negative"):
+            worker.call("double", -1)
+    finally:
+        worker.stop()
+    [job] = cluster.created()
+    assert job["spec"]["template"]["metadata"]["labels"]["tinytorch.org/network"] == "none"
+    assert job["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == 60002

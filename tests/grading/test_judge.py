@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sandbox import backends
+from sandbox.bubblewrap import Sandbox
 from sandbox.judge import StudentCrashed, StudentError, StudentTimeout, Worker, WorkerSpec
 from tito.module_tests import run_pytest
 
@@ -86,7 +88,8 @@ def package(root: Path, code: str) -> Path:
 
 def spec(root: Path, sandbox: dict | None = None, **options: object) -> WorkerSpec:
     return WorkerSpec(str(root), ["tinytorch.core.toy"],
-                      sandbox={} if sandbox is None else sandbox, **options)
+                      sandbox=backends.spec(Sandbox()) if sandbox is None else sandbox,
+                      **options)
 
 
 def test_a_correct_package_passes_every_test(tmp_path: Path) -> None:
