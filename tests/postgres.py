@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from tests.servers import free_port
@@ -138,8 +138,6 @@ def postgres_server() -> Iterator[PostgresServer]:
         server.start()
         yield server
     finally:
-        try:
+        with suppress(RuntimeError):  # stopped already
             server.stop("immediate")
-        except RuntimeError:
-            pass
         shutil.rmtree(root, ignore_errors=True)
