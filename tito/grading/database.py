@@ -101,9 +101,10 @@ def _create_on_server(url: str) -> None:
             if "alembic_version" not in inspect(connection).get_table_names():
                 _stamp_and_create(connection)
     except SQLAlchemyError as error:
-        raise TitoError(f"the gradebook's database {redacted(url)} cannot be used "
-                        f"({_first_line(error)}): start it, or fix c.CourseDirectory.db_url "
-                        "(TITO_GRADEBOOK_URL)") from None
+        kind = Unreachable if is_disconnect(error) else TitoError
+        raise kind(f"the gradebook's database {redacted(url)} cannot be used "
+                   f"({_first_line(error)}): start it, or fix c.CourseDirectory.db_url "
+                   "(TITO_GRADEBOOK_URL)") from None
     finally:
         engine.dispose()
 
@@ -122,6 +123,10 @@ def is_disconnect(error: BaseException) -> bool:
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
     return isinstance(error, OperationalError | InterfaceError)
+
+
+class Unreachable(TitoError):
+    """The gradebook's database did not answer (down, restarting, or a wrong address)."""
 
 
 class ConnectionLost(Exception):
@@ -174,7 +179,7 @@ def retrying(url: str, what: str, work: Callable[[], T],
         try:
             return work()
         except Exception as error:
-            if not (isinstance(error, ConnectionLost) or is_disconnect(error)):
+            if not isinstance(error, ConnectionLost | Unreachable) and not is_disconnect(error):
                 raise
             if time.monotonic() > deadline:
                 raise TitoError(f"{what}: the gradebook's database {redacted(url)} kept "
