@@ -158,7 +158,8 @@ def prepare_course(state: HubState, settings: HubSettings, paths: Paths) -> list
     released (once; instructors release again from the dashboard). Returns the modules
     released now."""
     course = load_course(paths.course_toml)
-    course_dir = CourseDir(state.course, course, paths.modules_dir, state.exchange)
+    course_dir = CourseDir(state.course, course, paths.modules_dir, state.exchange,
+                           gradebook=settings.gradebook_url or None)
     course_dir.init()
     course_dir.enroll(settings.roster["student"], settings.names)
     released = course_dir.api().get_released_assignments()
@@ -200,10 +201,16 @@ def show_accounts(settings: HubSettings, passwords: dict[str, str]) -> None:
               help="JupyterHub settings of your own, loaded after the course's: another "
                    "authenticator (OAuth, LTI), say [default: hub_config/local_config.py "
                    "if there is one].")
+@click.option("--db-url", envvar="TITO_HUB_DB_URL", default="", metavar="URL",
+              help="The hub's database (SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@"
+                   "host:5432/hub) [default: TITO_HUB_DB_URL, else SQLite in --state].")
+@click.option("--gradebook-url", envvar="TITO_GRADEBOOK_URL", default="", metavar="URL",
+              help="The course's gradebook (SQLAlchemy URL) [default: TITO_GRADEBOOK_URL, "
+                   "else SQLite in the course directory].")
 @click.option("--prepare-only", is_flag=True, help="Prepare everything, do not start the hub.")
 def main(state_dir: Path, port: int, ip: str, hub_port: int, proxy_api_port: int,
-         grader_port: int, roster: Path | None, local_config: Path | None,
-         prepare_only: bool) -> None:
+         grader_port: int, roster: Path | None, local_config: Path | None, db_url: str,
+         gradebook_url: str, prepare_only: bool) -> None:
     """Run the course hub on http://IP:PORT with demo accounts (an instructor, a TA and
     three students), preparing the course on first start."""
     try:
@@ -213,7 +220,8 @@ def main(state_dir: Path, port: int, ip: str, hub_port: int, proxy_api_port: int
         settings = HubSettings(ip=ip, port=port, hub_port=hub_port,
                                proxy_api_port=proxy_api_port, grader_port=grader_port,
                                proxy_command=proxy_command(), roster=groups, names=names,
-                               local_config=local)
+                               local_config=local, db_url=db_url,
+                               gradebook_url=gradebook_url)
         if not prepare_only:  # preparing again beside a running hub is fine
             check_ports(settings)
         state = HubState(state_dir.resolve())

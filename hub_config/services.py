@@ -49,12 +49,18 @@ def give_to_service(state: HubState, uid: int) -> None:
             os.chown(path, uid, uid, follow_symlinks=False)
         folder.chmod(0o700)
     for database in (state.jobs_database, gradebook_path(state.course)):
-        database.chmod(0o600)
+        if database.exists():  # no SQLite gradebook when it is on a database server
+            database.chmod(0o600)
 
 
-def _environment(state: HubState) -> dict[str, str]:
-    return {"TITO_COURSE_DIR": str(state.course), "TITO_EXCHANGE": str(state.exchange),
-            "PYTHONIOENCODING": "utf-8"}
+def _environment(state: HubState, settings: HubSettings) -> dict[str, str]:
+    """Both processes' environment: the course, its exchange and, when it is not the
+    embedded SQLite file, the gradebook's URL (the course's nbgrader_config.py reads it)."""
+    environment = {"TITO_COURSE_DIR": str(state.course), "TITO_EXCHANGE": str(state.exchange),
+                   "PYTHONIOENCODING": "utf-8"}
+    if settings.gradebook_url:
+        environment["TITO_GRADEBOOK_URL"] = settings.gradebook_url
+    return environment
 
 
 def grader_command(state: HubState, settings: HubSettings, bwrap: str) -> list[str]:
@@ -88,7 +94,7 @@ def services(state: HubState, settings: HubSettings, grader_url: str,
         "api_token": state.secret("grader_token"),
         "command": grader_command(state, settings, sandbox.check()),
         "cwd": str(state.course),
-        "environment": _environment(state),
+        "environment": _environment(state, settings),
         "oauth_client_allowed_scopes": list(CUSTOM_SCOPES),
         "oauth_no_confirm": True,  # the course's own service: no "authorize access?" page
     }, {
@@ -97,5 +103,5 @@ def services(state: HubState, settings: HubSettings, grader_url: str,
         "command": [sys.executable, "-m", "grading_service.core.runner",
                     "--jobs", str(state.jobs_database), "--logs", str(state.runner / "logs")],
         "cwd": str(state.course),
-        "environment": _environment(state),
+        "environment": _environment(state, settings),
     }]

@@ -45,6 +45,10 @@ class HubSettings:
     roster: dict[str, list[str]] = field(default_factory=lambda: dict(DEMO_ROSTER))
     names: dict[str, list[str]] = field(default_factory=lambda: dict(DEMO_NAMES))
     local_config: str = ""  # a JupyterHub config file loaded after the course's
+    # SQLAlchemy URLs of the hub's database and the course's gradebook (PostgreSQL:
+    # postgresql+psycopg://user:password@host:5432/name); empty: SQLite in the state dir.
+    db_url: str = ""
+    gradebook_url: str = ""
 
     @property
     def public_url(self) -> str:
@@ -103,7 +107,12 @@ class HubState:
 
     @property
     def database_url(self) -> str:
+        """The hub's embedded database (SQLite), unless the settings name another."""
         return f"sqlite:///{self.database}"
+
+    def hub_db_url(self, settings: HubSettings) -> str:
+        """``c.JupyterHub.db_url``: the settings' database, else :attr:`database_url`."""
+        return settings.db_url or self.database_url
 
     @property
     def settings_file(self) -> Path:
@@ -130,7 +139,9 @@ class HubState:
         return path.read_text(encoding="utf-8").strip()
 
     def save_settings(self, settings: HubSettings) -> None:
-        write_atomic(self.settings_file, json.dumps(asdict(settings), indent=2))
+        # root's only: the database URLs may carry passwords
+        write_atomic(self.settings_file, json.dumps(asdict(settings), indent=2), mode=0o600)
+        self.settings_file.chmod(0o600)
 
     def settings(self) -> HubSettings:
         if not self.settings_file.exists():

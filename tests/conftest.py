@@ -7,11 +7,12 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.postgres import PostgresServer, postgres_server
 from tito.authoring.export import authored
 from tito.grading.course_dir import CourseDir
 from tito.manifest import Course, Module, load_course
@@ -23,6 +24,14 @@ TITO = [sys.executable, "-m", "tito"]
 @pytest.fixture(scope="session")
 def course() -> Course:
     return load_course(PROJECT_ROOT / "course" / "course.toml")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for this test process (one per xdist worker); tests take
+    their own database with ``postgres.create_database(name)``."""
+    with postgres_server() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -21,7 +24,7 @@ from tito.cli.common import (
     paths,
 )
 from tito.errors import TitoError
-from tito.grading import actions
+from tito.grading import actions, database, transfer
 from tito.grading.course_dir import (
     CONFIG_FILE,
     AlreadyReleased,
@@ -239,3 +242,58 @@ def report(module_ref: str | None, fmt: str, output: Path | None, wide: bool,
     console.print(table)
     for path in write_reports(rows, output or target.root / "reports", fmt, wide):
         console.print(f"wrote {display(path)}")
+
+
+@nbgrader.command("db-upgrade")
+@click.option("--hub-db-url", envvar="TITO_HUB_DB_URL", metavar="URL",
+              help="Also upgrade the hub's database at this SQLAlchemy URL (default: "
+                   "TITO_HUB_DB_URL; none: the gradebook only).")
+@COURSE_DIR
+def db_upgrade(hub_db_url: str | None, course_dir: Path | None) -> None:
+    """Bring the course's gradebook (its configured database, SQLite or PostgreSQL) and
+    the hub's database to the current schemas with nbgrader's and JupyterHub's own alembic
+    migrations; an empty database gets the current schema. Safe to run at every start."""
+    target = open_course_dir(course_dir)
+    target.init()
+    database.upgrade(target.db_url)
+    console.print(f"gradebook: {database.redacted(target.db_url)} is current")
+    if hub_db_url:
+        with tempfile.TemporaryDirectory() as empty:  # no jupyterhub_config.py is read
+            result = subprocess.run(
+                [sys.executable, "-m", "jupyterhub", "upgrade-db", f"--db={hub_db_url}"],
+                cwd=empty, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            lines = (result.stderr or result.stdout).strip().splitlines() or ["no output"]
+            raise TitoError(f"upgrading the hub's database {database.redacted(hub_db_url)} "
+                            f"failed: {lines[-1]}: fix the database, then run this again")
+        console.print(f"hub database: {database.redacted(hub_db_url)} is current")
+
+
+@nbgrader.command("export")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@COURSE_DIR
+def export_course(archive: Path, course_dir: Path | None) -> None:
+    """Write the whole course to ARCHIVE (.tar.gz): every gradebook row in a form any
+    database takes, the course directory's folders (submissions, the archive of every
+    hand-in, feedback), tito's records, the overrides and the exchange. 'tito nbgrader
+    import ARCHIVE' puts it into a fresh course directory, on SQLite or PostgreSQL."""
+    target = open_course_dir(course_dir)
+    counts = transfer.export_course(target, archive)
+    console.print(f"wrote {display(archive)}: " + ", ".join(
+        f"{count} {what}" for what, count in counts.items()))
+
+
+@nbgrader.command("import")
+@click.argument("archive", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--exchange", envvar="TITO_EXCHANGE", type=click.Path(file_okay=False,
+              path_type=Path), help="The exchange of a new course directory (as for 'init').")
+@COURSE_DIR
+def import_course(archive: Path, exchange: Path | None, course_dir: Path | None) -> None:
+    """Put the course 'tito nbgrader export' wrote to ARCHIVE into a fresh course
+    directory (made if missing), into the gradebook its configuration names
+    (TITO_GRADEBOOK_URL or c.CourseDirectory.db_url; SQLite by default). Refused if
+    that gradebook holds anything already."""
+    target = open_course_dir(course_dir, exchange and exchange.resolve())
+    counts = transfer.import_course(target, archive)
+    console.print(f"imported {display(archive)} into {target.root}: " + ", ".join(
+        f"{count} {what}" for what, count in counts.items()))

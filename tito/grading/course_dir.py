@@ -11,7 +11,6 @@ import functools
 import json
 import logging
 import re
-import tempfile
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from tito.files import write_atomic, write_notebook
 from tito.grading import batch
 from tito.grading.autograde import CourseLatePolicy
 from tito.grading.autograde import configure as configure_autograde
+from tito.grading.database import ConnectionLost, create_gradebook, lost_connection_text, retrying
 from tito.grading.exchange import instructor_exchange_config
 from tito.grading.inert import InertHTMLExporter
 from tito.manifest import Course, Module, load_course, read_overrides
@@ -45,13 +45,18 @@ created the directory; tito never rewrites it.
 nbgrader's own commands, formgrader and every tito command on this directory read it.
 The exchange (where students fetch and hand in) is the one named below. Add your own
 settings after the last line, e.g. c.Sandbox.bwrap = "/usr/local/bin/bwrap".
+The gradebook is the SQLite file gradebook/gradebook.db unless TITO_GRADEBOOK_URL names
+another database (PostgreSQL: postgresql+psycopg://user:password@host:5432/name), or a
+line below sets c.CourseDirectory.db_url.
 """
+import os
 from pathlib import Path
 
 from tito.grading.course_dir import nbgrader_config
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
-nbgrader_config(c, Path(__file__).resolve().parent, exchange=Path({exchange!r}))
+nbgrader_config(c, Path(__file__).resolve().parent, exchange=Path({exchange!r}),
+                gradebook=os.environ.get("TITO_GRADEBOOK_URL") or None)
 '''
 
 
@@ -63,8 +68,9 @@ def gradebook_path(root: Path) -> Path:
 
 
 def gradebook_url(root: Path) -> str:
-    """The course's gradebook. Parallel graders write the same SQLite file, so connections
-    wait for its lock (up to 120 s) instead of failing with "database is locked"."""
+    """The course's gradebook by default: SQLite, in :func:`gradebook_path`. Parallel
+    graders write the same SQLite file, so connections wait for its lock (up to 120 s)
+    instead of failing with "database is locked"."""
     return f"sqlite:///{gradebook_path(root)}?timeout=120"
 
 
@@ -89,14 +95,16 @@ class OverriddenLatePolicy(CourseLatePolicy):
                            else None)
 
 
-def nbgrader_config(config: Config, root: Path, exchange: Path) -> Config:
-    """The course's nbgrader settings: where the course and its exchange live, the stripping
+def nbgrader_config(config: Config, root: Path, exchange: Path,
+                    gradebook: str | None = None) -> Config:
+    """The course's nbgrader settings: where the course, its gradebook (the SQLAlchemy URL
+    ``gradebook``, by default :func:`gradebook_url`) and its exchange live, the stripping
     policy, the autograde steps with the late policy as overridden in the dashboard, and
     feedback pages in which students' markup is inert (staff preview them, students open
     them)."""
     instructor_exchange_config(config, exchange)
     config.CourseDirectory.root = str(root)
-    config.CourseDirectory.db_url = gradebook_url(root)
+    config.CourseDirectory.db_url = gradebook or gradebook_url(root)
     config.NbGraderAPI.log_level = "WARN"
     config.GenerateFeedback.exporter_class = InertHTMLExporter
     configure_autograde(config)
@@ -157,35 +165,6 @@ def ignore_gradebook_warnings() -> None:
                             category=Warning, module="nbgrader")
 
 
-def _create_gradebook(path: Path) -> None:
-    """An empty gradebook at ``path`` with nbgrader's schema, stamped with its alembic
-    version, unless there is one. nbgrader makes a missing gradebook itself, but finds the
-    version by running the ``alembic`` script by name, which fails when our environment's
-    scripts are not on PATH (tito started by its full path, a service); asking alembic's
-    API here needs no PATH."""
-    if path.exists():
-        return
-    from alembic.script import ScriptDirectory
-    from nbgrader.api import Base
-    from nbgrader.dbutil import ALEMBIC_DIR
-    from sqlalchemy import create_engine, text
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    head = ScriptDirectory(ALEMBIC_DIR).get_current_head()
-    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
-        fresh = Path(scratch) / path.name
-        engine = create_engine(f"sqlite:///{fresh}")
-        Base.metadata.create_all(engine)
-        with engine.begin() as connection:
-            connection.execute(text("CREATE TABLE alembic_version "
-                                    "(version_num VARCHAR(32) NOT NULL)"))
-            connection.execute(text("INSERT INTO alembic_version VALUES (:head)"),
-                               {"head": head})
-        engine.dispose()
-        if not path.exists():  # another process may have made it meanwhile: keep theirs
-            fresh.replace(path)
-
-
 # The first lines of the file tito wrote, and rewrote on every command, before it became the
 # instructor's: such a file holds nothing of theirs and is written anew.
 _REWRITTEN_CONFIG = ('"""nbgrader configuration of the TinyTorch course directory (written by '
@@ -224,11 +203,13 @@ class CourseDir:
     """An nbgrader course directory for this course, and its exchange: the one its
     ``nbgrader_config.py`` names; for a directory without one yet, ``exchange``, by
     default next to it (students hand in there and must not see the course directory).
-    An ``exchange`` other than the one the directory's configuration names is an error."""
+    An ``exchange`` other than the one the directory's configuration names is an error.
+    ``gradebook`` (an SQLAlchemy URL) replaces the configured gradebook's URL."""
 
     def __init__(self, root: Path, course: Course, modules_dir: Path,
-                 exchange: Path | None = None) -> None:
+                 exchange: Path | None = None, gradebook: str | None = None) -> None:
         self.root = root
+        self.gradebook_override = gradebook
         self.base_course = course
         self._overridden: tuple[tuple[int, int] | None, Course] | None = None
         self.modules_dir = modules_dir
@@ -313,24 +294,33 @@ class CourseDir:
         earlier = self.root / gradebook.name
         if earlier.exists() and not gradebook.exists():
             earlier.rename(gradebook)
-        _create_gradebook(gradebook)
         config_file = self.root / CONFIG_FILE
         if not config_file.exists() or _is_rewritten_config(config_file):
             write_atomic(config_file, _CONFIG_TEXT.format(exchange=str(self.exchange)))
+        create_gradebook(self.db_url)  # where the configuration just written says
 
     def config(self) -> Config:
         """The course's nbgrader configuration, as nbgrader's own commands read it: the
         directory's ``nbgrader_config.py`` (tito's settings and the instructor's own, such
         as ``c.Sandbox.bwrap``), or tito's settings alone while it has none."""
-        return _read_config(self.root) or nbgrader_config(Config(), self.root, self.exchange)
+        config = (_read_config(self.root)
+                  or nbgrader_config(Config(), self.root, self.exchange))
+        if self.gradebook_override:
+            config.CourseDirectory.db_url = self.gradebook_override
+        return config
+
+    @property
+    def db_url(self) -> str:
+        """The gradebook's SQLAlchemy URL, as configured (``c.CourseDirectory.db_url``)."""
+        return self.config().CourseDirectory.get("db_url") or gradebook_url(self.root)
 
     def api(self, sandboxed: bool = True):
         """nbgrader's high-level API on this directory, with the course's configuration."""
         from nbgrader.apps.api import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
 
-        _create_gradebook(gradebook_path(self.root))
         config = self.config()
+        create_gradebook(config.CourseDirectory.get("db_url") or gradebook_url(self.root))
         config.Sandbox.enabled = sandboxed
         config.GradedCourse.course_toml = str(self.course.path)  # the steps grade this course
         logging.getLogger("traitlets").setLevel(logging.WARNING)
@@ -469,13 +459,21 @@ class CourseDir:
         each one as it finishes. A failed submission does not stop the others."""
         grade = functools.partial(self.autograde, module, sandboxed=sandboxed)
         for outcome in batch.grade_many(grade, students, workers, ignore_gradebook_warnings):
-            points = None if outcome.error else sum(self.scores(module, outcome.student).values())
+            points = None if outcome.error else sum(retrying(
+                self.db_url, f"reading {outcome.student}'s scores",
+                functools.partial(self.scores, module, outcome.student)).values())
             yield Graded(outcome.student, points, outcome.error)
 
     def autograde(self, module: Module, student: str, sandboxed: bool = True) -> None:
         """Grade one student's submission of ``module``: nbgrader's Autograde with the
         notebook run in the sandbox and the test cells scored by the judge. Marks the
-        submission graded only once everything is in the gradebook."""
+        submission graded only once everything is in the gradebook. A dropped database
+        connection (a server restart) grades it again from the start once the database
+        answers: nbgrader's rows are one per cell and submission, so nothing doubles."""
+        retrying(self.db_url, f"autograding {student}'s {module.id}",
+                 lambda: self._autograde(module, student, sandboxed))
+
+    def _autograde(self, module: Module, student: str, sandboxed: bool) -> None:
         if sandboxed:
             Sandbox(config=self.config()).check()
         notebook = self.submitted_notebook(module, student)
@@ -485,6 +483,9 @@ class CourseDir:
         self._check_submission(module, notebook)
         self._graded_marker(module, student).unlink(missing_ok=True)
         result = self.api(sandboxed).autograde(module.id, student, force=True, create=True)
+        if not result["success"] and lost_connection_text(
+                "\n".join(result.get(key) or "" for key in ("log", "error"))):
+            raise ConnectionLost(_nbgrader_reason(result))
         if not result["success"]:
             raise TitoError(f"autograding {student}'s {module.id} failed: "
                             f"{_nbgrader_reason(result)}")
@@ -603,8 +604,9 @@ class CourseDir:
         """nbgrader's gradebook of this course (use it in a ``with`` block)."""
         from nbgrader.api import Gradebook
 
-        _create_gradebook(gradebook_path(self.root))
-        return Gradebook(gradebook_url(self.root), COURSE_ID)
+        url = self.db_url
+        create_gradebook(url)
+        return Gradebook(url, COURSE_ID)
 
     def scores(self, module: Module, student: str) -> dict[str, float]:
         """Grade id → score (manual score where a TA gave one) of a graded submission."""
