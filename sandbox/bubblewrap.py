@@ -144,6 +144,16 @@ class Sandbox(Configurable):
                        limits=self.limits(), packages=packages)
 
 
+def environment(python_path: Sequence[str], env: dict[str, str] | None = None) -> dict[str, str]:
+    """What every sandboxed command's environment holds, whatever the engine: UTF-8, no
+    bytecode files, one BLAS thread (a sandbox's CPUs are few and counted), ``python_path``
+    first on PYTHONPATH, then ``env``."""
+    return {"TMPDIR": "/tmp", "LANG": "C.UTF-8", "PYTHONPATH": ":".join(python_path),
+            "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1",
+            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            **(env or {})}
+
+
 def prlimit(*, memory: int | None, processes: int, file_size: int,
             cpu_time: int | None = None) -> list[str]:
     """``prlimit`` setting these limits (and no core dumps) for the command that follows;
@@ -224,14 +234,8 @@ def confine(argv: list[str], *, binds: dict[str, tuple[Path, bool]], uid: int, n
     for dest, (source, writable) in binds.items():
         bind(source, dest, writable)
 
-    variables = {
-        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-        "TMPDIR": "/tmp", "LANG": "C.UTF-8",
-        "PYTHONPATH": ":".join(dict.fromkeys([*python_path, *package_parents])),
-        "PYTHONIOENCODING": "utf-8",
-        "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", **env,
-    }
+    variables = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+                 **environment(list(dict.fromkeys([*python_path, *package_parents])), env)}
     setenv = [item for key, value in variables.items() for item in ("--setenv", key, value)]
     shared = [] if network else ["--unshare-net"]
     if os.geteuid() == 0:

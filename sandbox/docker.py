@@ -28,7 +28,7 @@ from pathlib import Path
 
 from traitlets import Dict, Float, Unicode
 
-from sandbox.bubblewrap import SCRATCH, SUBMISSION, Sandbox
+from sandbox.bubblewrap import SCRATCH, SUBMISSION, Sandbox, environment
 from sandbox.errors import SandboxError
 
 # Seconds a container outlives the wall-time limit before it kills itself: the caller
@@ -93,12 +93,7 @@ class DockerSandbox(Sandbox):
         if package is not None:
             mounts += ["--mount", self.mount(package, SUBMISSION, writable=False)]
             python_path.append(SUBMISSION)
-        variables = {
-            "HOME": SCRATCH, "TMPDIR": "/tmp", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
-            "PYTHONPATH": ":".join(python_path), "PYTHONIOENCODING": "utf-8",
-            "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", **(env or {}),
-        }
+        variables = environment(python_path, {"HOME": SCRATCH, "MPLBACKEND": "Agg", **(env or {})})
         limits = [
             "--memory", str(self.memory_limit), "--memory-swap", str(self.memory_limit),
             "--cpus", f"{self.cpu_limit:g}", "--pids-limit", str(self.process_limit),

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from traitlets import Bool, Float, Int, Unicode
 
-from sandbox.bubblewrap import SCRATCH, SUBMISSION, Sandbox, prlimit
+from sandbox.bubblewrap import SCRATCH, SUBMISSION, Sandbox, environment, prlimit
 from sandbox.errors import SandboxError
 
 # The label the NetworkPolicy in docker/k8s/grader.yaml selects: pods with it get no
@@ -124,15 +124,13 @@ class KubernetesSandbox(Sandbox):
                          file_size=self.file_size_limit, cpu_time=self.cpu_time_limit)
         mounts = [{"name": "work", "mountPath": SCRATCH, "subPath": self._sub_path(scratch)},
                   {"name": "tmp", "mountPath": TMP}]
-        variables = {"HOME": SCRATCH, "TMPDIR": TMP, "MPLBACKEND": "Agg", "LANG": "C.UTF-8",
-                     "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1",
-                     "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-                     "MKL_NUM_THREADS": "1"}
+        python_path = []
         if package is not None:
             mounts.append({"name": "work", "mountPath": SUBMISSION, "readOnly": True,
                            "subPath": self._sub_path(package)})
-            variables["PYTHONPATH"] = SUBMISSION
-        variables.update(env or {})
+            python_path.append(SUBMISSION)
+        variables = environment(python_path, {"HOME": SCRATCH, "MPLBACKEND": "Agg",
+                                              **(env or {})})
         resources = {"cpu": f"{round(self.cpu_limit * 1000)}m", "memory": str(self.memory_limit),
                      "ephemeral-storage": str(self.ephemeral_storage)}
         labels = {"app.kubernetes.io/name": "tinytorch", "app.kubernetes.io/component": "sandbox",

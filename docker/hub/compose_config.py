@@ -1,6 +1,7 @@
 """The hub's settings in the Compose deployment, loaded after the course's own
 (``python -m hub_config --config`` this file; docker/hub/entrypoint.sh): labs in
-containers, the grading service external, databases from the environment."""
+containers, the grading service external. The databases' URLs reach the launcher as
+TITO_HUB_DB_URL and TITO_GRADEBOOK_URL."""
 
 import os
 from pathlib import Path
@@ -20,5 +21,3 @@ configure(
     mem_limit=os.environ.get("TITO_LAB_MEMORY", "2G"),
     cpu_limit=float(os.environ.get("TITO_LAB_CPUS", "1.0")),
 )
-if os.environ.get("TITO_HUB_DB_URL"):
-    c.JupyterHub.db_url = os.environ["TITO_HUB_DB_URL"]

@@ -19,7 +19,7 @@ import typing
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from sandbox.bubblewrap import Sandbox
+from sandbox.backends import make_sandbox
 from tito.errors import TitoError
 from tito.grading.course_dir import CourseDir
 from tito.manifest import Module
@@ -80,7 +80,7 @@ def autograde(course_dir: CourseDir, module: Module, progress: Progress, *,
     the end. ``sandboxed`` False runs student code without the sandbox: only the CLI
     offers that, for trusted code (:func:`check` refuses it in a job)."""
     if sandboxed:
-        Sandbox(config=course_dir.config()).check()
+        make_sandbox(course_dir.config()).check()
     chosen, skipped = course_dir.students_to_grade(module, tuple(students), force)
     progress.start(len(chosen), f"grading {len(chosen)} submissions of {module.id}")
     if skipped:

@@ -22,7 +22,7 @@ from traitlets import Unicode
 from traitlets.config import Config
 from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
 
-from sandbox.bubblewrap import Sandbox
+from sandbox.backends import make_sandbox
 from tito.authoring.policy import configure
 from tito.authoring.source import instructor_notebook, read_source
 from tito.errors import TitoError
@@ -475,7 +475,7 @@ class CourseDir:
 
     def _autograde(self, module: Module, student: str, sandboxed: bool) -> None:
         if sandboxed:
-            Sandbox(config=self.config()).check()
+            make_sandbox(self.config()).check()
         notebook = self.submitted_notebook(module, student)
         if not notebook.exists():
             raise TitoError(f"{notebook} does not exist: collect {student}'s submission of "
