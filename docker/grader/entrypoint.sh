@@ -6,6 +6,12 @@ python="${TITO_PYTHON:-python}"
 state="${TITO_HUB_STATE:-/srv/tinytorch}"
 role="${1:-}"
 [ $# -gt 0 ] && shift
+# Both work in the course directory, as the hub's managed services do: formgrader reads the
+# course's nbgrader_config.py (its gradebook, its exchange) from where it runs.
+cd "${TITO_COURSE_DIR:?the grader image sets TITO_COURSE_DIR}" 2>/dev/null || {
+    echo "error: no course directory at $TITO_COURSE_DIR: start the hub first, it prepares the course" >&2
+    exit 1
+}
 case "$role" in
 web)
     # The hub and the service share this token (a Compose secret).
