@@ -1,4 +1,5 @@
-"""A real PostgreSQL server for the tests: Debian's PostgreSQL 15, started by the test set-up.
+"""A real PostgreSQL server for the tests: Debian's PostgreSQL (15 on bookworm), started by the
+test set-up.
 
 The server runs as the ``postgres`` system user when the tests run as root (PostgreSQL
 refuses to run as root), in a temporary data directory, listening on a free port on
@@ -19,7 +20,18 @@ from pathlib import Path
 
 from tests.servers import free_port
 
-BIN = Path(os.environ.get("TITO_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _server_binaries() -> Path:
+    """Debian's newest installed PostgreSQL server (``make test`` installs one), or the
+    folder ``TITO_TEST_PG_BIN`` names."""
+    if "TITO_TEST_PG_BIN" in os.environ:
+        return Path(os.environ["TITO_TEST_PG_BIN"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
+                   key=lambda path: int(path.parts[-3]) if path.parts[-3].isdigit() else 0)
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+BIN = _server_binaries()
 USER = "tito"
 
 
