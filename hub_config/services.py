@@ -187,8 +187,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pid-file", required=True, type=Path)
     parser.add_argument("command", nargs="+")
     arguments = parser.parse_args(argv)
-    logging.basicConfig(format="[%(levelname).1s %(asctime)s %(name)s] %(message)s",
-                        level=logging.INFO)
+    logging.basicConfig(format="[%(levelname).1s %(asctime)s.%(msecs)03d %(name)s] "
+                        "%(message)s", datefmt="%Y-%m-%d %H:%M:%S", level=logging.INFO)
     sys.exit(supervise(arguments.name, arguments.pid_file, arguments.command))
 
 
