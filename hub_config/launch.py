@@ -12,18 +12,22 @@ import shutil
 import signal
 import socket
 import sys
+import time
 import tomllib
+from collections.abc import Collection
 from dataclasses import fields
 from pathlib import Path
 
 import click
+import psutil
 from rich.console import Console
 from rich.table import Table
 from traitlets.config import Config, PyFileConfigLoader
 
+from grading_service.auth import SERVICE_NAME
 from grading_service.core.jobs import JobStore
 from hub_config.roles import GROUPS
-from hub_config.services import give_to_service
+from hub_config.services import RUNNER_NAME, SUPERVISOR, give_to_service, pid_file
 from hub_config.state import (
     DEFAULT_STATE,
     DEMO_NAMES,
@@ -43,6 +47,10 @@ from tito.project import Paths
 console = Console(highlight=False)
 PROXY = "configurable-http-proxy"
 USER_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+# In the state directory: the pids of the hub (this process) and of its proxy, written by
+# JupyterHub (c.JupyterHub.pid_file, c.ConfigurableHTTPProxy.pid_file).
+HUB_PID, PROXY_PID = "jupyterhub.pid", "proxy.pid"
+LEFTOVER_STOP_SECONDS = 15  # a service's own shutdown, before it is killed
 
 
 def proxy_command() -> str:
@@ -126,9 +134,80 @@ def _lowest_unprivileged_port() -> int:
     return int(Path("/proc/sys/net/ipv4/ip_unprivileged_port_start").read_text())
 
 
-def check_ports(settings: HubSettings) -> None:
+def _command_line(pid: int) -> list[str]:
+    """Process ``pid``'s arguments; none when it is gone (or a zombie)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")[:-1]
+    except OSError:
+        return []
+
+
+def _pid_in(path: Path) -> int | None:
+    try:
+        return int(path.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _until_gone(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while _command_line(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def _stop_leftover(pid: int) -> None:
+    """Stop a service's supervisor (it stops the service) and, if it does not end in
+    time, kill its process group: the supervisor leads one (JupyterHub starts services
+    in a session of their own) that its service is in."""
+    os.kill(pid, signal.SIGTERM)
+    if not _until_gone(pid, LEFTOVER_STOP_SECONDS):
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
+        _until_gone(pid, 5)
+
+
+def take_over(state: HubState) -> set[int]:
+    """Clear what a hub on ``state`` that crashed (kill -9, a power cut) left: stop its
+    grading service's processes (found by their supervisors' pid files, and only if the
+    process there is that supervisor), and drop a proxy pid file that names some other
+    process (JupyterHub stops the process it names). Returns the ports its proxy, if still
+    running, holds: JupyterHub stops that proxy as it starts. A hub still running on
+    ``state`` is an error."""
+    hub = _pid_in(state.root / HUB_PID)
+    if hub and hub != os.getpid() and "hub_config" in _command_line(hub):
+        raise TitoError(f"a hub is already running on {state.root} (pid {hub}): stop it "
+                        f"(Ctrl-C where it runs, or kill {hub}) before starting another")
+    for name in (SERVICE_NAME, RUNNER_NAME):
+        path = pid_file(state, name)
+        pid = _pid_in(path)
+        if pid and {SUPERVISOR, str(path)} <= set(_command_line(pid)):
+            console.print(f"stopping the {name} service a previous hub left running "
+                          f"(pid {pid})")
+            _stop_leftover(pid)
+        path.unlink(missing_ok=True)
+    proxy = _pid_in(state.root / PROXY_PID)
+    if proxy is None:
+        return set()
+    if not any(PROXY in part for part in _command_line(proxy)):
+        (state.root / PROXY_PID).unlink(missing_ok=True)  # not ours: never to be stopped
+        return set()
+    try:
+        return {connection.laddr.port for connection in
+                psutil.Process(proxy).net_connections("inet")
+                if connection.status == psutil.CONN_LISTEN}
+    except psutil.Error:
+        return set()
+
+
+def check_ports(settings: HubSettings, ours: Collection[int] = ()) -> None:
     """A clear error for a port something else holds (before JupyterHub hides it in a log),
-    or one below 1024 without root; a warning for a port that anyone may bind."""
+    or one below 1024 without root; a warning for a port that anyone may bind. Ports in
+    ``ours`` are held by a proxy the hub replaces (:func:`take_over`)."""
     unprivileged = _lowest_unprivileged_port()
     ports = _ports(settings)
     if os.geteuid() != 0 and min(ports.values()) < unprivileged:
@@ -138,6 +217,8 @@ def check_ports(settings: HubSettings) -> None:
     for option, port in ports.items():
         address = settings.ip if option == "--port" else "127.0.0.1"  # the public one: --ip
         with socket.socket() as probe:
+            if port in ours:
+                continue
             # As the servers do: a connection of a hub that just stopped (TIME_WAIT) does
             # not keep the port from being listened on.
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -224,9 +305,9 @@ def main(state_dir: Path, port: int, ip: str, hub_port: int, proxy_api_port: int
                                proxy_command=proxy_command(), roster=groups, names=names,
                                local_config=local, db_url=db_url,
                                gradebook_url=gradebook_url)
-        if not prepare_only:  # preparing again beside a running hub is fine
-            check_ports(settings)
         state = HubState(state_dir.resolve())
+        if not prepare_only:  # preparing again beside a running hub is fine
+            check_ports(settings, ours=take_over(state))
         state.ensure()
         state.save_settings(settings)
         for module_id in prepare_course(state, settings, Paths.from_env()):

@@ -9,12 +9,25 @@
 - ``grader-runner``, the job runner (:mod:`grading_service.core.runner`): root, because it
   starts grading sandboxes, each as a uid of its own. It listens on nothing and takes
   work only from the job queue's database.
+
+Each runs under a supervisor (``python -m hub_config.services``, :func:`supervise`), the
+process JupyterHub sees: JupyterHub notices a managed service's death only at its next poll
+(30 s or more) and exits if a service dies while the hub starts, so the supervisor starts
+the service again at once (with backoff, a log line each time). It writes its pid to the
+state directory (:func:`pid_file`), where the launcher finds the services a crashed hub
+left running.
 """
 
 from __future__ import annotations
 
+import argparse
+import logging
 import os
+import signal
+import subprocess
 import sys
+import time
+from contextlib import suppress
 from pathlib import Path
 
 from grading_service.auth import CUSTOM_SCOPES, SERVICE_NAME
@@ -26,6 +39,63 @@ from tito.project import CONTENT_PACKAGE, PROJECT_ROOT
 
 RUNNER_NAME = "grader-runner"
 RUNTIME_DIR = "/tmp/jupyter-runtime"  # in the service's private /tmp
+SUPERVISOR = "hub_config.services"
+FIRST_DELAY, LONGEST_DELAY = 0.5, 30.0  # seconds before a restart; doubled each time
+STEADY_SECONDS = 30.0  # a service that ran this long starts again after FIRST_DELAY
+log = logging.getLogger(SUPERVISOR)
+
+
+def pid_file(state: HubState, name: str) -> Path:
+    """Where the supervisor of service ``name`` writes its pid."""
+    return state.root / f"{name}.pid"
+
+
+def supervised(state: HubState, name: str, command: list[str]) -> list[str]:
+    """``command`` under its supervisor (:func:`supervise`)."""
+    return [sys.executable, "-m", SUPERVISOR, "--name", name,
+            "--pid-file", str(pid_file(state, name)), "--", *command]
+
+
+def supervise(name: str, pid_path: Path, command: list[str]) -> int:
+    """Run ``command`` until this process gets SIGINT or SIGTERM (passed on to it; JupyterHub
+    stops services so); start it again whenever it exits, after a delay that doubles from
+    ``FIRST_DELAY`` up to ``LONGEST_DELAY`` while it keeps dying young. Returns its last
+    status."""
+    stopping: list[int] = []
+    child: subprocess.Popen | None = None
+
+    def stop(signum: int, _frame: object) -> None:
+        stopping.append(signum)
+        if child is not None and child.poll() is None:
+            child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    pid_path.write_text(f"{os.getpid()}\n", encoding="utf-8")
+    delay, restarts = FIRST_DELAY, 0
+    try:
+        while True:
+            started = time.monotonic()
+            child = subprocess.Popen(command)
+            if stopping:  # a signal between the start and ``child`` being set
+                child.send_signal(stopping[-1])
+            status = child.wait()
+            if stopping:
+                return status
+            delay = FIRST_DELAY if time.monotonic() - started >= STEADY_SECONDS else delay
+            restarts += 1
+            log.warning("service %s exited with status %s: starting it again in %.1f s "
+                        "(restart %d)", name, status, delay, restarts)
+            deadline = time.monotonic() + delay
+            while not stopping and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if stopping:
+                return status
+            delay = min(delay * 2, LONGEST_DELAY)
+    finally:
+        with suppress(OSError):
+            if pid_path.read_text(encoding="utf-8").strip() == str(os.getpid()):
+                pid_path.unlink()
 
 
 def inbound(state: HubState) -> Path:
@@ -92,7 +162,8 @@ def services(state: HubState, settings: HubSettings, grader_url: str,
         "info": {"description": "Grading dashboard and formgrader"},
         "url": grader_url,
         "api_token": state.secret("grader_token"),
-        "command": grader_command(state, settings, sandbox.check()),
+        "command": supervised(state, SERVICE_NAME, grader_command(state, settings,
+                                                                  sandbox.check())),
         "cwd": str(state.course),
         "environment": _environment(state, settings),
         "oauth_client_allowed_scopes": list(CUSTOM_SCOPES),
@@ -100,8 +171,26 @@ def services(state: HubState, settings: HubSettings, grader_url: str,
     }, {
         "name": RUNNER_NAME,
         "display": False,
-        "command": [sys.executable, "-m", "grading_service.core.runner",
-                    "--jobs", str(state.jobs_database), "--logs", str(state.runner / "logs")],
+        "command": supervised(state, RUNNER_NAME, [
+            sys.executable, "-m", "grading_service.core.runner",
+            "--jobs", str(state.jobs_database), "--logs", str(state.runner / "logs")]),
         "cwd": str(state.course),
         "environment": _environment(state, settings),
     }]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m hub_config.services --name NAME --pid-file FILE -- COMMAND...``."""
+    parser = argparse.ArgumentParser(prog=f"python -m {SUPERVISOR}", description=(
+        "Run a service of the hub, starting it again whenever it exits."))
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--pid-file", required=True, type=Path)
+    parser.add_argument("command", nargs="+")
+    arguments = parser.parse_args(argv)
+    logging.basicConfig(format="[%(levelname).1s %(asctime)s.%(msecs)03d %(name)s] "
+                        "%(message)s", datefmt="%Y-%m-%d %H:%M:%S", level=logging.INFO)
+    sys.exit(supervise(arguments.name, arguments.pid_file, arguments.command))
+
+
+if __name__ == "__main__":
+    main()

@@ -217,6 +217,24 @@ class SandboxedSpawner(LocalProcessSpawner):
         await self._until_listening(ip, port)
         return ip, port
 
+    async def poll(self) -> int | None:
+        """As JupyterHub's, and a lab the hub did not start itself (one that ran on while
+        the hub was down, known by the pid in its saved state) is running only while that
+        pid is still its sandbox: after a reboot the pid may be anyone's, and JupyterHub
+        would stop (signal) what it believes is the lab."""
+        if self.proc is None and self.pid and not self._is_lab(self.pid):
+            self.clear_state()
+            return 0
+        return await super().poll()
+
+    def _is_lab(self, pid: int) -> bool:
+        """Whether process ``pid`` is this user's lab: bubblewrap with their home."""
+        try:
+            arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return False
+        return os.fsencode(self.home) in arguments and self.home_inside.encode() in arguments
+
     async def stop(self, now: bool = False) -> None:
         await super().stop(now=now)
         # The lab's processes are gone with its bubblewrap; its cgroup goes with them.
