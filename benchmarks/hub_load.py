@@ -3,6 +3,7 @@ tensor module, start a kernel; then, once everyone has a lab, all run cells and 
 
     .venv/bin/python benchmarks/hub_load.py                # 30 students
     .venv/bin/python benchmarks/hub_load.py --students 5 --cells 3
+    .venv/bin/python benchmarks/hub_load.py --logins --students 100   # the login burst only
 
 Starts a real hub (``python -m hub_config``, its labs sandboxed with bubblewrap) in a
 temporary directory with a roster of N students, then runs every student's session in
@@ -13,15 +14,24 @@ cells over the kernel's websocket (a NumPy computation, like a tensor exercise),
 after THINK seconds on average (uniformly 0 to 2 THINK, seeded per student; --think 0
 fires everyone's cells at once), and hands the notebook in. Prints how many students got
 through, the spawn times and the p50/p95 latency of each step. The goal is 30 students
-on a 2-core machine, all succeeding, with p95 cell execution under 2 s. It only
-reports; it exits 1 when a student's session failed. See benchmarks/README.md.
+on a 2-core machine, all succeeding, with p95 cell execution under 2 s.
+
+``--logins`` runs the login burst instead: every student logs in through the login form
+at the same instant while one prober calls the hub over and over, one request at a time
+(the hub API with a token, a user's model from the database, the login page), as the
+rest of a class does meanwhile. Prints the login p50/p95 against the CPU bound
+(students × one bcrypt check ÷ cores, the check timed here on the hub's own hashes) and
+the probes' p50/p95/max. It only reports; it exits 1 when a student's session (or a
+login or probe) failed. See benchmarks/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -35,6 +45,8 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import TypeVar
 
+import bcrypt
+import requests
 from table import print_table  # benchmarks/table.py: this script's folder is on sys.path
 
 from tito.project import PROJECT_ROOT
@@ -88,6 +100,103 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+PROBES = ("/hub/api/", "/hub/api/users/instructor", "/hub/login")
+
+
+def hash_seconds(hub: Hub, user: str, checks: int = 5) -> float:
+    """Median seconds of one bcrypt check of ``user``'s password against the hub's own
+    stored hash (its cost is the hub's), in this process."""
+    with sqlite3.connect(hub.state.root / "jupyterhub.sqlite") as database:
+        (stored,) = database.execute("SELECT password FROM users_info WHERE username = ?",
+                                     (user,)).fetchone()
+    password = hub.passwords[user].encode("utf-8")
+    times = []
+    for _ in range(checks):
+        start = time.perf_counter()
+        assert bcrypt.checkpw(password, stored)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def login_burst(hub: Hub, students: list[str], plain: bool) -> int:
+    """Everyone logs in at once while a prober calls the hub; prints the table, returns
+    the exit code."""
+    token = hub.token("instructor")  # before the burst: the prober's own login is not timed
+    per_check = hash_seconds(hub, students[0])
+    cores = len(os.sched_getaffinity(0))
+    bound = len(students) * per_check / cores
+    load = os.getloadavg()[0]  # other work on the machine, before the burst
+    go, stop = threading.Event(), threading.Event()
+    probes: dict[str, list[float]] = defaultdict(list)
+    probe_failures: list[str] = []
+
+    def probe() -> None:
+        go.wait()
+        while not stop.is_set():  # bounded: one request at a time, for the burst's length
+            for path in PROBES:
+                start = time.perf_counter()
+                try:
+                    answer = requests.get(f"{hub.url}{path}", timeout=120,
+                                          headers={"Authorization": f"token {token}"})
+                    answer.raise_for_status()
+                except requests.RequestException as error:
+                    probe_failures.append(f"{path}: {error}")
+                probes[path].append(time.perf_counter() - start)
+            time.sleep(0.05)
+
+    def login(student: str) -> float:
+        """The login form as in ``Hub.login``, waiting as long as the burst takes."""
+        session = requests.Session()
+        go.wait()
+        start = time.perf_counter()
+        session.get(f"{hub.url}/hub/login", timeout=600).raise_for_status()
+        answer = session.post(f"{hub.url}/hub/login?next=", timeout=600, allow_redirects=False,
+                              data={"username": student, "_xsrf": session.cookies["_xsrf"],
+                                    "password": hub.passwords[student]})
+        if answer.status_code != 302:
+            raise PermissionError(f"{student} could not log in: {answer.status_code}")
+        return time.perf_counter() - start
+
+    prober = threading.Thread(target=probe)
+    prober.start()
+    with ThreadPoolExecutor(max_workers=len(students)) as pool:
+        futures = {s: pool.submit(login, s) for s in students}
+        time.sleep(0.5)  # every thread waiting at the start line
+        started = time.perf_counter()
+        go.set()
+        logins, failures = [], []
+        for student, future in futures.items():
+            try:
+                logins.append(future.result())
+            except Exception as error:  # a failed login is a result to report
+                failures.append(f"{student}: {error}")
+    wall = time.perf_counter() - started
+    stop.set()
+    prober.join()
+    for failure in failures + probe_failures:
+        print(f"failed: {failure}")
+    print(f"{len(logins)}/{len(students)} logins in {wall:.1f} s on {cores} cores; one bcrypt "
+          f"check {per_check:.3f} s, so the CPU bound is {bound:.1f} s; load average before "
+          f"{load:.1f}")
+    rows = [("login", str(len(logins)), f"{statistics.median(logins):.2f}",
+             f"{percentile(logins, 0.95):.2f}", f"{max(logins):.2f}")] if logins else []
+    everything = [v for values in probes.values() for v in values]
+    rows += [(f"GET {path}", str(len(values)), f"{statistics.median(values):.3f}",
+              f"{percentile(values, 0.95):.3f}", f"{max(values):.3f}")
+             for path, values in [*probes.items(), ("(all probes)", everything)] if values]
+    print_table("seconds per request during the login burst", ("request", "n", "p50", "p95",
+                "max"), rows, plain)
+    if logins:
+        print(f"login p95 / CPU bound = {percentile(logins, 0.95) / bound:.2f}")
+    print(json.dumps({"students": len(students), "hash_s": round(per_check, 4),
+                      "bound_s": round(bound, 2), "login_p50": round(statistics.median(logins), 2)
+                      if logins else None, "login_p95": round(percentile(logins, 0.95), 2)
+                      if logins else None, "probe_p95": round(percentile(everything, 0.95), 3)
+                      if everything else None, "probe_max": round(max(everything), 3)
+                      if everything else None}))
+    return 1 if failures or probe_failures else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=30)
@@ -97,6 +206,9 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="run in the new folder DIR and keep it (the hub's log, homes)")
     parser.add_argument("--plain", action="store_true", help="plain-text table")
+    parser.add_argument("--logins", action="store_true",
+                        help="only the login burst: everyone logs in at once while the hub "
+                        "is probed")
     args = parser.parse_args()
     students = [f"student{i:02d}" for i in range(1, args.students + 1)]
     with (nullcontext(str(args.keep)) if args.keep
@@ -108,6 +220,8 @@ def main() -> int:
         roster.write_text(f'instructor = ["instructor"]\nstudent = [{names}]\n', encoding="utf-8")
         print(f"starting a hub for {len(students)} students in {root} ...", flush=True)
         with running_hub(root / "state", dict(os.environ), root / "hub.log", roster) as hub:
+            if args.logins:
+                return login_burst(hub, students, args.plain)
             started = time.perf_counter()
             class_starts = threading.Barrier(len(students), timeout=900)
             with ThreadPoolExecutor(max_workers=len(students)) as pool:
