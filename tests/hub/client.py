@@ -40,11 +40,13 @@ class Hub:
     cgroup_parent: str = ""  # where its labs' cgroups are
     _tokens: dict[str, str] = field(default_factory=dict)
 
-    def login(self, user: str) -> requests.Session:
-        """A browser-like session logged in through the hub's login form."""
+    def login(self, user: str, timeout: float = 30) -> requests.Session:
+        """A browser-like session logged in through the hub's login form (each request
+        waiting up to ``timeout`` seconds)."""
         session = requests.Session()
-        session.get(f"{self.url}/hub/login", timeout=30).raise_for_status()
-        answer = session.post(f"{self.url}/hub/login?next=", timeout=30, allow_redirects=False,
+        session.get(f"{self.url}/hub/login", timeout=timeout).raise_for_status()
+        answer = session.post(f"{self.url}/hub/login?next=", timeout=timeout,
+                              allow_redirects=False,
                               data={"username": user, "_xsrf": session.cookies["_xsrf"],
                                     "password": self.passwords[user]})
         if answer.status_code != 302:
