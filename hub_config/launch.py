@@ -27,7 +27,7 @@ from traitlets.config import Config, PyFileConfigLoader
 from grading_service.auth import SERVICE_NAME
 from grading_service.core.jobs import JobStore
 from hub_config.roles import GROUPS
-from hub_config.services import RUNNER_NAME, SUPERVISOR, give_to_service, pid_file
+from hub_config.services import RUNNER_NAME, give_to_service, pid_file
 from hub_config.state import (
     DEFAULT_STATE,
     DEMO_NAMES,
@@ -37,6 +37,7 @@ from hub_config.state import (
     HubSettings,
     HubState,
 )
+from hub_config.supervisor import SUPERVISOR
 from sandbox.bubblewrap import Sandbox
 from tito.authoring.export import authored
 from tito.errors import USER_ERRORS, TitoError

@@ -10,28 +10,20 @@
   starts grading sandboxes, each as a uid of its own. It listens on nothing and takes
   work only from the job queue's database.
 
-Each runs under a supervisor (``python -m hub_config.services``, :func:`supervise`), the
-process JupyterHub sees: JupyterHub notices a managed service's death only at its next poll
-(30 s or more) and exits if a service dies while the hub starts, so the supervisor starts
-the service again at once (with backoff, a log line each time). It writes its pid to the
-state directory (:func:`pid_file`), where the launcher finds the services a crashed hub
-left running.
+Each runs under a supervisor (:mod:`hub_config.supervisor`), the process JupyterHub sees,
+which starts the service again at once when it dies and writes its pid to the state
+directory (:func:`pid_file`), where the launcher finds what a crashed hub left running.
 """
 
 from __future__ import annotations
 
-import argparse
-import logging
 import os
-import signal
-import subprocess
 import sys
-import time
-from contextlib import suppress
 from pathlib import Path
 
 from grading_service.auth import CUSTOM_SCOPES, SERVICE_NAME
 from hub_config.state import HubSettings, HubState
+from hub_config.supervisor import SUPERVISOR
 from sandbox.bubblewrap import Sandbox, confine
 from tito.exchange import COURSE_ID
 from tito.grading.course_dir import gradebook_path
@@ -39,10 +31,6 @@ from tito.project import CONTENT_PACKAGE, PROJECT_ROOT
 
 RUNNER_NAME = "grader-runner"
 RUNTIME_DIR = "/tmp/jupyter-runtime"  # in the service's private /tmp
-SUPERVISOR = "hub_config.services"
-FIRST_DELAY, LONGEST_DELAY = 0.5, 30.0  # seconds before a restart; doubled each time
-STEADY_SECONDS = 30.0  # a service that ran this long starts again after FIRST_DELAY
-log = logging.getLogger(SUPERVISOR)
 
 
 def pid_file(state: HubState, name: str) -> Path:
@@ -51,51 +39,9 @@ def pid_file(state: HubState, name: str) -> Path:
 
 
 def supervised(state: HubState, name: str, command: list[str]) -> list[str]:
-    """``command`` under its supervisor (:func:`supervise`)."""
+    """``command`` under its supervisor (:func:`hub_config.supervisor.supervise`)."""
     return [sys.executable, "-m", SUPERVISOR, "--name", name,
             "--pid-file", str(pid_file(state, name)), "--", *command]
-
-
-def supervise(name: str, pid_path: Path, command: list[str]) -> int:
-    """Run ``command`` until this process gets SIGINT or SIGTERM (passed on to it; JupyterHub
-    stops services so); start it again whenever it exits, after a delay that doubles from
-    ``FIRST_DELAY`` up to ``LONGEST_DELAY`` while it keeps dying young. Returns its last
-    status."""
-    stopping: list[int] = []
-    child: subprocess.Popen | None = None
-
-    def stop(signum: int, _frame: object) -> None:
-        stopping.append(signum)
-        if child is not None and child.poll() is None:
-            child.send_signal(signum)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    pid_path.write_text(f"{os.getpid()}\n", encoding="utf-8")
-    delay, restarts = FIRST_DELAY, 0
-    try:
-        while True:
-            started = time.monotonic()
-            child = subprocess.Popen(command)
-            if stopping:  # a signal between the start and ``child`` being set
-                child.send_signal(stopping[-1])
-            status = child.wait()
-            if stopping:
-                return status
-            delay = FIRST_DELAY if time.monotonic() - started >= STEADY_SECONDS else delay
-            restarts += 1
-            log.warning("service %s exited with status %s: starting it again in %.1f s "
-                        "(restart %d)", name, status, delay, restarts)
-            deadline = time.monotonic() + delay
-            while not stopping and time.monotonic() < deadline:
-                time.sleep(0.05)
-            if stopping:
-                return status
-            delay = min(delay * 2, LONGEST_DELAY)
-    finally:
-        with suppress(OSError):
-            if pid_path.read_text(encoding="utf-8").strip() == str(os.getpid()):
-                pid_path.unlink()
 
 
 def inbound(state: HubState) -> Path:
@@ -177,20 +123,3 @@ def services(state: HubState, settings: HubSettings, grader_url: str,
         "cwd": str(state.course),
         "environment": _environment(state, settings),
     }]
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m hub_config.services --name NAME --pid-file FILE -- COMMAND...``."""
-    parser = argparse.ArgumentParser(prog=f"python -m {SUPERVISOR}", description=(
-        "Run a service of the hub, starting it again whenever it exits."))
-    parser.add_argument("--name", required=True)
-    parser.add_argument("--pid-file", required=True, type=Path)
-    parser.add_argument("command", nargs="+")
-    arguments = parser.parse_args(argv)
-    logging.basicConfig(format="[%(levelname).1s %(asctime)s.%(msecs)03d %(name)s] "
-                        "%(message)s", datefmt="%Y-%m-%d %H:%M:%S", level=logging.INFO)
-    sys.exit(supervise(arguments.name, arguments.pid_file, arguments.command))
-
-
-if __name__ == "__main__":
-    main()
