@@ -8,7 +8,6 @@ your own (another authenticator, say) go in a file loaded last: ``python -m hub_
 
 from grading_service.auth import CUSTOM_SCOPES, SERVICE_NAME
 from hub_config import roles
-from hub_config.launch import HUB_PID, PROXY_PID
 from hub_config.services import services
 from hub_config.state import HUB_CONFIG, HubState
 from sandbox.bubblewrap import Sandbox
@@ -26,11 +25,10 @@ c.JupyterHub.hub_port = settings.hub_port
 c.ConfigurableHTTPProxy.command = [settings.proxy_command]
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
 c.ConfigurableHTTPProxy.auth_token = state.secret("proxy_token")
-# A proxy left by a hub that crashed is found by its pid file and replaced.
-c.ConfigurableHTTPProxy.pid_file = str(state.root / PROXY_PID)
+c.ConfigurableHTTPProxy.pid_file = str(state.proxy_pid_file)
 c.JupyterHub.cookie_secret_file = str(state.secrets / "cookie_secret")
 c.JupyterHub.db_url = state.hub_db_url(settings)
-c.JupyterHub.pid_file = str(state.root / HUB_PID)
+c.JupyterHub.pid_file = str(state.hub_pid_file)
 c.JupyterHub.cleanup_servers = True  # Ctrl-C stops the labs too
 c.JupyterHub.template_paths = [str(HUB_CONFIG / "templates")]
 

@@ -48,9 +48,6 @@ from tito.project import Paths
 console = Console(highlight=False)
 PROXY = "configurable-http-proxy"
 USER_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
-# In the state directory: the pids of the hub (this process) and of its proxy, written by
-# JupyterHub (c.JupyterHub.pid_file, c.ConfigurableHTTPProxy.pid_file).
-HUB_PID, PROXY_PID = "jupyterhub.pid", "proxy.pid"
 LEFTOVER_STOP_SECONDS = 15  # a service's own shutdown, before it is killed
 
 
@@ -179,7 +176,7 @@ def take_over(state: HubState) -> set[int]:
     process (JupyterHub stops the process it names). Returns the ports its proxy, if still
     running, holds: JupyterHub stops that proxy as it starts. A hub still running on
     ``state`` is an error."""
-    hub = _pid_in(state.root / HUB_PID)
+    hub = _pid_in(state.hub_pid_file)
     if hub and hub != os.getpid() and "hub_config" in _command_line(hub):
         raise TitoError(f"a hub is already running on {state.root} (pid {hub}): stop it "
                         f"(Ctrl-C where it runs, or kill {hub}) before starting another")
@@ -191,11 +188,11 @@ def take_over(state: HubState) -> set[int]:
                           f"(pid {pid})")
             _stop_leftover(pid)
         path.unlink(missing_ok=True)
-    proxy = _pid_in(state.root / PROXY_PID)
+    proxy = _pid_in(state.proxy_pid_file)
     if proxy is None:
         return set()
     if not any(PROXY in part for part in _command_line(proxy)):
-        (state.root / PROXY_PID).unlink(missing_ok=True)  # not ours: never to be stopped
+        state.proxy_pid_file.unlink(missing_ok=True)  # not ours: never to be stopped
         return set()
     try:
         return {connection.laddr.port for connection in

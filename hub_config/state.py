@@ -93,6 +93,17 @@ class HubState:
         return self.root / "grader-config"
 
     @property
+    def hub_pid_file(self) -> Path:
+        """The hub's pid, written by JupyterHub (``c.JupyterHub.pid_file``)."""
+        return self.root / "jupyterhub.pid"
+
+    @property
+    def proxy_pid_file(self) -> Path:
+        """The proxy's pid, written by JupyterHub, which finds and replaces a proxy a
+        crashed hub left by it (``c.ConfigurableHTTPProxy.pid_file``)."""
+        return self.root / "proxy.pid"
+
+    @property
     def jobs_database(self) -> Path:
         return self.grader / "jobs.sqlite"
 

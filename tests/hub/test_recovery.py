@@ -77,7 +77,7 @@ def test_make_hub_after_a_hub_killed_with_sigkill_gets_alice_her_lab(tmp_path: P
         os.kill(hub.process.pid, signal.SIGKILL)
         hub.process.wait()
         try:
-            proxy = int(hub.state.root.joinpath("proxy.pid").read_text())
+            proxy = int(hub.state.proxy_pid_file.read_text())
             assert proxy in alive(before), "the proxy outlives the hub, holding the port"
 
             def ready() -> None:
