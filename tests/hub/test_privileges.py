@@ -94,8 +94,10 @@ def test_the_web_service_is_unprivileged_and_sees_no_secret(hub: Hub) -> None:
 
 
 def test_the_job_runner_is_the_root_part_and_listens_on_nothing(hub: Hub) -> None:
+    # The runner itself (python -m grading_service.core.runner), not its supervisor, whose
+    # command line holds the runner's.
     runners = [pid for pid in process_table()
-               if "grading_service.core.runner" in commands(pid)
+               if commands(pid)[1:3] == ["-m", "grading_service.core.runner"]
                and str(hub.state.jobs_database) in commands(pid)]
     assert len(runners) == 1
     assert status(runners[0])["Uid"].split()[0] == "0"
