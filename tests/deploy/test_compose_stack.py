@@ -17,13 +17,12 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-import requests
 import yaml
 
 from hub_config.state import HubState
 from tests.deploy import fake_docker
 from tests.hub import test_course_flow as course_flow
-from tests.hub.client import PRIVILEGED, SERVICE, Hub, unmount_under
+from tests.hub.client import PRIVILEGED, SERVICE, Hub, answers, unmount_under
 from tests.postgres import PostgresServer
 from tests.servers import free_port, running
 from tito.project import PROJECT_ROOT
@@ -79,25 +78,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory,
                "TITO_HUB_HOST": "127.0.0.1", "TITO_PORT": str(port)}
     url = f"http://127.0.0.1:{port}"
 
-    def answers(path: str) -> None:
-        try:
-            answer = requests.get(f"{url}{path}", timeout=5)
-        except requests.ConnectionError as error:
-            raise OSError(error) from None
-        if answer.status_code != 200:
-            raise OSError(f"{path}: {answer.status_code}")
-
     entry = DOCKER / "grader" / "entrypoint.sh"
     with ExitStack() as stack:
         stack.callback(unmount_under, state)
         hub = stack.enter_context(running(
             ["sh", str(DOCKER / "hub" / "entrypoint.sh"), "--hub-port", str(hub_port),
              "--proxy-api-port", str(free_port(PRIVILEGED)), "--grader-port", str(grader_port)],
-            hub_env, root / "hub.log", lambda: answers("/hub/api/"), timeout=300))
+            hub_env, root / "hub.log", lambda: answers(url, "/hub/api/"), timeout=300))
         stack.enter_context(running(
             ["sh", str(entry), "web"],
             {**base, **service_environment("grader", places), **databases},
-            root / "grader.log", lambda: answers(f"{SERVICE}/api/health"), timeout=120))
+            root / "grader.log", lambda: answers(url, f"{SERVICE}/api/health"), timeout=120))
         runner_env = {**base, **service_environment("grader-runner", places), **databases,
                       "TITO_SANDBOX_CONFIG": str(DOCKER / "grader" / "nbgrader_docker.py")}
         stack.enter_context(running(["sh", str(entry), "runner"], runner_env,

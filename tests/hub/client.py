@@ -192,6 +192,17 @@ def hub_command(state: Path, port: int, roster: Path | None = None,
             *(["--config", str(config)] if config else [])]
 
 
+def answers(url: str, path: str) -> None:
+    """Return if ``url`` + ``path`` answers 200; raise OSError otherwise (not up yet), as
+    :func:`tests.servers.running` waits for."""
+    try:
+        answer = requests.get(f"{url}{path}", timeout=5)
+    except requests.ConnectionError as error:
+        raise OSError(error) from None
+    if answer.status_code != 200:
+        raise OSError(f"{path}: {answer.status_code}")
+
+
 @contextmanager
 def running_hub(state_dir: Path, env: dict[str, str], log: Path,
                 roster: Path | None = None, launcher: Sequence[str] = (),
@@ -205,12 +216,7 @@ def running_hub(state_dir: Path, env: dict[str, str], log: Path,
 
     def ready() -> None:
         for path in ("/hub/api/", f"{SERVICE}/api/health"):
-            try:
-                answer = requests.get(f"{url}{path}", timeout=5)
-            except requests.ConnectionError as error:
-                raise OSError(error) from None
-            if answer.status_code != 200:
-                raise OSError(f"{path}: {answer.status_code}")
+            answers(url, path)
 
     # Hubs of tests that run at once give the same uids to their labs: each keeps its labs'
     # cgroups under a parent of its own, or one hub stopping alice's lab would empty the
