@@ -71,12 +71,17 @@ def session(hub: Hub, student: str, cells: int, think: float,
 
     def timed(step: str, action: Callable[[], T]) -> T:
         start = time.perf_counter()
-        result = action()
+        try:
+            result = action()
+        except Exception as error:
+            raise RuntimeError(f"{step} failed after {time.perf_counter() - start:.1f} s: "
+                               f"{error}") from error
         times[step].append(time.perf_counter() - start)
         return result
 
     try:
-        timed("login", lambda: hub.token(student))
+        # As long as a browser waits: the class's first minutes are what is measured.
+        timed("login", lambda: hub.token(student, timeout=600))
         timed("spawn", lambda: hub.start_lab(student, timeout=600))
         notebook = timed("fetch", lambda: fetch(hub, student, MODULE))
         kernel_id = timed("kernel", lambda: hub.start_kernel(student))
@@ -93,6 +98,88 @@ def session(hub: Hub, student: str, cells: int, think: float,
     kernel.close()
     timed("submit", lambda: hand_in(hub, student, MODULE, notebook))
     return times
+
+
+def pss(pid: str) -> int:
+    """Process ``pid``'s proportional set size in bytes: its private memory plus its share
+    of what it maps together with others (the venv's libraries, NumPy)."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text(encoding="ascii").splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    raise OSError(f"no Pss in /proc/{pid}/smaps_rollup")
+
+
+def lab_memory() -> dict[str, list[int]]:
+    """The PSS of every lab server (``tito lab --singleuser`` in its sandbox) and every
+    kernel running on the machine now."""
+    sizes: dict[str, list[int]] = {"lab": [], "kernel": []}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            if not Path(os.fsdecode(command[0])).name.startswith("python"):
+                continue  # bubblewrap's own command line names the lab's
+            kind = ("kernel" if b"ipykernel_launcher" in command else
+                    "lab" if b"--singleuser" in command else None)
+            if kind:
+                sizes[kind].append(pss(entry.name))
+        except OSError:  # gone meanwhile
+            continue
+    return sizes
+
+
+class MemoryWatch(threading.Thread):
+    """Samples the labs' and kernels' memory every ``interval`` seconds until stopped;
+    keeps the sample with the most in use, and the machine's lowest available memory."""
+
+    def __init__(self, interval: float = 2.0) -> None:
+        super().__init__(daemon=True)
+        self.interval, self.stopped = interval, threading.Event()
+        self.peak: dict[str, list[int]] = {"lab": [], "kernel": []}
+        self.lowest_available = available_memory()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            sample = lab_memory()
+            if sum(map(sum, sample.values())) > sum(map(sum, self.peak.values())):
+                self.peak = sample
+            self.lowest_available = min(self.lowest_available, available_memory())
+
+    def report(self) -> str:
+        def summary(kind: str) -> str:
+            values = self.peak[kind]
+            if not values:
+                return f"no {kind}s"
+            return (f"{len(values)} {kind}s, each p50 {statistics.median(values) / MIB:.0f} MiB "
+                    f"/ max {max(values) / MIB:.0f} MiB, together {sum(values) / MIB:.0f} MiB")
+        return (f"memory at the peak (PSS): {summary('lab')}; {summary('kernel')}; the "
+                f"machine's available memory fell to {self.lowest_available / MIB:.0f} MiB "
+                f"of {total_memory() / MIB:.0f} MiB")
+
+
+MIB = 1024**2
+
+
+def meminfo(field: str) -> int:
+    for line in Path("/proc/meminfo").read_text(encoding="ascii").splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) * 1024
+    raise OSError(f"no {field} in /proc/meminfo")
+
+
+def available_memory() -> int:
+    return meminfo("MemAvailable")
+
+
+def total_memory() -> int:
+    return meminfo("MemTotal")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -216,12 +303,16 @@ def main() -> int:
         with running_hub(root / "state", dict(os.environ), root / "hub.log", roster) as hub:
             if args.logins:
                 return login_burst(hub, students, args.plain)
-            started = time.perf_counter()
+            started, hub_cpu = time.perf_counter(), cpu_seconds(hub.process.pid)
+            memory = MemoryWatch()
+            memory.start()
             class_starts = threading.Barrier(len(students), timeout=900)
             with ThreadPoolExecutor(max_workers=len(students)) as pool:
                 futures = {s: pool.submit(session, hub, s, args.cells, args.think,
                                           class_starts) for s in students}
             wall = time.perf_counter() - started
+            hub_cpu = cpu_seconds(hub.process.pid) - hub_cpu
+            memory.stopped.set()
             results, failures = {}, {}
             for student, future in futures.items():
                 try:
@@ -240,6 +331,8 @@ def main() -> int:
           f"{os.cpu_count()} cores; {args.cells} cells each, {args.think:g} s apart on "
           "average")
     print_table("seconds per step", ("step", "n", "p50", "p95", "max"), rows, args.plain)
+    print(memory.report())
+    print(f"the hub's process used {hub_cpu:.0f} s of CPU meanwhile")
     return 1 if failures else 0
 
 

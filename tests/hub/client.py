@@ -53,12 +53,13 @@ class Hub:
             raise PermissionError(f"{user} could not log in: {answer.status_code}")
         return session
 
-    def token(self, user: str) -> str:
+    def token(self, user: str, timeout: float = 30) -> str:
         """A hub API token of ``user`` with all their permissions, made by ``user`` after
-        logging in with their password (cached per user)."""
+        logging in with their password (cached per user; each request waiting up to
+        ``timeout`` seconds)."""
         if user not in self._tokens:
-            session = self.login(user)
-            answer = session.post(f"{self.url}/hub/api/users/{user}/tokens", timeout=30,
+            session = self.login(user, timeout)
+            answer = session.post(f"{self.url}/hub/api/users/{user}/tokens", timeout=timeout,
                                   headers={"X-XSRFToken": session.cookies["_xsrf"]},
                                   json={"note": "tests", "expires_in": 3600})
             answer.raise_for_status()
@@ -77,20 +78,28 @@ class Hub:
 
     def start_lab(self, user: str, timeout: float = 90) -> str:
         """Start ``user``'s lab (if it is not running) and wait until it answers; returns
-        its URL prefix (``/user/<name>/``)."""
+        its URL prefix (``/user/<name>/``). Waits as the hub's spawn page does, on the
+        spawn's progress events (the hub pushes them), not by asking again and again."""
         token = self.token(user)
         answer = self.call(token, "POST", f"/hub/api/users/{user}/server")
         if answer.status_code not in (201, 202, 400):  # 400: already running
             answer.raise_for_status()
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            model = self.call(token, "GET", f"/hub/api/users/{user}").json()
-            server = model.get("servers", {}).get("", {})
-            if server.get("ready"):
-                return server["url"]
-            if not server.get("pending") and not server:
+        # The hub sends a keep-alive comment every 8 s, so a read never waits long.
+        with self.call(token, "GET", f"/hub/api/users/{user}/server/progress", stream=True,
+                       timeout=30) as events:
+            if events.status_code == 400:  # neither starting nor running
                 raise RuntimeError(f"{user}'s lab stopped while starting: see the hub log")
-            time.sleep(0.3)
+            events.raise_for_status()
+            for line in events.iter_lines(decode_unicode=True):
+                if line.startswith("data:"):
+                    event = json.loads(line.removeprefix("data:"))
+                    if event.get("ready"):
+                        return event["url"]
+                    if event.get("failed"):
+                        raise RuntimeError(f"{user}'s lab did not start: {event['message']}")
+                if time.monotonic() > deadline:
+                    break
         raise TimeoutError(f"{user}'s lab not ready in {timeout} s")
 
     def start_kernel(self, user: str) -> str:
