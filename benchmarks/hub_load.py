@@ -85,8 +85,8 @@ def session(hub: Hub, student: str, cells: int, think: float,
         timed("spawn", lambda: hub.start_lab(student, timeout=600))
         notebook = timed("fetch", lambda: fetch(hub, student, MODULE))
         kernel_id = timed("kernel", lambda: hub.start_kernel(student))
-    except BaseException:
-        class_starts.abort()  # the class cannot start together: tell the others now
+    except Exception:
+        class_starts.wait()  # the rest of the class still starts together, without them
         raise
     class_starts.wait()
     # The websocket opens now: a client that waits without reading misses the server's pings.

@@ -52,7 +52,10 @@ c.SandboxedSpawner.releases = str(state.exchange / COURSE_ID / "outbound")
 c.SandboxedSpawner.grader_url = f"{grader_url}/services/{SERVICE_NAME}/"
 c.Spawner.server_token_scopes = roles.server_token_scopes()
 c.Spawner.default_url = "/lab"
-# A class logging in at once queues on the CPU: 30 labs start in about 1.5 min on 2 cores.
+# A class logging in at once queues on the CPU; the spawner starts labs a few at a time
+# (c.SandboxedSpawner.concurrent_starts), so a waiting start costs the hub nothing and
+# JupyterHub's own limit (100 pending, then "try again later") would only turn students away.
+c.JupyterHub.concurrent_spawn_limit = 0
 c.Spawner.start_timeout = 300
 c.Spawner.http_timeout = 300
 

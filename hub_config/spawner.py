@@ -16,13 +16,16 @@ import asyncio
 import dataclasses
 import os
 import sys
+from collections.abc import AsyncIterator
 from importlib.resources import files
 from pathlib import Path
+from typing import ClassVar
 
 from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Instance, Int, Unicode, default
 
 from hub_config.homes import limit_home
+from hub_config.start_queue import StartQueue
 from sandbox import cgroups
 from sandbox.bubblewrap import Limits, Sandbox, confine, group_name
 from tito.files import write_atomic
@@ -105,6 +108,15 @@ class SandboxedSpawner(LocalProcessSpawner):
                           "the homes.").tag(config=True)
     sandbox = Instance(LabSandbox, help="The labs' sandbox: its settings are c.LabSandbox.* "
                        "and c.Sandbox.* (config of this spawner's, passed down).")
+    concurrent_starts = Int(help="Labs starting at the same time; more wait their turn, "
+                            "first come, first served, and their spawn page says how many "
+                            "are ahead. Default: the machine's cores.").tag(config=True)
+    # One queue for the whole hub, made by the first lab to start.
+    _start_queue: ClassVar[StartQueue | None] = None
+
+    @default("concurrent_starts")
+    def _concurrent_starts_default(self) -> int:
+        return len(os.sched_getaffinity(0))
 
     @default("sandbox")
     def _sandbox_default(self) -> LabSandbox:
@@ -208,14 +220,30 @@ class SandboxedSpawner(LocalProcessSpawner):
         limit_home(self.home, Path(self.home_images) / f"{self.user.name}.ext4",
                    self.home_size_limit, self.uid, self.log)
 
+    @property
+    def start_queue(self) -> StartQueue:
+        if SandboxedSpawner._start_queue is None:
+            SandboxedSpawner._start_queue = StartQueue(self.concurrent_starts)
+        return SandboxedSpawner._start_queue
+
     async def start(self) -> tuple[str, int]:
         Path(self.releases).mkdir(parents=True, exist_ok=True)
         self._make_home()
-        await asyncio.to_thread(self._limit_home)  # mkfs and mount: not on the hub's loop
-        self.cmd = self.sandboxed_command()
-        ip, port = await super().start()
-        await self._until_listening(ip, port)
+        async with self.start_queue.turn(self):
+            await asyncio.to_thread(self._limit_home)  # mkfs and mount: not on the hub's loop
+            self.cmd = self.sandboxed_command()
+            ip, port = await super().start()
+            await self._until_listening(ip, port)
         return ip, port
+
+    async def progress(self) -> AsyncIterator[dict[str, object]]:
+        """The spawn page's messages: the lab's place in the queue while it waits."""
+        while place := self.start_queue.place(self):
+            ahead = self.start_queue.running + place - 1
+            labs = "1 lab starts" if ahead == 1 else f"{ahead} labs start"
+            yield {"progress": 10, "message": f"Waiting for your turn: {labs} before yours"}
+            await asyncio.sleep(1)
+        yield {"progress": 50, "message": "Starting your lab"}
 
     async def poll(self) -> int | None:
         """As JupyterHub's, and a lab the hub did not start itself (one that ran on while

@@ -25,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path("/sys/fs/cgroup")
 CPU_PERIOD_US = 100_000
+CPU_SHARES = 1024  # v1's default weight: each sandbox the same
 log = logging.getLogger(__name__)
 
 
@@ -91,7 +92,13 @@ class Hierarchy:
                      ("memory.memsw.limit_in_bytes", memory)])
         if controller == "pids" and limits.processes is not None:
             return [("pids.max", str(limits.processes))]
-        if controller == "cpu" and limits.cpus is not None:
+        if controller == "cpu":
+            if limits.cpus is None:
+                # No quota, but the group all the same (v2 puts every controller there):
+                # the course's sandboxes then share one CPU weight, as a whole, against the
+                # hub, its proxy and the grading service, which stay responsive while a
+                # class starts its labs or runs its cells.
+                return [] if v2 else [("cpu.shares", str(CPU_SHARES))]
             quota = str(int(limits.cpus * CPU_PERIOD_US))
             return ([("cpu.max", f"{quota} {CPU_PERIOD_US}")] if v2 else
                     [("cpu.cfs_period_us", str(CPU_PERIOD_US)), ("cpu.cfs_quota_us", quota)])

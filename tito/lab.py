@@ -11,13 +11,16 @@ import sysconfig
 from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tito.authoring.export import authored
 from tito.authoring.source import read_source
-from tito.grading.course_dir import CourseDir
 from tito.jupyter import jupyter_server_args
 from tito.manifest import Course, Module
 from tito.project import Paths
+
+if TYPE_CHECKING:
+    from tito.grading.course_dir import CourseDir
 
 TERMINAL_RC = files("tito") / "terminal.bashrc"
 # Jupyter configuration of every course lab, laptop or hub: nbgrader's own lab UI is off
@@ -30,6 +33,11 @@ PANEL_EXTENSION = "--ServerApp.jpserver_extensions=tito.panel=True"
 
 def lab_course_dir(course: Course, paths: Paths) -> CourseDir:
     """A private nbgrader course directory that only produces the student notebooks."""
+    # Imported here: the instructor's tools (nbgrader's converters, the gradebook) are for
+    # building notebooks from the sources on a laptop; a hub lab, which starts from the
+    # released notebooks, never loads them.
+    from tito.grading.course_dir import CourseDir
+
     return CourseDir(paths.cache / "lab-course", course, paths.modules_dir)
 
 
@@ -89,6 +97,23 @@ def terminal_args() -> list[str]:
     return [f"--ServerApp.terminado_settings=shell_command={json.dumps(shell)}"]
 
 
+def skip_registry_lookup() -> None:
+    """Keep JupyterLab from asking yarn for the npm registry as it loads.
+
+    Importing ``jupyterlab.labapp`` computes the app's version through ``AppOptions``,
+    whose registry default runs ``node yarn.js config`` wherever node is installed: about
+    0.6 s of CPU for each lab's start, a minute of CPU when a class of 100 starts at once.
+    The registry serves only to build JupyterLab with extensions from npm, which a course
+    lab never does (its extensions come installed with the Python packages).
+    """
+    from jupyterlab import commands
+
+    def no_yarn_config(logger: object) -> dict[str, dict]:
+        return {"yarn config": {}, "npm config": {}}
+
+    commands._yarn_config = no_yarn_config
+
+
 def serve(workspace: Path, port: int, open_browser: bool, server_args: list[str],
           singleuser: bool = False) -> None:
     """Run JupyterLab on 127.0.0.1:PORT for ``workspace`` or, in a hub, JupyterHub's
@@ -110,6 +135,7 @@ def serve(workspace: Path, port: int, open_browser: bool, server_args: list[str]
     # ``python -c``/``-m`` would import ahead of the student's).
     os.chdir(workspace)
     server_args = [*terminal_args(), *server_args]  # the caller's own settings win
+    skip_registry_lookup()
     if singleuser:
         from jupyterhub.singleuser import main
     else:

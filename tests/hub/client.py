@@ -76,10 +76,12 @@ class Hub:
         """``method`` on the grading service's ``path`` (after /services/grader/) as ``user``."""
         return self.call(self.token(user), method, f"{SERVICE}/{path}", **kwargs)
 
-    def start_lab(self, user: str, timeout: float = 90) -> str:
+    def start_lab(self, user: str, timeout: float = 90,
+                  messages: list[str] | None = None) -> str:
         """Start ``user``'s lab (if it is not running) and wait until it answers; returns
         its URL prefix (``/user/<name>/``). Waits as the hub's spawn page does, on the
-        spawn's progress events (the hub pushes them), not by asking again and again."""
+        spawn's progress events (the hub pushes them), not by asking again and again; their
+        messages go to ``messages`` if given."""
         token = self.token(user)
         answer = self.call(token, "POST", f"/hub/api/users/{user}/server")
         if answer.status_code not in (201, 202, 400):  # 400: already running
@@ -94,6 +96,8 @@ class Hub:
             for line in events.iter_lines(decode_unicode=True):
                 if line.startswith("data:"):
                     event = json.loads(line.removeprefix("data:"))
+                    if messages is not None:
+                        messages.append(event.get("message", ""))
                     if event.get("ready"):
                         return event["url"]
                     if event.get("failed"):

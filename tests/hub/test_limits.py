@@ -75,6 +75,22 @@ def test_a_labs_tmp_and_home_fill_up_at_their_size(hub: Hub, kernel: str) -> Non
     hub.execute("alice", kernel, "import os; os.remove('/home/alice/big')")
 
 
+@pytest.mark.skipif("cpu" not in getattr(cgroups.hierarchy(), "folders", {}),
+                    reason="needs root and the cgroup cpu controller")
+def test_the_labs_together_weigh_as_one_against_the_hub_for_cpu(hub: Hub, kernel: str) -> None:
+    """A lab's processes are in the cpu controller's group under the course's parent, with
+    no quota: all the labs then share one CPU weight against the hub's own threads, which a
+    class starting its labs or running its cells cannot starve."""
+    uid = int(hub.execute("alice", kernel, "import os; print(os.getuid())"))
+    found = cgroups.hierarchy()
+    assert found is not None
+    group = found.folders["cpu"] / hub.cgroup_parent / group_name(uid)
+    members = (group / "cgroup.procs").read_text(encoding="ascii").split()
+    assert len(members) >= 2  # the lab's server and its kernel, at least
+    hub_groups = Path(f"/proc/{hub.process.pid}/cgroup").read_text(encoding="ascii")
+    assert hub.cgroup_parent not in hub_groups
+
+
 @pytest.mark.skipif(cgroups.hierarchy() is None, reason="needs root and cgroup controllers")
 def test_a_labs_processes_together_stay_within_its_memory(hub: Hub, kernel: str) -> None:
     # six children of 400 MiB, each far below the per-process limit, in a lab of 2 GiB
@@ -85,9 +101,7 @@ def test_a_labs_processes_together_stay_within_its_memory(hub: Hub, kernel: str)
     uid = int(hub.execute("alice", kernel, "import os; print(os.getuid())"))
     found = cgroups.hierarchy()
     assert found is not None
-    # the hierarchies the lab has a limit in (no cpu group without a cpu_limit)
-    groups = [found.folders[name] / hub.cgroup_parent / group_name(uid)
-              for name in ("memory", "pids")]
+    groups = found.groups(hub.cgroup_parent, group_name(uid))
     assert all(group.exists() for group in groups)
     hub.stop_lab("alice")
     assert not any(group.exists() for group in groups)  # removed with the lab

@@ -1,20 +1,53 @@
-"""Starting a student's lab when their home is not as the course left it: a workspace that
-cannot be prepared still gets its lab, and a lab that dies while starting fails its spawn
-at once (JupyterHub alone would wait ``http_timeout`` for it) and can start again once
-the cause is gone."""
+"""Starting labs: when a whole class starts at once they take turns, and the spawn page
+says where each one is; a student's home not as the course left it still gets its lab; a
+lab that dies while starting fails its spawn at once (JupyterHub alone would wait
+``http_timeout`` for it) and can start again once the cause is gone."""
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from traitlets.config import Config
 
 from hub_config.spawner import SandboxedSpawner
 from sandbox.errors import SandboxError
-from tests.hub.client import Hub
+from tests.hub.client import Hub, running_hub
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """The course hub, with one lab starting at a time."""
+    root = tmp_path_factory.mktemp("hub")
+    config = root / "one_start_at_a_time.py"
+    config.write_text("c.SandboxedSpawner.concurrent_starts = 1\n", encoding="utf-8")
+    with running_hub(root / "state", dict(os.environ), root / "hub.log",
+                     config=config) as running:
+        yield running
+
+
+def test_labs_started_at_once_take_turns_and_the_waiting_see_their_place(hub: Hub) -> None:
+    students = ["alice", "bob", "carol"]
+    for student in students:
+        hub.token(student)  # logged in before: the three spawns arrive together
+    messages: dict[str, list[str]] = {student: [] for student in students}
+    with ThreadPoolExecutor(len(students)) as pool:
+        urls = list(pool.map(lambda s: hub.start_lab(s, 120, messages[s]), students))
+    assert urls == [f"/user/{student}/" for student in students]
+    waits = [re.fullmatch(r"Waiting for your turn: (\d) labs? starts? before yours", m)
+             for student in students for m in messages[student]]
+    # one slot: two of the three waited, seeing 1 then 2 starts ahead at most
+    waited = [s for s in students if any(m.startswith("Waiting") for m in messages[s])]
+    assert len(waited) == 2, messages
+    assert {int(found[1]) for found in waits if found} <= {1, 2}
+    assert all(messages[s][-1].startswith("Server ready") for s in students)
+    for student in students:
+        hub.stop_lab(student)
 
 
 def test_a_home_that_cannot_be_prepared_still_gets_its_lab(hub: Hub) -> None:

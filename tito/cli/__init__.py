@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -11,27 +12,34 @@ from rich.markup import escape
 from sandbox.startup import skip_slow_imports
 from tito import __version__
 
-skip_slow_imports()  # first: the commands' imports below bring in nbformat and nbgrader
+skip_slow_imports()  # first: the commands' imports bring in nbformat and nbgrader
 
 from tito.cli.common import errors
-from tito.cli.exchange import feedback, fetch, submit
-from tito.cli.export import export
-from tito.cli.lab import lab
-from tito.cli.milestone import milestone
-from tito.cli.module import module
-from tito.cli.nbgrader import nbgrader
-from tito.cli.system import system
 from tito.errors import USER_ERRORS
 
+# Each command's module of tito.cli, imported only when the command runs (or for --help):
+# a lab's start (``tito lab``, once per student in a hub) then loads no grading stack.
+COMMANDS = {"system": "system", "module": "module", "milestone": "milestone",
+            "export": "export", "nbgrader": "nbgrader", "lab": "lab", "fetch": "exchange",
+            "submit": "exchange", "feedback": "exchange"}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class Commands(click.Group):
+    """The commands of :data:`COMMANDS`, each loaded on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        return getattr(importlib.import_module(f"tito.cli.{COMMANDS[name]}"), name)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tito")
 def cli() -> None:
     """TinyTorch course tooling: build modules, export your package, test, grade."""
-
-
-for command in (system, module, milestone, export, nbgrader, lab, fetch, submit, feedback):
-    cli.add_command(command)
 
 
 def main() -> None:
