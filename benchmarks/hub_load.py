@@ -60,13 +60,16 @@ CELL = ("import numpy as np\n"
         "x = np.random.default_rng(0).standard_normal((256, 256))\n"
         "print(float((x @ x.T).trace()))")
 T = TypeVar("T")
-STEPS = ("login", "spawn", "fetch", "kernel", "connect", "cell", "submit")
+STEPS = ("login", "spawn", "in lab", "fetch", "kernel", "connect", "cell", "submit")
 
 
 def session(hub: Hub, student: str, cells: int, think: float,
-            class_starts: threading.Barrier) -> dict[str, list[float]]:
+            class_starts: threading.Barrier, cells_done: threading.Barrier
+            ) -> dict[str, list[float]]:
     """One student's visit; the seconds each step took. Everyone gets to work together
-    once the whole class has a lab (``class_starts``), as in a lab session."""
+    once the whole class has a lab (``class_starts``), as in a lab session, and hands in
+    once everyone has run their cells (``cells_done``, when memory is measured). A student
+    whose step failed still meets the others there, so the rest of the class goes on."""
     times: dict[str, list[float]] = defaultdict(list)
 
     def timed(step: str, action: Callable[[], T]) -> T:
@@ -79,23 +82,37 @@ def session(hub: Hub, student: str, cells: int, think: float,
         times[step].append(time.perf_counter() - start)
         return result
 
-    try:
+    def arrive() -> tuple[dict, str]:
         # As long as a browser waits: the class's first minutes are what is measured.
         timed("login", lambda: hub.token(student, timeout=600))
         timed("spawn", lambda: hub.start_lab(student, timeout=600))
-        notebook = timed("fetch", lambda: fetch(hub, student, MODULE))
-        kernel_id = timed("kernel", lambda: hub.start_kernel(student))
-    except Exception:
-        class_starts.wait()  # the rest of the class still starts together, without them
-        raise
+        times["in lab"].append(times["login"][0] + times["spawn"][0])  # from the start
+        return (timed("fetch", lambda: fetch(hub, student, MODULE)),
+                timed("kernel", lambda: hub.start_kernel(student)))
+
+    def work(kernel_id: str) -> None:
+        # The websocket opens now: a client that waits without reading misses its pings.
+        kernel = timed("connect", lambda: hub.connect_kernel(student, kernel_id, timeout=120))
+        pause = random.Random(student)
+        for _ in range(cells):
+            time.sleep(pause.uniform(0, 2 * think))  # reading and typing before the next cell
+            timed("cell", lambda: kernel.execute(CELL, timeout=120))
+        kernel.close()
+
+    failure: Exception | None = None
+    try:
+        notebook, kernel_id = arrive()
+    except Exception as error:
+        failure = error
     class_starts.wait()
-    # The websocket opens now: a client that waits without reading misses the server's pings.
-    kernel = timed("connect", lambda: hub.connect_kernel(student, kernel_id, timeout=120))
-    pause = random.Random(student)
-    for _ in range(cells):
-        time.sleep(pause.uniform(0, 2 * think))  # reading and typing before the next cell
-        timed("cell", lambda: kernel.execute(CELL, timeout=120))
-    kernel.close()
+    if failure is None:
+        try:
+            work(kernel_id)
+        except Exception as error:
+            failure = error
+    cells_done.wait()
+    if failure is not None:
+        raise failure
     timed("submit", lambda: hand_in(hub, student, MODULE, notebook))
     return times
 
@@ -129,33 +146,27 @@ def lab_memory() -> dict[str, list[int]]:
     return sizes
 
 
-class MemoryWatch(threading.Thread):
-    """Samples the labs' and kernels' memory every ``interval`` seconds until stopped;
-    keeps the sample with the most in use, and the machine's lowest available memory."""
+class ClassMemory:
+    """The labs' and kernels' memory, measured once (:meth:`measure`) while the whole class
+    has its lab and kernel, and the machine's available memory then."""
 
-    def __init__(self, interval: float = 2.0) -> None:
-        super().__init__(daemon=True)
-        self.interval, self.stopped = interval, threading.Event()
-        self.peak: dict[str, list[int]] = {"lab": [], "kernel": []}
-        self.lowest_available = available_memory()
+    def __init__(self) -> None:
+        self.sizes: dict[str, list[int]] = {"lab": [], "kernel": []}
+        self.available = available_memory()
 
-    def run(self) -> None:
-        while not self.stopped.wait(self.interval):
-            sample = lab_memory()
-            if sum(map(sum, sample.values())) > sum(map(sum, self.peak.values())):
-                self.peak = sample
-            self.lowest_available = min(self.lowest_available, available_memory())
+    def measure(self) -> None:
+        self.sizes, self.available = lab_memory(), available_memory()
 
     def report(self) -> str:
         def summary(kind: str) -> str:
-            values = self.peak[kind]
+            values = self.sizes[kind]
             if not values:
                 return f"no {kind}s"
             return (f"{len(values)} {kind}s, each p50 {statistics.median(values) / MIB:.0f} MiB "
                     f"/ max {max(values) / MIB:.0f} MiB, together {sum(values) / MIB:.0f} MiB")
-        return (f"memory at the peak (PSS): {summary('lab')}; {summary('kernel')}; the "
-                f"machine's available memory fell to {self.lowest_available / MIB:.0f} MiB "
-                f"of {total_memory() / MIB:.0f} MiB")
+        return (f"memory with every lab and kernel running (PSS): {summary('lab')}; "
+                f"{summary('kernel')}; the machine had {self.available / MIB:.0f} MiB of "
+                f"{total_memory() / MIB:.0f} MiB available")
 
 
 MIB = 1024**2
@@ -304,15 +315,16 @@ def main() -> int:
             if args.logins:
                 return login_burst(hub, students, args.plain)
             started, hub_cpu = time.perf_counter(), cpu_seconds(hub.process.pid)
-            memory = MemoryWatch()
-            memory.start()
+            memory = ClassMemory()
             class_starts = threading.Barrier(len(students), timeout=900)
+            # Measured after everyone's cells, not sampled meanwhile: reading 200 processes'
+            # smaps takes CPU and their memory maps' locks, and would slow the cells timed.
+            cells_done = threading.Barrier(len(students), action=memory.measure, timeout=900)
             with ThreadPoolExecutor(max_workers=len(students)) as pool:
                 futures = {s: pool.submit(session, hub, s, args.cells, args.think,
-                                          class_starts) for s in students}
+                                          class_starts, cells_done) for s in students}
             wall = time.perf_counter() - started
             hub_cpu = cpu_seconds(hub.process.pid) - hub_cpu
-            memory.stopped.set()
             results, failures = {}, {}
             for student, future in futures.items():
                 try:

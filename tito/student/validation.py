@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nbformat import NotebookNode
 
@@ -25,9 +26,11 @@ from tito.authoring.test_cells import (
 )
 from tito.errors import TitoError
 from tito.manifest import Module
-from tito.module_tests import TestResult, TestRun, run_module_tests
 from tito.project import display
 from tito.student.workspace import Workspace, now
+
+if TYPE_CHECKING:
+    from tito.module_tests import TestResult, TestRun
 
 # A failed assert's first line is "AssertionError: <its message>"; one without a message
 # is the assert statement itself (pytest's "assert x == y"), which is test source.
@@ -146,6 +149,10 @@ def validate(workspace: Workspace, module: Module) -> ValidationReport:
     (with the rest of their package), find the questions still unanswered, and record the
     result in the workspace's progress. A notebook that does not read or export is a
     :class:`TitoError` saying how to fix it; nothing of the student's changes."""
+    # Imported here: pytest and NumPy load when a student first runs tests, not with
+    # every lab's start (the panel imports this module).
+    from tito.module_tests import run_module_tests
+
     notebook = workspace.read_notebook(module)
     path = workspace.notebook(module)
     try:
