@@ -8,13 +8,16 @@ tensor module, start a kernel; then, once everyone has a lab, all run cells and 
 Starts a real hub (``python -m hub_config``, its labs sandboxed with bubblewrap) in a
 temporary directory with a roster of N students, then runs every student's session in
 its own thread, all at once: password login and a hub token, the lab's spawn (until the
-hub reports it ready), the released notebook fetched from the grading service and a
-kernel started in the lab; when the whole class is in, every student executes CELLS
-cells over the kernel's websocket (a NumPy computation, like a tensor exercise), each
-after THINK seconds on average (uniformly 0 to 2 THINK, seeded per student; --think 0
-fires everyone's cells at once), and hands the notebook in. Prints how many students got
-through, the spawn times and the p50/p95 latency of each step. The goal is 30 students
-on a 2-core machine, all succeeding, with p95 cell execution under 2 s.
+hub's progress events say it is ready, as the spawn page waits), the released notebook
+fetched from the grading service and a kernel started in the lab; when the whole class
+is in, every student executes CELLS cells over the kernel's websocket (a NumPy
+computation, like a tensor exercise), each after THINK seconds on average (uniformly 0
+to 2 THINK, seeded per student; --think 0 fires everyone's cells at once); once everyone
+has run them, the memory of every lab server and kernel is measured (PSS), and each
+hands the notebook in. Prints how many students got through, the p50/p95 latency of each
+step ("in lab": login and spawn, from the class's start), the memory and the hub
+process's CPU. Goals (issue 16): 100 students on a 2-core machine, all succeeding, p95
+cell execution under 2 s; 30 labs ready p95 within 15 s, 100 within 60 s.
 
 ``--logins`` runs the login burst instead: every student logs in through the login form
 at the same instant while one prober calls the hub over and over, one request at a time

@@ -14,10 +14,6 @@ c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 c.ServerApp.jpserver_extensions = {
     "nbgrader.server_extensions.formgrader": False,
     "nbgrader.server_extensions.course_list": False,
-    # The TinyTorch panel does what nbgrader's lab tools did (their UI is off: see
-    # tito/jupyter_config): their handlers would only load nbgrader's apps at each start.
-    "nbgrader.server_extensions.assignment_list": False,
-    "nbgrader.server_extensions.validate_assignment": False,
     "jupyter_lsp": False,  # no language servers are installed: it would only scan for them
     "tito.panel": True,
 }

@@ -22,10 +22,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    """The course hub, with one lab starting at a time."""
+    """The course hub, with one lab starting at a time, and each spawn request answered
+    at once rather than after up to 10 s of the spawn: its progress shows from the start."""
     root = tmp_path_factory.mktemp("hub")
     config = root / "one_start_at_a_time.py"
-    config.write_text("c.SandboxedSpawner.concurrent_starts = 1\n", encoding="utf-8")
+    config.write_text("c.SandboxedSpawner.concurrent_starts = 1\n"
+                      "c.JupyterHub.tornado_settings = {'slow_spawn_timeout': 0}\n",
+                      encoding="utf-8")
     with running_hub(root / "state", dict(os.environ), root / "hub.log",
                      config=config) as running:
         yield running
