@@ -1,7 +1,7 @@
 """Labs start a few at a time, first come, first served.
 
-A lab's start is CPU work (about a second and a half: Python, Jupyter's server and its
-extensions loading). When a whole class clicks Start at once, starting every lab together
+A lab's start is CPU work (about 2 s: Python, Jupyter's server and its extensions
+loading). When a whole class clicks Start at once, starting every lab together
 makes each take as long as all of them; starting them a few at a time gets the first
 students working within seconds and the last no later than before.
 """

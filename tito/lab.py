@@ -104,7 +104,9 @@ def skip_registry_lookup() -> None:
     whose registry default runs ``node yarn.js config`` wherever node is installed: about
     0.6 s of CPU for each lab's start, a minute of CPU when a class of 100 starts at once.
     The registry serves only to build JupyterLab with extensions from npm, which a course
-    lab never does (its extensions come installed with the Python packages).
+    lab never does (its extensions come installed with the Python packages). It replaces
+    JupyterLab's private ``_yarn_config``; ``tests/course/test_lab.py`` fails if a lab's
+    start runs node again.
     """
     from jupyterlab import commands
 
