@@ -78,14 +78,19 @@ class Hub:
 
     def start_lab(self, user: str, timeout: float = 90,
                   messages: list[str] | None = None) -> str:
-        """Start ``user``'s lab (if it is not running) and wait until it answers; returns
-        its URL prefix (``/user/<name>/``). Waits as the hub's spawn page does, on the
-        spawn's progress events (the hub pushes them), not by asking again and again; their
-        messages go to ``messages`` if given."""
-        token = self.token(user)
-        answer = self.call(token, "POST", f"/hub/api/users/{user}/server")
+        """Start ``user``'s lab (if it is not running) and wait until it answers
+        (:meth:`wait_for_lab`); returns its URL prefix (``/user/<name>/``)."""
+        answer = self.call(self.token(user), "POST", f"/hub/api/users/{user}/server")
         if answer.status_code not in (201, 202, 400):  # 400: already running
             answer.raise_for_status()
+        return self.wait_for_lab(user, timeout, messages)
+
+    def wait_for_lab(self, user: str, timeout: float = 90,
+                     messages: list[str] | None = None) -> str:
+        """Wait until ``user``'s lab, starting or running, answers; returns its URL prefix.
+        Waits as the hub's spawn page does, on the spawn's progress events (the hub pushes
+        them), not by asking again and again; their messages go to ``messages`` if given."""
+        token = self.token(user)
         deadline = time.monotonic() + timeout
         # The hub sends a keep-alive comment every 8 s, so a read never waits long.
         with self.call(token, "GET", f"/hub/api/users/{user}/server/progress", stream=True,
