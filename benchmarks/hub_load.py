@@ -44,11 +44,12 @@ import traceback
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from pathlib import Path
 from typing import TypeVar
 
 import bcrypt
+import psutil
 import requests
 from table import print_table  # benchmarks/table.py: this script's folder is on sys.path
 
@@ -120,32 +121,20 @@ def session(hub: Hub, student: str, cells: int, think: float,
     return times
 
 
-def pss(pid: str) -> int:
-    """Process ``pid``'s proportional set size in bytes: its private memory plus its share
-    of what it maps together with others (the venv's libraries, NumPy)."""
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text(encoding="ascii").splitlines():
-        if line.startswith("Pss:"):
-            return int(line.split()[1]) * 1024
-    raise OSError(f"no Pss in /proc/{pid}/smaps_rollup")
-
-
 def lab_memory() -> dict[str, list[int]]:
-    """The PSS of every lab server (``tito lab --singleuser`` in its sandbox) and every
-    kernel running on the machine now."""
+    """The proportional set size (PSS: private memory plus a share of what is mapped with
+    others, the venv's libraries, NumPy) of every lab server (``tito lab --singleuser`` in
+    its sandbox) and every kernel running on the machine now."""
     sizes: dict[str, list[int]] = {"lab": [], "kernel": []}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-            if not Path(os.fsdecode(command[0])).name.startswith("python"):
-                continue  # bubblewrap's own command line names the lab's
-            kind = ("kernel" if b"ipykernel_launcher" in command else
-                    "lab" if b"--singleuser" in command else None)
-            if kind:
-                sizes[kind].append(pss(entry.name))
-        except OSError:  # gone meanwhile
-            continue
+    for process in psutil.process_iter(["cmdline"]):
+        command = process.info["cmdline"] or [""]
+        if not Path(command[0]).name.startswith("python"):
+            continue  # bubblewrap's own command line names the lab's
+        kind = ("kernel" if "ipykernel_launcher" in command else
+                "lab" if "--singleuser" in command else None)
+        if kind:
+            with suppress(psutil.Error):  # gone meanwhile
+                sizes[kind].append(process.memory_full_info().pss)
     return sizes
 
 
@@ -155,10 +144,10 @@ class ClassMemory:
 
     def __init__(self) -> None:
         self.sizes: dict[str, list[int]] = {"lab": [], "kernel": []}
-        self.available = available_memory()
+        self.available = psutil.virtual_memory().available
 
     def measure(self) -> None:
-        self.sizes, self.available = lab_memory(), available_memory()
+        self.sizes, self.available = lab_memory(), psutil.virtual_memory().available
 
     def report(self) -> str:
         def summary(kind: str) -> str:
@@ -169,31 +158,16 @@ class ClassMemory:
                     f"/ max {max(values) / MIB:.0f} MiB, together {sum(values) / MIB:.0f} MiB")
         return (f"memory with every lab and kernel running (PSS): {summary('lab')}; "
                 f"{summary('kernel')}; the machine had {self.available / MIB:.0f} MiB of "
-                f"{total_memory() / MIB:.0f} MiB available")
+                f"{psutil.virtual_memory().total / MIB:.0f} MiB available")
 
 
 MIB = 1024**2
 
 
-def meminfo(field: str) -> int:
-    for line in Path("/proc/meminfo").read_text(encoding="ascii").splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) * 1024
-    raise OSError(f"no {field} in /proc/meminfo")
-
-
-def available_memory() -> int:
-    return meminfo("MemAvailable")
-
-
-def total_memory() -> int:
-    return meminfo("MemTotal")
-
-
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time process ``pid`` has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
 
 
 def percentile(values: list[float], share: float) -> float:
