@@ -106,7 +106,7 @@ test: $(STAMP) $(PROXY) labextension
 	$(BIN)/ruff check .
 	$(JLPM) test
 	@# pytest exits 5 when it collected no test: that is a failure, said plainly.
-	@$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=30; status=$$?; \
+	@$(BIN)/python -m pytest -n 2 --dist loadfile --durations=30; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "error: pytest collected no tests"; fi; exit $$status
 
 lint: $(STAMP)

@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 from table import print_table  # benchmarks/table.py: this script's folder is on sys.path
 
+from sandbox import BLAS_THREAD_VARIABLES
 from tinytorch.core.tensor import Tensor
 
-BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 PAUSE = 0.5  # seconds between phases, for spinning thread pools to go to sleep
 
 

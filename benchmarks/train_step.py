@@ -42,6 +42,8 @@ from pathlib import Path
 
 from table import print_table  # benchmarks/table.py: this script's folder is on sys.path
 
+from sandbox import BLAS_THREAD_VARIABLES
+
 SIZES = (784, 256, 128, 10)
 BATCH = 128
 LR, MOMENTUM = 0.01, 0.9
@@ -51,7 +53,6 @@ CONV_BATCH, CONV_SIZE = 64, 32
 GPT_CONFIG = {"vocab_size": 65, "block_size": 64, "embed_dim": 128, "num_layers": 4,
               "num_heads": 4, "batch": 12}
 GPT_LR = 1e-3
-THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 PHASES = ("forward", "backward", "step")
 # A step's phases by name, and the loss of the last forward.
 Phases = tuple[dict[str, Callable[[], object]], Callable[[], float]]
@@ -566,7 +567,7 @@ def measure(case: str, framework: str, args: argparse.Namespace) -> dict | None:
     """Run :func:`worker` for ``framework`` on ``case`` in a fresh process with the thread
     count in its environment before anything is imported (OpenBLAS and MKL size their pools
     at load)."""
-    env = {**os.environ, **dict.fromkeys(THREAD_VARIABLES, str(args.threads))}
+    env = {**os.environ, **dict.fromkeys(BLAS_THREAD_VARIABLES, str(args.threads))}
     if args.heap_counter is not None:
         env["LD_PRELOAD"] = " ".join(filter(None, [str(args.heap_counter),
                                                    env.get("LD_PRELOAD")]))
@@ -638,7 +639,7 @@ def report(case: str, found: dict[str, dict], args: argparse.Namespace) -> int:
 def interleaved(cases: list[str], args: argparse.Namespace) -> int:
     """Time tinytorch and torch in this one process, one step of each in turn, so that both
     see the same load on a shared machine (no memory figures: those need a process each)."""
-    os.environ.update(dict.fromkeys(THREAD_VARIABLES, str(args.threads)))
+    os.environ.update(dict.fromkeys(BLAS_THREAD_VARIABLES, str(args.threads)))
     import torch
 
     torch.set_num_threads(args.threads)

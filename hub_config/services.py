@@ -26,6 +26,7 @@ from hub_config.state import HubSettings, HubState
 from hub_config.supervisor import SUPERVISOR
 from sandbox.bubblewrap import Sandbox, confine
 from tito.exchange import COURSE_ID
+from tito.grading.batch import SLOT_VARIABLE, current_slot
 from tito.grading.course_dir import gradebook_path
 from tito.project import CONTENT_PACKAGE, PROJECT_ROOT
 
@@ -70,12 +71,15 @@ def give_to_service(state: HubState, uid: int) -> None:
 
 
 def _environment(state: HubState, settings: HubSettings) -> dict[str, str]:
-    """Both processes' environment: the course, its exchange and, when it is not the
-    embedded SQLite file, the gradebook's URL (the course's nbgrader_config.py reads it)."""
+    """Both processes' environment: the course, its exchange, when it is not the embedded
+    SQLite file, the gradebook's URL (the course's nbgrader_config.py reads it), and the
+    hub's own first grading slot if it was given one (:func:`current_slot`)."""
     environment = {"TITO_COURSE_DIR": str(state.course), "TITO_EXCHANGE": str(state.exchange),
                    "PYTHONIOENCODING": "utf-8"}
     if settings.gradebook_url:
         environment["TITO_GRADEBOOK_URL"] = settings.gradebook_url
+    if SLOT_VARIABLE in os.environ:
+        environment[SLOT_VARIABLE] = str(current_slot())
     return environment
 
 

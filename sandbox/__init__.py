@@ -18,3 +18,7 @@ GRADE_CELLS = "TITO_GRADE_CELLS"
 # Seconds one call into student code may take under grading, unless configured
 # (c.PytestGrades.call_timeout): a notebook's self-check warns about a slower call.
 CALL_TIMEOUT = 10.0
+# The variables that set NumPy's BLAS threads (OpenBLAS, OpenMP builds, MKL): a process
+# sharing the machine's cores with others gets one.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+ONE_BLAS_THREAD = dict.fromkeys(BLAS_THREAD_VARIABLES, "1")

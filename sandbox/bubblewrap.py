@@ -31,7 +31,7 @@ from pathlib import Path
 from traitlets import Bool, Float, Int, Unicode
 from traitlets.config import Configurable
 
-from sandbox import cgroups, seccomp
+from sandbox import ONE_BLAS_THREAD, cgroups, seccomp
 from sandbox.errors import SandboxError
 
 SCRATCH = "/scratch"
@@ -150,8 +150,7 @@ def environment(python_path: Sequence[str], env: dict[str, str] | None = None) -
     first on PYTHONPATH, then ``env``."""
     return {"TMPDIR": "/tmp", "LANG": "C.UTF-8", "PYTHONPATH": ":".join(python_path),
             "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1",
-            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-            **(env or {})}
+            **ONE_BLAS_THREAD, **(env or {})}
 
 
 def prlimit(*, memory: int | None, processes: int, file_size: int,

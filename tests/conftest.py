@@ -12,13 +12,28 @@ from pathlib import Path
 
 import pytest
 
+from sandbox import ONE_BLAS_THREAD
 from tests.postgres import PostgresServer, postgres_server
+from tests.servers import worker_number
 from tito.authoring.export import authored
+from tito.grading.batch import SLOT_VARIABLE
 from tito.grading.course_dir import CourseDir
 from tito.manifest import Course, Module, load_course
 from tito.project import PROJECT_ROOT
 
 TITO = [sys.executable, "-m", "tito"]
+SLOTS_PER_WORKER = 16  # below test_hostile's fork-bomb slots
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each xdist worker grades in slots of its own (:func:`current_slot`): sandboxes of
+    the same slot share a uid and a cgroup, so one test's limits would hold for the
+    other's. And each has one BLAS thread: the workers already take every core, and
+    OpenBLAS's threads spin while they wait for a core (set in the controller, before it
+    starts its workers)."""
+    os.environ[SLOT_VARIABLE] = str(SLOTS_PER_WORKER * worker_number())
+    for variable, value in ONE_BLAS_THREAD.items():
+        os.environ.setdefault(variable, value)
 
 
 @pytest.fixture(scope="session")

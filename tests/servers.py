@@ -29,10 +29,15 @@ CHROMIUM_UNSAFE = {101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 1
 _handed_out: set[int] = set()
 
 
+def worker_number() -> int:
+    """This test process's pytest-xdist worker number (0 without xdist)."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+
+
 def _privileged_ports() -> range:
     """This test process's share of the ports 100-1023: pytest-xdist's workers each get
     their own, so two hubs starting at once never pick the same port (there are few)."""
-    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    worker = worker_number()
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     share = (1024 - 100) // workers
     return range(100 + worker * share, 100 + (worker + 1) * share)

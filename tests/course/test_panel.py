@@ -29,7 +29,7 @@ from tito.manifest import Course
 from tito.project import PROJECT_ROOT
 
 TOKEN = "panel-token"
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("panel")]
+pytestmark = pytest.mark.slow
 
 
 @dataclass

@@ -10,10 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.hub.client import SERVICE, Hub, running_hub
-from tests.hub.test_faults import WEB, process_of
+from tests.hub.client import SERVICE, WEB, Hub, running_hub
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +62,7 @@ def test_staff_get_their_role_and_links(hub: Hub) -> None:
 
 def test_the_panel_says_when_the_grading_service_does_not_answer(hub: Hub) -> None:
     hub.start_lab("bob")
-    web = process_of(hub, WEB)
+    web = hub.service_process(WEB)
     os.kill(web, signal.SIGSTOP)
     try:
         status, answer = panel(hub, "bob", "course")

@@ -27,7 +27,7 @@ from tests.postgres import PostgresServer
 from tests.servers import free_port, running
 from tito.project import PROJECT_ROOT
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 DOCKER = PROJECT_ROOT / "docker"
 STATE = "/srv/tinytorch"  # the state volume in the hub's and the grader's containers

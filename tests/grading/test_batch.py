@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import pytest
 from tests.conftest import TITO, Tito
 from tests.grading.submissions import submission, submit
 from tito.authoring.source import Role, read_source
+from tito.grading.batch import SLOT_VARIABLE, current_slot, grade_many
 from tito.grading.course_dir import CourseDir
 from tito.manifest import Course
 
@@ -106,3 +108,22 @@ def test_a_killed_run_leaves_a_consistent_gradebook_and_a_rerun_finishes(
     with course_dir.gradebook() as gradebook:
         assert sorted(s.student.id for s in gradebook.assignment_submissions("setup")) == sorted(
             EXPECTED)
+
+
+def record_slot(folder: Path, student: str) -> None:
+    (folder / student).write_text(str(current_slot()), encoding="utf-8")
+
+
+def no_setup() -> None:
+    """Nothing to do before grading."""
+
+
+def test_workers_take_the_programs_slots_from_its_first_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SLOT_VARIABLE, "40")
+    students = [f"student{number}" for number in range(6)]
+    outcomes = list(grade_many(functools.partial(record_slot, tmp_path), students, 2,
+                               no_setup))
+    assert sorted(outcome.student for outcome in outcomes if outcome.error is None) == students
+    slots = {int((tmp_path / student).read_text(encoding="utf-8")) for student in students}
+    assert slots <= {40, 41}, "two workers, from slot 40 on"

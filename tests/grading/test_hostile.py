@@ -19,12 +19,19 @@ from sandbox.bubblewrap import Sandbox
 from tests.grading.submissions import submission, submit
 from tito.authoring.source import Role, read_source
 from tito.errors import TitoError
-from tito.grading.course_dir import CourseDir, gradebook_path
+from tito.grading.course_dir import CONFIG_FILE, CourseDir, gradebook_path
 from tito.manifest import Course
 
 # A duplicated-cells submission carries duplicate cell ids on purpose; nbformat says so.
 pytestmark = [pytest.mark.slow,
               pytest.mark.filterwarnings("ignore::nbformat.warnings.DuplicateCellId")]
+
+
+# An instructor's own time limits, shorter than the defaults (30 s a cell, 10 s a call into
+# student code, 60 s a submission): an endless loop is stopped the same way, only sooner.
+TIME_LIMITS = ("c.SandboxedExecute.cell_timeout = 10\n"
+               "c.PytestGrades.call_timeout = 4\n"
+               "c.Sandbox.wall_time_limit = 20\n")
 
 
 class Course00:
@@ -34,6 +41,8 @@ class Course00:
         self.setup = course.module("setup")
         self.dir = CourseDir(root / "course", course, modules_dir)
         self.release = nbformat.read(self.dir.generate(self.setup), as_version=4)
+        with (self.dir.root / CONFIG_FILE).open("a", encoding="utf-8") as config:
+            config.write(TIME_LIMITS)
         self.instructor = nbformat.read(self.dir.source_notebook(self.setup), as_version=4)
         self.exercises = {c.grade_id for c in read_source(self.setup, modules_dir).cells
                           if c.role is Role.SOLUTION}

@@ -20,7 +20,7 @@ from tito.authoring.source import Role, read_source
 from tito.grading.course_dir import CourseDir, gradebook_path
 from tito.manifest import Course
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
+pytestmark = pytest.mark.slow
 
 SCORES = {"setup-all": 70, "setup-two": 20, "setup-none": 0}
 

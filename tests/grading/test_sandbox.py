@@ -18,6 +18,7 @@ from sandbox import cgroups
 from sandbox.bubblewrap import Limits, Sandbox, confine
 from sandbox.errors import SandboxError
 from tests.confinement import assert_confined, memory_hogs_code, probe_code
+from tito.grading.batch import current_slot
 from tito.grading.course_dir import gradebook_path
 from tito.project import PROJECT_ROOT
 
@@ -27,7 +28,7 @@ def sandboxed(code: str, tmp_path: Path, package: Path | None = None,
     scratch = tmp_path / "scratch"
     scratch.mkdir(exist_ok=True)
     argv = Sandbox(**limits).command([sys.executable, "-c", textwrap.dedent(code)], scratch,
-                                     package=package)
+                                     package=package, slot=current_slot())
     return subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
 
 
@@ -44,7 +45,7 @@ def test_student_code_runs_unprivileged_without_capabilities(tmp_path: Path) -> 
     """, tmp_path)
     assert result.returncode == 0, result.stderr
     first, second = result.stdout.splitlines()
-    uid = "60000" if os.geteuid() == 0 else str(os.geteuid())
+    uid = str(Sandbox().uid_base + current_slot() if os.geteuid() == 0 else os.geteuid())
     assert first.split() == [uid, uid, "[]", "0000000000000000", "0000000000000000", "1"]
     assert second == "setuid refused"
 
@@ -196,9 +197,9 @@ def test_tmp_is_a_bounded_tmpfs(tmp_path: Path) -> None:
         except OSError as error:
             print("refused", error.errno)
     """
-    command = confine([sys.executable, "-c", textwrap.dedent(code)], binds={}, uid=60000,
-                      network=False, workdir="/", python_path=[], env={},
-                      writable_tmp=True, limits=limits)
+    command = confine([sys.executable, "-c", textwrap.dedent(code)], binds={},
+                      uid=Sandbox().uid_base + current_slot(), network=False, workdir="/",
+                      python_path=[], env={}, writable_tmp=True, limits=limits)
     result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     assert result.stdout.split() == ["refused", str(errno.ENOSPC)], result.stderr
 

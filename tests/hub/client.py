@@ -20,11 +20,14 @@ import requests
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
+from hub_config.spawner import LabSandbox
 from hub_config.state import HubState
 from sandbox import cgroups
-from tests.servers import free_port, running
+from tests.processes import process_table
+from tests.servers import free_port, running, worker_number
 
 SERVICE = "/services/grader"
+RUNNER, WEB = "grading_service.core.runner", "grading_service"  # the services' modules
 PRIVILEGED = os.geteuid() == 0  # as root, the hub's ports are below 1024 as in make hub
 
 
@@ -75,6 +78,26 @@ class Hub:
     def grader(self, user: str, method: str, path: str, **kwargs) -> requests.Response:
         """``method`` on the grading service's ``path`` (after /services/grader/) as ``user``."""
         return self.call(self.token(user), method, f"{SERVICE}/{path}", **kwargs)
+
+    def service_process(self, module: str, other_than: int = 0, timeout: float = 60) -> int:
+        """The pid of this hub's service ``module`` (``python -m module``, not its
+        supervisor, whose command line holds it), other than ``other_than``. Waits for it
+        up to ``timeout`` seconds: JupyterHub starts the runner after it says it is ready,
+        and a supervisor starts a service again a moment after it died."""
+        marker = str(self.state.grader).encode()
+        deadline = time.monotonic() + timeout
+        while True:
+            for pid in process_table():
+                try:
+                    command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                except OSError:
+                    continue  # ended while we looked
+                if (pid != other_than and Path(command[0].decode()).name.startswith("python")
+                        and command[1:3] == [b"-m", module.encode()]
+                        and any(marker in part for part in command)):
+                    return pid
+            assert time.monotonic() < deadline, f"{module} is not running"
+            time.sleep(0.1)
 
     def start_lab(self, user: str, timeout: float = 90,
                   messages: list[str] | None = None) -> str:
@@ -236,12 +259,14 @@ def running_hub(state_dir: Path, env: dict[str, str], log: Path,
         for path in ("/hub/api/", f"{SERVICE}/api/health"):
             answers(url, path)
 
-    # Hubs of tests that run at once give the same uids to their labs: each keeps its labs'
-    # cgroups under a parent of its own, or one hub stopping alice's lab would empty the
-    # other's.
+    # Hubs of tests that run at once (one per pytest-xdist worker) keep apart: each keeps
+    # its labs' cgroups under a parent of its own, or one hub stopping alice's lab would
+    # empty the other's, and each worker's labs have uids of their own.
     cgroup_parent = f"tinytorch-test-{port}"
+    uid_base = LabSandbox().uid_base + 1000 * worker_number()
     settings = state_dir.with_name(f"{state_dir.name}-test_config.py")
     settings.write_text(f"c.Sandbox.cgroup_parent = {cgroup_parent!r}\n"
+                        f"c.LabSandbox.uid_base = {uid_base}\n"
                         + (f"load_subconfig({str(config)!r})\n" if config else ""),
                         encoding="utf-8")
     command = [*launcher, *hub_command(state_dir, port, roster, settings)]

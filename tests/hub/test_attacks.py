@@ -27,7 +27,7 @@ from tests.hub.client import SERVICE, Hub
 from tests.hub.course import fetch, hand_in, run_job, start_job, wait_for_job, worked
 from tito.grading.course_dir import CourseDir
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 MODULE = "setup"
 MARKER = "STUDENT-ANSWER-MARKER"

@@ -19,7 +19,7 @@ from oauthlib.oauth1 import SIGNATURE_TYPE_BODY, Client
 
 from tests.hub.client import Hub, running_hub
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 LTI = """
 c.JupyterHub.authenticator_class = "ltiauthenticator.lti11.auth.LTI11Authenticator"

@@ -26,7 +26,7 @@ from tests.hub.browser import LAB_MS, authorize, logged_in, snap
 from tests.hub.client import SERVICE, Hub
 from tests.hub.course import feedback_score, module_row, submissions, worked
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 MODULE, MODULE_HEADING = "tensor", "01 Tensor"
 JOB_MS = 120_000  # autograding: a sandboxed kernel and the module's tests
@@ -170,6 +170,9 @@ def test_a_module_from_the_students_panel_to_her_score(hub: Hub, tmp_path: Path)
         formgrader.goto(f"{hub.url}{SERVICE}/formgrader/submissions/{notebook['id']}/")
         manual = formgrader.locator("input.score:not([disabled])")
         expect(manual.first).to_be_visible()
+        # Formgrader saves a score only once its grades have loaded (it binds the fields
+        # then); a field filled before that is not sent.
+        formgrader.wait_for_function("() => formgrader.grades.loaded")
         for field in manual.all():
             with formgrader.expect_response(lambda answer: answer.request.method == "PUT"):
                 field.fill("5")

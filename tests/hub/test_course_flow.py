@@ -22,7 +22,7 @@ from tests.hub.course import (
     worked,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 MODULE = "tensor"
 SOLVED = {"alice": "all", "bob": "none"}

@@ -25,7 +25,7 @@ from tests.hub.course import (
     worked,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 MODULE = "setup"
 # Every route this work added: (method, path, body). Instructors only.

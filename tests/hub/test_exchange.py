@@ -33,7 +33,7 @@ from tito.manifest import Course
 from tito.student.exchange import StudentExchange
 from tito.student.workspace import Workspace
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 
 def released(hub: Hub, module_id: str = "setup") -> bytes:

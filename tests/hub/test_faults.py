@@ -10,36 +10,19 @@ import io
 import os
 import signal
 import time
-from pathlib import Path
+from contextlib import suppress
 
 import pytest
 import requests
 
-from tests.hub.client import SERVICE, Hub
+from tests.hub.client import RUNNER, SERVICE, Hub
 from tests.hub.course import fetch, hand_in, run_job, start_job, wait_for_job, worked
-from tests.processes import family, files_under, process_table, still_running
+from tests.processes import family, files_under, still_running
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 MODULE = "setup"
 STUDENTS = ("alice", "bob", "carol")
-RUNNER, WEB = "grading_service.core.runner", "grading_service"
-
-
-def process_of(hub: Hub, module: str) -> int:
-    """The Python process running ``module`` (``python -m module``, not its supervisor,
-    whose command holds it) for this hub's state."""
-    marker = str(hub.state.grader).encode()
-    for pid in process_table():
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if (Path(command[0].decode()).name.startswith("python")
-                and command[1:3] == [b"-m", module.encode()]
-                and any(marker in part for part in command)):
-            return pid
-    raise AssertionError(f"{module} is not running")
 
 
 def wait_until_graded_one(hub: Hub, job: dict) -> dict:
@@ -52,15 +35,13 @@ def wait_until_graded_one(hub: Hub, job: dict) -> dict:
 
 
 def wait_for_restart(hub: Hub, module: str, old_pid: int) -> None:
+    hub.service_process(module, other_than=old_pid, timeout=120)
     deadline = time.monotonic() + 120
     while True:
         assert time.monotonic() < deadline, f"the hub did not start {module} again"
-        try:
-            if (requests.get(f"{hub.url}{SERVICE}/api/health", timeout=5).status_code == 200
-                    and process_of(hub, module) != old_pid):
+        with suppress(requests.ConnectionError):
+            if requests.get(f"{hub.url}{SERVICE}/api/health", timeout=5).status_code == 200:
                 return
-        except (requests.ConnectionError, AssertionError):
-            pass
         time.sleep(0.5)
 
 
@@ -79,7 +60,7 @@ def test_killing_the_job_runner_during_autograde_loses_nothing(hub: Hub) -> None
                             course / "archive")
 
     job = wait_until_graded_one(hub, start_job(hub, MODULE, "autograde", {"workers": 1}))
-    runner = process_of(hub, RUNNER)
+    runner = hub.service_process(RUNNER)
     processes = family(runner)
     os.kill(runner, signal.SIGKILL)
     del processes[runner]  # the hub reaps it when it notices, then starts it again

@@ -12,7 +12,7 @@ import requests
 from tests.hub.client import SERVICE, Hub
 from tests.hub.course import fetch, hand_in, run_job, worked
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 MODULE = "setup"
 # Text of the instructor's controls on nbgrader's pages (column headers, links).

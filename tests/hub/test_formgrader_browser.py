@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from tests.hub.browser import authorize, logged_in, snap
 from tests.hub.client import SERVICE, Hub
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 MODULE = "setup"
 

@@ -12,7 +12,7 @@ from tests.hub.client import Hub
 from tito.grading.course_dir import gradebook_path
 from tito.project import PROJECT_ROOT
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 PROBE = """
 import json, os

@@ -165,7 +165,6 @@ def test_a_worker_that_dies_fails_its_job_and_the_next_job_starts(room: Classroo
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("jobs")
 def test_a_module_from_generate_to_feedback_as_jobs(room: Classroom, database: Path,
                                                     runner: JobRunner) -> None:
     queue = JobQueue(database, room.course)

@@ -19,7 +19,7 @@ from tests.servers import free_port
 from tito.grading.course_dir import CourseDir
 from tito.manifest import Course
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 
 def launch(*args: str) -> subprocess.CompletedProcess:

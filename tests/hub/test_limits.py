@@ -19,7 +19,7 @@ from sandbox.bubblewrap import group_name
 from tests.confinement import assert_confined, memory_hogs_code, probe_code
 from tests.hub.client import Hub, running_hub
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 MIB = 1024**2
 SETTINGS = f"""

@@ -112,7 +112,6 @@ def whoami(session: requests.Session, hub: Hub) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("hub")
 def test_a_burst_of_logins_and_hub_requests_all_succeed(hub: Hub) -> None:
     token = hub.token("instructor")
     people = [user for user in hub.passwords for _ in range(3)]
@@ -141,7 +140,6 @@ def login_form(hub: Hub, user: str, password: str) -> tuple[requests.Session,
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("hub")
 def test_a_wrong_password_is_refused(hub: Hub) -> None:
     session, answer = login_form(hub, "alice", hub.passwords["alice"] + "x")
     assert answer.status_code == 200
@@ -158,7 +156,6 @@ def change_password(session: requests.Session, hub: Hub, path: str,
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("hub")
 def test_people_and_admins_change_passwords(hub: Hub) -> None:
     old, new = hub.passwords["bob"], "bob's new password"
     bob = hub.login("bob")

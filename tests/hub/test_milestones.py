@@ -17,7 +17,7 @@ from tito.authoring.source import instructor_notebook, read_source
 from tito.manifest import load_course
 from tito.project import PROJECT_ROOT
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 FINISHED = ("setup", "tensor", "activations", "layers", "losses", "dataloader", "autograd",
             "optimizers", "training")

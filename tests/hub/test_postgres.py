@@ -14,7 +14,7 @@ from tests.hub.client import Hub, running_hub
 from tests.postgres import PostgresServer
 from tito.grading.course_dir import gradebook_path
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

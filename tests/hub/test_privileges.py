@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from hub_config.state import HubSettings
-from tests.hub.client import Hub
+from tests.hub.client import RUNNER, Hub
 from tests.processes import process_table
 from tito.grading.course_dir import gradebook_path
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub"),
+pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(os.geteuid() != 0, reason="privilege separation needs root")]
 
 LISTEN = "0A"  # the state of a listening socket in /proc/net/tcp
@@ -64,15 +64,6 @@ def settings(hub: Hub) -> HubSettings:
     return hub.state.settings()
 
 
-def commands(pid: int) -> list[str]:
-    """``pid``'s command line; none once it has exited (processes come and go while a
-    test walks /proc)."""
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
-    except FileNotFoundError:
-        return []
-
-
 def test_the_web_service_is_unprivileged_and_sees_no_secret(hub: Hub) -> None:
     [service] = listeners()[settings(hub).grader_port]
     identity = status(service)
@@ -94,14 +85,9 @@ def test_the_web_service_is_unprivileged_and_sees_no_secret(hub: Hub) -> None:
 
 
 def test_the_job_runner_is_the_root_part_and_listens_on_nothing(hub: Hub) -> None:
-    # The runner itself (python -m grading_service.core.runner), not its supervisor, whose
-    # command line holds the runner's.
-    runners = [pid for pid in process_table()
-               if commands(pid)[1:3] == ["-m", "grading_service.core.runner"]
-               and str(hub.state.jobs_database) in commands(pid)]
-    assert len(runners) == 1
-    assert status(runners[0])["Uid"].split()[0] == "0"
-    assert not any(runners[0] in pids for pids in listeners().values())
+    runner = hub.service_process(RUNNER)
+    assert status(runner)["Uid"].split()[0] == "0"
+    assert not any(runner in pids for pids in listeners().values())
 
 
 def test_the_hubs_private_files_are_owner_only(hub: Hub) -> None:

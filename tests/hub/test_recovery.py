@@ -21,21 +21,14 @@ import requests
 
 from hub_config.services import pid_file
 from hub_config.state import HubState
-from tests.hub.client import SERVICE, Hub, running_hub
+from tests.hub.client import SERVICE, WEB, Hub, running_hub
 from tests.hub.course import fetch, hand_in, run_job, start_job, wait_for_job, worked
-from tests.hub.test_faults import (
-    MODULE,
-    STUDENTS,
-    WEB,
-    grades,
-    process_of,
-    wait_until_graded_one,
-)
+from tests.hub.test_faults import MODULE, STUDENTS, grades, wait_until_graded_one
 from tests.processes import family, process_table
 from tests.servers import running
 from tito.panel.service import RESTARTING
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 NOTE = "crash-note.txt"
 
@@ -123,13 +116,13 @@ def test_the_grading_service_killed_during_autograde_is_back_within_10_s(hub: Hu
         hand_in(hub, student, MODULE, worked(hub, MODULE, fetch(hub, student, MODULE), "all"))
     run_job(hub, MODULE, "collect")
     job = wait_until_graded_one(hub, start_job(hub, MODULE, "autograde", {"workers": 1}))
-    web = process_of(hub, WEB)
+    web = hub.service_process(WEB)
     killed = time.monotonic()
     os.kill(web, signal.SIGKILL)
     seconds = back_after(hub, killed)
     print(f"grading service answering again {seconds:.1f} s after SIGKILL")
     assert seconds < 10
-    assert process_of(hub, WEB) != web
+    assert hub.service_process(WEB) != web
     finished = wait_for_job(hub, job)
     assert finished["state"] == "succeeded", finished
     assert grades(hub) == dict.fromkeys(STUDENTS, 70.0)
@@ -142,7 +135,7 @@ def test_a_hand_in_while_the_grading_service_is_down_says_so_then_goes_through(
         hub: Hub) -> None:
     lab = hub.start_lab("bob")
     supervisor = int(pid_file(HubState(hub.state.root), "grader").read_text())
-    web = process_of(hub, WEB)
+    web = hub.service_process(WEB)
     os.kill(supervisor, signal.SIGSTOP)  # down, and kept down while bob hands in
     try:
         os.kill(web, signal.SIGKILL)

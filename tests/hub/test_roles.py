@@ -19,7 +19,7 @@ from tests.hub.client import SERVICE, Hub
 from tests.hub.course import fetch, hand_in, run_job, worked
 from tests.hub.routing import service_routes
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 MODULE = "setup"
 ROLES = ("instructor", "ta", "alice", "nobody")

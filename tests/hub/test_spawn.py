@@ -18,7 +18,7 @@ from hub_config.spawner import SandboxedSpawner
 from sandbox.errors import SandboxError
 from tests.hub.client import Hub, running_hub
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

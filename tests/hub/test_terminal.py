@@ -14,7 +14,7 @@ from hub_config.spawner import lab_accounts
 from tests.hub.client import Hub
 from tests.terminal import Terminal
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 # The hub runs its labs with the Python that runs the tests (tests/hub/client.py).
 COURSE_BIN = Path(sys.executable).parent

@@ -19,7 +19,7 @@ from tests.hub.client import SERVICE, Hub
 from tests.hub.course import submissions
 from tito.exchange import COURSE_ID
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
+pytestmark = pytest.mark.slow
 
 SUBMIT = f"{SERVICE}/api/assignments/setup/submissions"
 

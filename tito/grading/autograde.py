@@ -47,23 +47,13 @@ from tito.authoring.export import module_code
 from tito.authoring.test_cells import AutogradedCell, autograded_cells, pytest_module
 from tito.errors import USER_ERRORS, TitoError
 from tito.files import write_atomic
+from tito.grading.batch import current_slot
 from tito.manifest import Course, Module, load_course
 from tito.module_tests import TestRun, run_module_tests, wait_ended
 from tito.project import CONTENT_PACKAGE, PROJECT_ROOT
 from tito.student.workspace import Workspace
 
 MAX_OUTPUT_CHARS = 20_000
-
-
-def _slot() -> int:
-    """This grading process's sandbox slot (parallel graders each get their own uid).
-
-    Read from the environment on purpose: :mod:`tito.grading.batch` gives each of its
-    worker processes a slot for the process's whole life (its initializer sets
-    ``TITO_SLOT``), while the nbgrader configuration the steps get is built per
-    submission by the course directory, which does not know which process grades it. A
-    single grading process (``tito nbgrader autograde`` on one student) has slot 0."""
-    return int(os.environ.get("TITO_SLOT", "0"))
 
 
 class GradedCourse(LoggingConfigurable):
@@ -140,7 +130,7 @@ class SandboxedExecute(NbGraderPreprocessor, GradedCourse):
                 "executed.ipynb", str(self.cell_timeout)]
         sandbox = make_sandbox(self.config)
         if sandbox.enabled:
-            command = sandbox.command(argv, scratch, package=package, slot=_slot(),
+            command = sandbox.command(argv, scratch, package=package, slot=current_slot(),
                                       packages=["tito"])
             cwd, env = None, None
         else:
@@ -256,7 +246,7 @@ class PytestGrades(NbGraderPreprocessor, GradedCourse):
             tests.notebook, module, course, Path(resources["tinytorch_package"]),
             f"{module.id} tests", test_code=tests.test_code, fork=True,
             sandbox=spec(sandbox) if sandbox.enabled else None,
-            call_timeout=self.call_timeout, budget=sandbox.wall_time_limit, slot=_slot())
+            call_timeout=self.call_timeout, budget=sandbox.wall_time_limit, slot=current_slot())
         passed = {result.name for result in run.results if result.outcome == "passed"}
         reports = {}
         with Gradebook(info["db_url"], coursedir.course_id) as gradebook:

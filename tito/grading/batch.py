@@ -12,6 +12,21 @@ from dataclasses import dataclass
 from sandbox.startup import skip_slow_imports
 from tito.errors import USER_ERRORS
 
+SLOT_VARIABLE = "TITO_SLOT"
+
+
+def current_slot() -> int:
+    """This grading process's sandbox slot: its sandboxes run as ``uid_base`` + the slot,
+    in a cgroup named after that uid, so two sandboxes running at once must never share it.
+
+    Read from the environment on purpose. :func:`grade_many` gives each of its worker
+    processes a slot for the process's whole life, while the nbgrader configuration the
+    steps get is built per submission by the course directory, which does not know which
+    process grades it. Set in a grading program's own environment, it is the first of the
+    program's slots (default 0), so that programs grading on one machine at once (two
+    courses' hubs, or a hub and an instructor's ``tito grade``) can keep apart."""
+    return int(os.environ.get(SLOT_VARIABLE, "0"))
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -25,7 +40,7 @@ def _start(slots: multiprocessing.Queue, setup: bytes) -> None:
     skip_slow_imports()
     # Each grading process keeps one slot for its life: its sandboxes run as uid_base + slot,
     # so no two concurrent sandboxes share a uid (or a process limit).
-    os.environ["TITO_SLOT"] = str(slots.get())
+    os.environ[SLOT_VARIABLE] = str(slots.get())
     pickle.loads(setup)()
 
 
@@ -47,7 +62,8 @@ def grade_many(grade: Callable[[str], None], students: list[str], workers: int,
     processes by pickling (a module-level function, or a method of a picklable object)."""
     context = multiprocessing.get_context("spawn")  # no forked copies of our threads
     slots = context.Queue()
-    for slot in range(workers):
+    first = current_slot()
+    for slot in range(first, first + workers):
         slots.put(slot)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                              initializer=_start, initargs=(slots, pickle.dumps(setup))) as pool:
