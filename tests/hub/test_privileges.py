@@ -16,6 +16,7 @@ import pytest
 from hub_config.state import HubSettings
 from tests.hub.client import RUNNER, Hub
 from tests.processes import process_table
+from tito.grading.batch import SLOT_VARIABLE
 from tito.grading.course_dir import gradebook_path
 
 pytestmark = [pytest.mark.slow,
@@ -88,6 +89,14 @@ def test_the_job_runner_is_the_root_part_and_listens_on_nothing(hub: Hub) -> Non
     runner = hub.service_process(RUNNER)
     assert status(runner)["Uid"].split()[0] == "0"
     assert not any(runner in pids for pids in listeners().values())
+
+
+def test_the_runner_grades_in_the_slots_the_hub_was_given(hub: Hub) -> None:
+    # The tests' hubs are given their worker's first slot (tests/conftest.py), as a second
+    # course's hub on one machine would be.
+    variables = Path(f"/proc/{hub.service_process(RUNNER)}/environ").read_bytes().split(b"\0")
+    environment = dict(item.decode().split("=", 1) for item in variables if b"=" in item)
+    assert environment[SLOT_VARIABLE] == os.environ[SLOT_VARIABLE]
 
 
 def test_the_hubs_private_files_are_owner_only(hub: Hub) -> None:
