@@ -111,7 +111,8 @@ def test_a_killed_run_leaves_a_consistent_gradebook_and_a_rerun_finishes(
 
 
 def record_slot(folder: Path, student: str) -> None:
-    (folder / student).write_text(str(current_slot()), encoding="utf-8")
+    time.sleep(0.2)  # long enough that both workers take students
+    (folder / student).write_text(f"{os.getpid()} {current_slot()}", encoding="utf-8")
 
 
 def no_setup() -> None:
@@ -125,5 +126,9 @@ def test_workers_take_the_programs_slots_from_its_first_one(
     outcomes = list(grade_many(functools.partial(record_slot, tmp_path), students, 2,
                                no_setup))
     assert sorted(outcome.student for outcome in outcomes if outcome.error is None) == students
-    slots = {int((tmp_path / student).read_text(encoding="utf-8")) for student in students}
-    assert slots <= {40, 41}, "two workers, from slot 40 on"
+    seen = {tuple(map(int, (tmp_path / student).read_text(encoding="utf-8").split()))
+            for student in students}
+    slots = dict(seen)  # worker pid → its slot
+    assert len(slots) == len(seen), "a worker keeps one slot for its life"
+    assert len(set(slots.values())) == len(slots), "no two workers share a slot"
+    assert set(slots.values()) <= {40, 41}, "two workers, from slot 40 on"

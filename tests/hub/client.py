@@ -16,6 +16,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 import requests
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
@@ -23,7 +24,6 @@ from tornado.websocket import WebSocketClientConnection, websocket_connect
 from hub_config.spawner import LabSandbox
 from hub_config.state import HubState
 from sandbox import cgroups
-from tests.processes import process_table
 from tests.servers import free_port, running, worker_number
 
 SERVICE = "/services/grader"
@@ -84,18 +84,15 @@ class Hub:
         supervisor, whose command line holds it), other than ``other_than``. Waits for it
         up to ``timeout`` seconds: JupyterHub starts the runner after it says it is ready,
         and a supervisor starts a service again a moment after it died."""
-        marker = str(self.state.grader).encode()
+        marker = str(self.state.grader)
         deadline = time.monotonic() + timeout
         while True:
-            for pid in process_table():
-                try:
-                    command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-                except OSError:
-                    continue  # ended while we looked
-                if (pid != other_than and Path(command[0].decode()).name.startswith("python")
-                        and command[1:3] == [b"-m", module.encode()]
+            for process in psutil.process_iter(["cmdline"]):
+                command = process.info["cmdline"] or [""]
+                if (process.pid != other_than and Path(command[0]).name.startswith("python")
+                        and command[1:3] == ["-m", module]
                         and any(marker in part for part in command)):
-                    return pid
+                    return process.pid
             assert time.monotonic() < deadline, f"{module} is not running"
             time.sleep(0.1)
 

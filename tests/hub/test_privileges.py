@@ -11,6 +11,7 @@ import os
 import stat
 from pathlib import Path
 
+import psutil
 import pytest
 
 from hub_config.state import HubSettings
@@ -94,8 +95,7 @@ def test_the_job_runner_is_the_root_part_and_listens_on_nothing(hub: Hub) -> Non
 def test_the_runner_grades_in_the_slots_the_hub_was_given(hub: Hub) -> None:
     # The tests' hubs are given their worker's first slot (tests/conftest.py), as a second
     # course's hub on one machine would be.
-    variables = Path(f"/proc/{hub.service_process(RUNNER)}/environ").read_bytes().split(b"\0")
-    environment = dict(item.decode().split("=", 1) for item in variables if b"=" in item)
+    environment = psutil.Process(hub.service_process(RUNNER)).environ()
     assert environment[SLOT_VARIABLE] == os.environ[SLOT_VARIABLE]
 
 
